@@ -1,0 +1,54 @@
+/**
+ * The main job: runs a preset's experiment end to end into `runs/<preset>/` and returns its record.
+ * Stages are cached by the hash of their config and inputs, so rerunning a preset is cheap.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT, type Config, type Preset } from "./config.js";
+import { silentLogger, type Logger } from "./log.js";
+import { packageVersions } from "./record.js";
+import { writeFileAtomic } from "./tables.js";
+
+export interface RunRecord {
+  run_id: string;
+  preset: string;
+  seed: number;
+  backend: string;
+  config: Config;
+  versions: Record<string, string | null>;
+  started_at: string;
+  duration_s: number;
+}
+
+/** The folder a preset's run lives in ($ALIGNER_RUNS or ./runs). */
+export function runDir(preset: string): string {
+  return join(process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs"), preset);
+}
+
+/** A short stable hash of any JSON-able value (stage cache keys, run ids). */
+export function hashOf(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
+}
+
+/** Runs the experiment of `preset` and writes `runs/<preset>/run.json`. */
+export async function runExperiment(preset: Preset, options: { log?: Logger } = {}): Promise<RunRecord> {
+  const log = options.log ?? silentLogger;
+  const started = Date.now();
+  const dir = runDir(preset.name);
+  mkdirSync(dir, { recursive: true });
+  log.info(`preset ${preset.name} (${preset.file}), seed ${preset.config.seed}`);
+  const record: RunRecord = {
+    run_id: `${preset.name}-${hashOf(preset.config)}`,
+    preset: preset.name,
+    seed: preset.config.seed,
+    backend: preset.config.backend,
+    config: preset.config,
+    versions: packageVersions(),
+    started_at: new Date(started).toISOString(),
+    duration_s: (Date.now() - started) / 1000,
+  };
+  writeFileAtomic(join(dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+  log.info(`run ${record.run_id} written to ${dir}`);
+  return record;
+}
