@@ -2,9 +2,9 @@
  * The main job: runs a preset's experiment end to end into `runs/<preset>/` and returns its record.
  * Stages are cached by the hash of their config and inputs, so rerunning a preset is cheap.
  */
-import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { hashOf } from "./cache.js";
 import { PROJECT_ROOT, type Config, type Preset } from "./config.js";
 import { silentLogger, type Logger } from "./log.js";
 import { packageVersions } from "./record.js";
@@ -24,11 +24,6 @@ export interface RunRecord {
 /** The folder a preset's run lives in ($ALIGNER_RUNS or ./runs). */
 export function runDir(preset: string): string {
   return join(process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs"), preset);
-}
-
-/** A short stable hash of any JSON-able value (stage cache keys, run ids). */
-export function hashOf(value: unknown): string {
-  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
 }
 
 /** Runs the experiment of `preset` and writes `runs/<preset>/run.json`. */
