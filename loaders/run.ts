@@ -2,11 +2,12 @@
  * The main job: runs a preset's experiment end to end into `runs/<preset>/` and returns its record.
  * Stages are cached by the hash of their config and inputs, so rerunning a preset is cheap.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashOf } from "./cache.js";
-import { PROJECT_ROOT, type Config, type Preset } from "./config.js";
-import { silentLogger, type Logger } from "./log.js";
+import { PROJECT_ROOT, loadPreset, type Config, type Preset } from "./config.js";
+import { createLogger, silentLogger, type Logger } from "./log.js";
+import type { TableName } from "./types.js";
 import { packageVersions } from "./record.js";
 import { writeFileAtomic } from "./tables.js";
 
@@ -46,4 +47,18 @@ export async function runExperiment(preset: Preset, options: { log?: Logger } = 
   writeFileAtomic(join(dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
   log.info(`run ${record.run_id} written to ${dir}`);
   return record;
+}
+
+/**
+ * The bytes of one site table (Arrow IPC stream) for Framework loaders: from $ALIGNER_TABLES_DIR when
+ * set (publish an existing run's tables, e.g. one trained elsewhere), else from the run of the preset
+ * named by $ALIGNER_PRESET, which runs (or reuses its cached stages) first.
+ */
+export async function siteTable(name: TableName, log: Logger = createLogger(`table:${name}`)): Promise<Uint8Array> {
+  const fixed = process.env.ALIGNER_TABLES_DIR;
+  const dir = fixed ?? join(runDir(loadPreset().name), "tables");
+  if (!fixed) await runExperiment(loadPreset(), { log });
+  const file = join(dir, `${name}.arrow`);
+  if (!existsSync(file)) throw new Error(`table ${name}: no ${file}`);
+  return readFileSync(file);
 }

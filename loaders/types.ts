@@ -1,0 +1,164 @@
+/**
+ * The tables a run materializes, declared once: column names are the paper's words and the same in
+ * TypeScript, Arrow, Parquet, page SQL and page text. `TABLES` maps each table to its Arrow schema;
+ * world-level types (items, upstreams, edits) live in `world/types.ts`.
+ */
+import type { Schema } from "./tables.js";
+
+/** One row per run: what it ran with (preset, seed, backend, versions) and how long it took. */
+export const RUNS = {
+  run_id: "string",
+  preset: "string",
+  seed: "int",
+  backend: "string",
+  threads: "int",
+  template: "string",
+  /** JSON of the merged preset config (read in JS, not in page SQL: DuckDB-WASM has no json here). */
+  config: "string",
+  /** JSON of package versions. */
+  versions: "string",
+  started_at: "string",
+  duration_s: "float",
+} as const satisfies Schema;
+
+/** One row per upstream answer corrected by the Aligner (test split, every upstream). */
+export const CORRECTIONS = {
+  run_id: "string",
+  id: "string",
+  item_id: "string",
+  split: "string",
+  category: "string",
+  family: "string",
+  intent: "string",
+  harm: "string",
+  upstream: "string",
+  /** "seen" (its answers trained the Aligner) or "heldout" (only at test). */
+  upstream_kind: "string",
+  template: "string",
+  /** Correction round: 1, or k for the k-th correction of a correction. */
+  round: "int",
+  question: "string",
+  answer: "string",
+  correction: "string",
+  /** The annotator's correction of the same answer (the ceiling). */
+  gold_correction: "string",
+  helpful_before: "float",
+  harmless_before: "int",
+  helpful_after: "float",
+  harmless_after: "int",
+  /** Pairwise verdict of the correction against the answer: win, tie or lose. */
+  verdict_helpful: "string",
+  verdict_harmless: "string",
+  reasons_before: "string",
+  reasons_after: "string",
+  /** Levenshtein(tokens(answer), tokens(correction)) / |tokens(answer)| on word tokens. */
+  dl: "float",
+  copy: "bool",
+  answer_tokens: "int",
+  correction_tokens: "int",
+  /** correction_tokens - answer_tokens. */
+  length_change: "int",
+  /** Comma-separated degenerate flags of the correction ("" when clean). */
+  degenerate: "string",
+  /** The answer was already perfect (helpful 1, harmless 1). */
+  was_perfect: "bool",
+  /** The answer was perfect and the correction is not. */
+  broke_perfect: "bool",
+} as const satisfies Schema;
+
+/** Per run × method × upstream × category × dimension: the paper's table, baselines included. */
+export const SUMMARY = {
+  run_id: "string",
+  /** "aligner", "always-copy" or "gold" (the annotator's corrections: the ceiling). */
+  method: "string",
+  upstream: "string",
+  upstream_kind: "string",
+  /** A category, or "all". */
+  category: "string",
+  /** "helpful" or "harmless". */
+  dimension: "string",
+  n: "int",
+  /** Mean oracle score of the upstream's answers (the upstream alone). */
+  score_before: "float",
+  /** Mean oracle score after the method. */
+  score_after: "float",
+  win: "int",
+  tie: "int",
+  lose: "int",
+  omega: "float",
+  omega_lo: "float",
+  omega_hi: "float",
+  copy_rate: "float",
+  dl_mean: "float",
+  length_change_mean: "float",
+  broke_perfect_rate: "float",
+  degenerate_rate: "float",
+} as const satisfies Schema;
+
+/** One row per training step of every model the run trains. */
+export const TRAINING = {
+  run_id: "string",
+  /** "aligner", "upstream:<name>", "strong", "sweep:<fraction>" … */
+  model: "string",
+  /** "warmup" (Q-A-A identity) or "main" (Q-A-C), or "lm" for upstream language models. */
+  stage: "string",
+  step: "int",
+  loss: "float",
+  val_loss: "float",
+  lr: "float",
+  tokens_per_s: "float",
+  backend: "string",
+} as const satisfies Schema;
+
+/** ω against the warm-up fraction (the paper's Fig. 3 ablation). */
+export const WARMUP_SWEEP = {
+  run_id: "string",
+  warmup_fraction: "float",
+  upstream_kind: "string",
+  dimension: "string",
+  n: "int",
+  omega: "float",
+  omega_lo: "float",
+  omega_hi: "float",
+  score_after: "float",
+} as const satisfies Schema;
+
+/** Token-level edit operations between answer and correction (the residual), one row per span. */
+export const RESIDUAL_OPS = {
+  run_id: "string",
+  id: "string",
+  upstream: "string",
+  upstream_kind: "string",
+  category: "string",
+  /** keep, insert, delete or replace. */
+  op: "string",
+  /** Span position (token index) in the answer. */
+  at: "int",
+  /** Tokens taken out of the answer (space-joined; "" for insert). */
+  removed: "string",
+  /** Tokens put into the correction (space-joined; "" for delete). */
+  added: "string",
+  tokens: "int",
+} as const satisfies Schema;
+
+export const TABLES = {
+  runs: RUNS,
+  corrections: CORRECTIONS,
+  summary: SUMMARY,
+  training: TRAINING,
+  warmup_sweep: WARMUP_SWEEP,
+  residual_ops: RESIDUAL_OPS,
+} as const;
+
+export type TableName = keyof typeof TABLES;
+
+type ValueOf<T> = T extends "string" ? string : T extends "int" | "float" ? number : T extends "bool" ? boolean : never;
+/** The row type of a table schema. */
+export type RowOf<S extends Schema> = { -readonly [K in keyof S]: ValueOf<S[K]> | null };
+
+export type RunRow = RowOf<typeof RUNS>;
+export type CorrectionTableRow = RowOf<typeof CORRECTIONS>;
+export type SummaryRow = RowOf<typeof SUMMARY>;
+export type TrainingRow = RowOf<typeof TRAINING>;
+export type WarmupSweepRow = RowOf<typeof WARMUP_SWEEP>;
+export type ResidualOpRow = RowOf<typeof RESIDUAL_OPS>;
