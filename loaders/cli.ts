@@ -3,6 +3,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError, listPresets, loadPreset } from "./config.js";
+import { describeFile, ImportError, parseMap, writeImport, type ImportOptions } from "./import.js";
 import { createLogger } from "./log.js";
 import { ownVersion } from "./record.js";
 import { runExperiment } from "./run.js";
@@ -15,6 +16,13 @@ Commands:
   run [--preset NAME|FILE.json]   run an experiment end to end into runs/<preset>/ (default preset:
                                   $ALIGNER_PRESET or "default"); prints the run record as JSON
   presets                         list the presets in data/presets with their merged settings
+  import FILE --out OUT.parquet   import (question, answer, correction) rows from JSON, JSONL, CSV or
+                                  Parquet, plain or .gz/.xz (aligner-20K, template-dataset.json,
+                                  AlpacaEval model_outputs.json, ...); prints a one-line JSON summary
+  metrics FILE                    copy rate, D_L, lengths and degenerate counts of an importable file
+                                  (or an imported Parquet), as one JSON object
+    import and metrics take [--format auto|json|jsonl|csv|parquet] (default: from the extension)
+    and [--map question=COL,answer=COL,correction=COL,id=COL] (default: from the column names)
 
 Options:
   -h, --help      show this help
@@ -28,7 +36,22 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-const COMMANDS: Record<string, { options: ParseArgsConfig["options"]; run(values: Record<string, unknown>): Promise<unknown> }> = {
+interface Command {
+  options: ParseArgsConfig["options"];
+  /** Takes exactly one FILE argument. */
+  file?: true;
+  /** Prints its result on one line. */
+  compact?: true;
+  run(values: Record<string, unknown>, file: string): Promise<unknown>;
+}
+
+const IMPORT_OPTIONS = { format: { type: "string" }, map: { type: "string", multiple: true } } as const;
+const importOptions = (values: Record<string, unknown>): ImportOptions => ({
+  format: (values.format as ImportOptions["format"] | undefined) ?? "auto",
+  map: parseMap(values.map as string[] | undefined),
+});
+
+const COMMANDS: Record<string, Command> = {
   run: {
     options: { preset: { type: "string", short: "p" } },
     run: async (values) => runExperiment(loadPreset(values.preset as string | undefined), { log: createLogger("run") }),
@@ -36,6 +59,20 @@ const COMMANDS: Record<string, { options: ParseArgsConfig["options"]; run(values
   presets: {
     options: {},
     run: async () => listPresets().map(({ name, file, config }) => ({ name, file, config })),
+  },
+  import: {
+    options: { ...IMPORT_OPTIONS, out: { type: "string", short: "o" } },
+    file: true,
+    compact: true,
+    run: async (values, file) => {
+      if (typeof values.out !== "string") throw new UsageError("import: --out OUT.parquet is required");
+      return writeImport(file, values.out, importOptions(values));
+    },
+  },
+  metrics: {
+    options: IMPORT_OPTIONS,
+    file: true,
+    run: async (values, file) => describeFile(file, importOptions(values)),
   },
 };
 
@@ -58,8 +95,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     const spec = COMMANDS[command];
     if (!spec) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(", ")}; see aligner --help)`);
     let values: Record<string, unknown>;
+    let positionals: string[];
     try {
-      ({ values } = parseArgs({ args: rest, options: { ...spec.options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false }));
+      ({ values, positionals } = parseArgs({ args: rest, options: { ...spec.options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: spec.file === true }));
     } catch (error) {
       throw new UsageError(`${command}: ${(error as Error).message}`);
     }
@@ -67,11 +105,12 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       out.write(HELP);
       return 0;
     }
-    const result = await spec.run(values);
-    out.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (spec.file && positionals.length !== 1) throw new UsageError(`${command}: expected one FILE, got ${positionals.length} (see aligner --help)`);
+    const result = await spec.run(values, positionals[0] ?? "");
+    out.write(`${JSON.stringify(result, null, spec.compact ? undefined : 2)}\n`);
     return 0;
   } catch (error) {
-    const known = error instanceof UsageError || error instanceof ConfigError;
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof ImportError;
     err.write(`aligner: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     return known ? 2 : 1;
   }
