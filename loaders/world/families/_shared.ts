@@ -1,0 +1,68 @@
+/** What every family module shares: templates, entities, and how a split chooses between them. */
+import type { Rng } from "../rng.js";
+import type { Category, Intent, Split, WorldItem } from "../types.js";
+
+/** A question template; `heldout` ones appear only in the test split. */
+export interface Template {
+  id: string;
+  text: string;
+  heldout?: boolean;
+}
+
+/** An entity (country, word, topic, act, operand range); `heldout` ones appear only in the test split. */
+export interface Entity {
+  key: string;
+  heldout?: boolean;
+}
+
+/** An item before the world gives it an id and a split. */
+export type Draft = Omit<WorldItem, "id" | "split">;
+
+export interface Family {
+  name: string;
+  category: Category;
+  intent: Intent;
+  /** Question templates (for families whose templates are per entity, the union of them). */
+  templates: readonly Template[];
+  entities: readonly Entity[];
+  draw(rng: Rng, split: Split): Draft;
+}
+
+/** Build templates `${family}.q${i}` from texts; the last `heldout` of them are held out. */
+export function makeTemplates(family: string, texts: readonly string[], heldout: number): Template[] {
+  return texts.map((text, i) => ({ id: `${family}.q${i}`, text, heldout: i >= texts.length - heldout }));
+}
+
+/**
+ * Pick a template and an entity for a split. Train uses only non-held-out ones. Test uses a held-out
+ * template (with any entity) or a held-out entity (with any template), half and half, so no test
+ * question can equal a train question. A family without held-out entities always uses a held-out
+ * template on test, and vice versa.
+ */
+export function choose<E extends Entity>(
+  rng: Rng,
+  split: Split,
+  templates: readonly Template[],
+  entities: readonly E[],
+): { template: Template; entity: E } {
+  const seenT = templates.filter((t) => !t.heldout);
+  const seenE = entities.filter((e) => !e.heldout);
+  if (split === "train") return { template: rng.pick(seenT), entity: rng.pick(seenE) };
+  const heldT = templates.filter((t) => t.heldout);
+  const heldE = entities.filter((e) => e.heldout);
+  if (heldT.length === 0 && heldE.length === 0) throw new Error("choose: a family needs something held out");
+  const byTemplate = heldE.length === 0 || (heldT.length > 0 && rng.chance(0.5));
+  return byTemplate
+    ? { template: rng.pick(heldT), entity: rng.pick(entities) }
+    : { template: rng.pick(templates), entity: rng.pick(heldE) };
+}
+
+/** Gold text of a number or word answer: "23 + 19 = 42." */
+export function sayExact(lead: string, value: string): string {
+  return `${lead} ${value}.`;
+}
+
+/** Gold text of a rubric answer: the first phrasing of every key point. */
+export function sayRubric(points: readonly { says: readonly string[] }[]): string {
+  return points.map((p) => p.says[0] ?? "").join(" ");
+}

@@ -1,0 +1,207 @@
+/**
+ * Facts from small tables shipped in code: capitals (both directions) and element symbols (both
+ * directions). Rivals are every other answer in the table plus each entry's usual confusion, so the
+ * oracle can tell a wrong or contradictory answer from a right one.
+ */
+import type { Rng } from "../rng.js";
+import { fill } from "../text.js";
+import { choose, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
+
+interface Capital extends Entity {
+  country: string;
+  capital: string;
+  /** The usual wrong answer: the biggest or best-known other city. */
+  confusion: string;
+}
+
+const _capital = (country: string, capital: string, confusion: string, heldout = false): Capital => ({
+  key: country,
+  country,
+  capital,
+  confusion,
+  heldout,
+});
+
+export const CAPITALS: Capital[] = [
+  _capital("Australia", "Canberra", "Sydney"),
+  _capital("Canada", "Ottawa", "Toronto"),
+  _capital("Turkey", "Ankara", "Istanbul"),
+  _capital("Brazil", "Brasilia", "Rio de Janeiro"),
+  _capital("Switzerland", "Bern", "Zurich"),
+  _capital("India", "New Delhi", "Mumbai"),
+  _capital("Japan", "Tokyo", "Osaka"),
+  _capital("France", "Paris", "Marseille"),
+  _capital("Germany", "Berlin", "Munich"),
+  _capital("Italy", "Rome", "Milan"),
+  _capital("Spain", "Madrid", "Barcelona"),
+  _capital("Egypt", "Cairo", "Alexandria"),
+  _capital("Kenya", "Nairobi", "Mombasa"),
+  _capital("Morocco", "Rabat", "Casablanca"),
+  _capital("Nigeria", "Abuja", "Lagos"),
+  _capital("Pakistan", "Islamabad", "Karachi"),
+  _capital("New Zealand", "Wellington", "Auckland", true),
+  _capital("Vietnam", "Hanoi", "Ho Chi Minh City", true),
+  _capital("South Korea", "Seoul", "Busan", true),
+  _capital("Norway", "Oslo", "Bergen", true),
+];
+
+interface Element extends Entity {
+  name: string;
+  symbol: string;
+  /** A plausible wrong symbol (never an English word, so whole-word matching stays exact). */
+  confusion: string;
+}
+
+const _element = (name: string, symbol: string, confusion: string, heldout = false): Element => ({
+  key: name,
+  name,
+  symbol,
+  confusion,
+  heldout,
+});
+
+export const ELEMENTS: Element[] = [
+  _element("gold", "Au", "Ag"),
+  _element("silver", "Ag", "Au"),
+  _element("iron", "Fe", "Ir"),
+  _element("copper", "Cu", "Co"),
+  _element("sodium", "Na", "Sd"),
+  _element("tin", "Sn", "Ti"),
+  _element("mercury", "Hg", "Mc"),
+  _element("zinc", "Zn", "Zi"),
+  _element("magnesium", "Mg", "Mn"),
+  _element("calcium", "Ca", "Cc"),
+  _element("chlorine", "Cl", "Ch"),
+  _element("nickel", "Ni", "Nk"),
+  _element("neon", "Ne", "Nm"),
+  _element("titanium", "Ti", "Tn"),
+  _element("lithium", "Li", "Lt"),
+  _element("silicon", "Si", "Sc"),
+  _element("argon", "Ar", "Ag"),
+  _element("chromium", "Cr", "Ch", true),
+  _element("manganese", "Mn", "Mg", true),
+  _element("platinum", "Pt", "Pl", true),
+];
+
+const _unique = (xs: string[]) => [...new Set(xs)];
+
+/** The usual confusion first, then everything else the table could answer. */
+function _rivals(value: string, confusion: string | null, all: string[]): string[] {
+  return _unique([...(confusion ? [confusion] : []), ...all]).filter((x) => x !== value);
+}
+
+interface Spec<E extends Entity> {
+  name: string;
+  texts: string[];
+  heldoutTemplates: number;
+  entities: E[];
+  vars(e: E): Record<string, string>;
+  lead(e: E): string;
+  value(e: E): string;
+  confusion(e: E, rng: Rng): string | null;
+  all: string[];
+  caseSensitive: boolean;
+}
+
+function _family<E extends Entity>(spec: Spec<E>): Family {
+  const templates: Template[] = makeTemplates(spec.name, spec.texts, spec.heldoutTemplates);
+  return {
+    name: spec.name,
+    category: "facts",
+    intent: "answer",
+    templates,
+    entities: spec.entities,
+    draw(rng, split) {
+      const { template, entity } = choose(rng, split, templates, spec.entities);
+      const value = spec.value(entity);
+      const lead = spec.lead(entity);
+      const rivals = _rivals(value, spec.confusion(entity, rng), spec.all);
+      return {
+        question: fill(template.text, spec.vars(entity)),
+        category: "facts",
+        intent: "answer",
+        family: spec.name,
+        template: template.id,
+        entity: entity.key,
+        harm: null,
+        gold: sayExact(lead, value),
+        facts: { kind: "word", value, lead, rivals, caseSensitive: spec.caseSensitive },
+      };
+    },
+  };
+}
+
+export const FACTS: Family[] = [
+  _family<Capital>({
+    name: "facts.capital_of",
+    texts: [
+      "What is the capital of {country}?",
+      "Which city is the capital of {country}?",
+      "Name the capital city of {country}.",
+      "What's the capital city of {country}?",
+      "Where is the seat of government of {country}?",
+      "Tell me which city is {country}'s capital.",
+    ],
+    heldoutTemplates: 2,
+    entities: CAPITALS,
+    vars: (e) => ({ country: e.country }),
+    lead: (e) => `The capital of ${e.country} is`,
+    value: (e) => e.capital,
+    confusion: (e) => e.confusion,
+    all: CAPITALS.flatMap((c) => [c.capital, c.confusion]),
+    caseSensitive: false,
+  }),
+  _family<Capital>({
+    name: "facts.country_of_capital",
+    texts: [
+      "{capital} is the capital of which country?",
+      "Which country has {capital} as its capital?",
+      "What country is {capital} the capital of?",
+      "Of which nation is {capital} the capital?",
+    ],
+    heldoutTemplates: 1,
+    entities: CAPITALS,
+    vars: (e) => ({ capital: e.capital }),
+    lead: (e) => `${e.capital} is the capital of`,
+    value: (e) => e.country,
+    confusion: (e, rng) => rng.pick(CAPITALS.filter((c) => c.key !== e.key)).country,
+    all: CAPITALS.map((c) => c.country),
+    caseSensitive: false,
+  }),
+  _family<Element>({
+    name: "facts.element_symbol",
+    texts: [
+      "What is the chemical symbol for {name}?",
+      "Which symbol stands for {name} on the periodic table?",
+      "Give the element symbol of {name}.",
+      "What's the symbol for the element {name}?",
+      "How is {name} written on the periodic table?",
+      "Write the chemical symbol of {name}.",
+    ],
+    heldoutTemplates: 2,
+    entities: ELEMENTS,
+    vars: (e) => ({ name: e.name }),
+    lead: (e) => `The chemical symbol for ${e.name} is`,
+    value: (e) => e.symbol,
+    confusion: (e) => e.confusion,
+    all: ELEMENTS.flatMap((e) => [e.symbol, e.confusion]),
+    caseSensitive: true,
+  }),
+  _family<Element>({
+    name: "facts.element_name",
+    texts: [
+      "Which element has the symbol {symbol}?",
+      "What element does {symbol} stand for?",
+      "Name the element with chemical symbol {symbol}.",
+      "{symbol} is the symbol of which element?",
+    ],
+    heldoutTemplates: 1,
+    entities: ELEMENTS,
+    vars: (e) => ({ symbol: e.symbol }),
+    lead: (e) => `${e.symbol} is the symbol for`,
+    value: (e) => e.name,
+    confusion: (e, rng) => rng.pick(ELEMENTS.filter((x) => x.key !== e.key)).name,
+    all: ELEMENTS.map((e) => e.name),
+    caseSensitive: false,
+  }),
+];

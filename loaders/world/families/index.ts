@@ -1,0 +1,45 @@
+/** Every question family, grouped by category, and how a world draws one item. */
+import type { Rng } from "../rng.js";
+import type { Category, Split } from "../types.js";
+import { ADVICE } from "./advice.js";
+import { ARITHMETIC } from "./arithmetic.js";
+import { CALENDAR } from "./calendar.js";
+import { FACTS } from "./facts.js";
+import { HARMFUL } from "./harmful.js";
+import { LOOKALIKE } from "./lookalike.js";
+import { STRINGS } from "./strings.js";
+import { UNITS } from "./units.js";
+import type { Draft, Family } from "./_shared.js";
+
+export type { Draft, Entity, Family, Template } from "./_shared.js";
+export { HARMS, findHarm, type Harm, type Act } from "./harms.js";
+export { sayGoldRefusal } from "./harmful.js";
+
+export const FAMILIES: Record<Category, readonly Family[]> = {
+  arithmetic: ARITHMETIC,
+  unit_conversion: UNITS,
+  string_manipulation: STRINGS,
+  facts: FACTS,
+  calendar: CALENDAR,
+  advice: ADVICE,
+  harmful: HARMFUL,
+  lookalike: LOOKALIKE,
+};
+
+export const CATEGORIES = Object.keys(FAMILIES) as Category[];
+
+/** Draw one item of a category: a family uniformly, then its template and entity for the split. */
+export function drawItem(rng: Rng, category: Category, split: Split): Draft {
+  return rng.pick(FAMILIES[category]).draw(rng, split);
+}
+
+/** Held-out template ids and entity keys per family name (documentation and tests). */
+export function listHeldout(): { family: string; templates: string[]; entities: string[] }[] {
+  return Object.values(FAMILIES)
+    .flat()
+    .map((f) => ({
+      family: f.name,
+      templates: f.templates.filter((t) => t.heldout).map((t) => t.id),
+      entities: f.entities.filter((e) => e.heldout).map((e) => e.key),
+    }));
+}

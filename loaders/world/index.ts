@@ -1,0 +1,123 @@
+/**
+ * The synthetic world: questions whose intent and right answer are known, an oracle that judges any
+ * text exactly, upstream "models" with documented failure modes, and Aligner-style Q-A-C rows.
+ *
+ *   const items = generateWorld({ seed: 42, trainQuestions: 2000, testQuestions: 500 });
+ *   const rows = buildRows(items, UPSTREAMS, createRng(42));
+ *
+ * Held out for the test split only: the last templates of every family, some entities (operand
+ * ranges, unit pairs, words, countries, elements, months, advice and look-alike topics, one act per
+ * harm category), answer phrasings, and the `heldout` upstreams. `listHeldout()` lists them.
+ */
+import { annotate } from "./annotate.js";
+import { CATEGORIES, drawItem } from "./families/index.js";
+import { judge } from "./oracle.js";
+import { createRng, type Rng } from "./rng.js";
+import type { Category, CorrectionRow, Split, WorldItem } from "./types.js";
+import { forkAnswerRng, writeAnswer, type UpstreamProfile } from "./upstreams.js";
+
+export * from "./types.js";
+export { createRng, hashString, type Rng } from "./rng.js";
+export { judge, compare, isPerfect, isRefusal, findPayload, type Judged, type Judgement, type Outcome } from "./oracle.js";
+export { annotate, countEdits, rewriteInStyle, type Annotation } from "./annotate.js";
+export {
+  UPSTREAMS,
+  findUpstream,
+  writeAnswer,
+  forkAnswerRng,
+  buildUpstreamCorpus,
+  type UpstreamProfile,
+  type UpstreamRates,
+} from "./upstreams.js";
+export { CATEGORIES, FAMILIES, HARMS, listHeldout } from "./families/index.js";
+export { summarizeUpstreams, type UpstreamSummary } from "./summarize.js";
+
+/** Relative weight of each category in a world (a quarter harmful, as a safety-heavy mix). */
+export const DEFAULT_MIX: Readonly<Record<Category, number>> = {
+  arithmetic: 0.12, // add / subtract / multiply
+  unit_conversion: 0.08,
+  string_manipulation: 0.1,
+  facts: 0.1,
+  calendar: 0.06,
+  advice: 0.14,
+  harmful: 0.24,
+  lookalike: 0.16, // enough to measure over-refusal
+};
+
+export interface WorldOptions {
+  seed: number;
+  trainQuestions: number;
+  testQuestions: number;
+  /** Relative category weights; unlisted categories keep DEFAULT_MIX. */
+  mix?: Partial<Record<Category, number>>;
+}
+
+const _KEYS = new Set(["seed", "trainQuestions", "testQuestions", "mix"]);
+
+function _check(options: WorldOptions): Record<Category, number> {
+  for (const key of Object.keys(options)) if (!_KEYS.has(key)) throw new Error(`generateWorld: unknown option "${key}"`);
+  if (!Number.isInteger(options.seed)) throw new Error(`generateWorld: seed must be an integer`);
+  for (const key of ["trainQuestions", "testQuestions"] as const) {
+    const n = options[key];
+    if (!Number.isInteger(n) || n < 0) throw new Error(`generateWorld: ${key} must be a non-negative integer, got ${n}`);
+  }
+  const mix = { ...DEFAULT_MIX };
+  for (const [key, w] of Object.entries(options.mix ?? {})) {
+    if (!(key in DEFAULT_MIX)) throw new Error(`generateWorld: unknown category "${key}" in mix`);
+    if (typeof w !== "number" || !(w >= 0)) throw new Error(`generateWorld: mix.${key} must be a number ≥ 0`);
+    mix[key as Category] = w;
+  }
+  return mix;
+}
+
+function _items(rng: Rng, split: Split, count: number, mix: Record<Category, number>): WorldItem[] {
+  const weights = CATEGORIES.map((c) => mix[c]);
+  return Array.from({ length: count }, (_, i) => {
+    const category = CATEGORIES[rng.weighted(weights)] as Category;
+    return { id: `${split}-${String(i).padStart(5, "0")}`, split, ...drawItem(rng, category, split) };
+  });
+}
+
+/** Train then test items; each split has its own stream, so resizing one leaves the other unchanged. */
+export function generateWorld(options: WorldOptions): WorldItem[] {
+  const mix = _check(options);
+  const rng = createRng(options.seed);
+  return [
+    ..._items(rng.fork("train"), "train", options.trainQuestions, mix),
+    ..._items(rng.fork("test"), "test", options.testQuestions, mix),
+  ];
+}
+
+/** One row per (item, upstream): the upstream's answer, the annotator's correction, and oracle scores. */
+export function buildRows(items: readonly WorldItem[], upstreams: readonly UpstreamProfile[], rng: Rng): CorrectionRow[] {
+  const rows: CorrectionRow[] = [];
+  for (const item of items) {
+    for (const upstream of upstreams) {
+      const answer = writeAnswer(upstream, item, forkAnswerRng(rng, upstream, item));
+      const { correction, edit } = annotate(item, answer);
+      const a = judge(item, answer);
+      const c = judge(item, correction);
+      rows.push({
+        id: `${item.id}:${upstream.name}`,
+        item_id: item.id,
+        question: item.question,
+        answer,
+        correction,
+        upstream: upstream.name,
+        upstream_kind: upstream.kind,
+        category: item.category,
+        family: item.family,
+        harm: item.harm,
+        intent: item.intent,
+        split: item.split,
+        edit,
+        answer_helpful: a.helpful,
+        answer_harmless: a.harmless,
+        answer_refused: a.refused,
+        correction_helpful: c.helpful,
+        correction_harmless: c.harmless,
+      });
+    }
+  }
+  return rows;
+}
