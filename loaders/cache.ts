@@ -17,6 +17,11 @@ export function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12);
 }
 
+/** The folder of stage `name` with cache key `key` inside a run folder. */
+export function stageDir(runDir: string, name: string, key: unknown): string {
+  return join(runDir, "stages", `${name}-${hashOf(key)}`);
+}
+
 export interface StageContext {
   /** The stage's own folder (for checkpoints and outputs). */
   dir: string;
@@ -72,7 +77,7 @@ export async function runStage<T>(
   compute: (context: StageContext) => Promise<T>,
   { log = silentLogger, pollMs = 200 }: { log?: Logger; pollMs?: number } = {},
 ): Promise<T> {
-  const dir = join(runDir, "stages", `${name}-${hashOf(key)}`);
+  const dir = stageDir(runDir, name, key);
   const done = join(dir, "done.json");
   const lock = `${dir}.lock`;
   mkdirSync(dir, { recursive: true });

@@ -6,15 +6,22 @@ import { ConfigError, listPresets, loadPreset } from "./config.js";
 import { describeFile, ImportError, parseMap, writeImport, type ImportOptions } from "./import.js";
 import { createLogger } from "./log.js";
 import { ownVersion } from "./record.js";
-import { runExperiment } from "./run.js";
+import { buildDataset, exportDataset } from "./dataset.js";
+import { runDir, runExperiment } from "./run.js";
 
 const HELP = `aligner — Aligner Workbench: learn to correct answers, measure it, publish it.
 
 Usage: aligner <command> [options]
 
 Commands:
-  run [--preset NAME|FILE.json]   run an experiment end to end into runs/<preset>/ (default preset:
-                                  $ALIGNER_PRESET or "default"); prints the run record as JSON
+  run [--preset NAME|FILE.json] [--out DIR]
+                                  run an experiment end to end (default preset: $ALIGNER_PRESET or
+                                  "default") into DIR (default runs/<preset>/): DIR/run.json records
+                                  preset, seed, backend and versions, DIR/tables/NAME.parquet and
+                                  .arrow hold the results; prints DIR
+  world [--preset NAME] --out DIR the preset's dataset (world questions, every upstream's answers,
+                                  corrections) as DIR/dataset.jsonl (aligner-20K schema),
+                                  dataset.parquet and identity.jsonl; prints a JSON summary
   presets                         list the presets in data/presets with their merged settings
   import FILE --out OUT.parquet   import (question, answer, correction) rows from JSON, JSONL, CSV or
                                   Parquet, plain or .gz/.xz (aligner-20K, template-dataset.json,
@@ -42,6 +49,8 @@ interface Command {
   file?: true;
   /** Prints its result on one line. */
   compact?: true;
+  /** Prints its result as plain text, not JSON. */
+  text?: true;
   run(values: Record<string, unknown>, file: string): Promise<unknown>;
 }
 
@@ -53,8 +62,22 @@ const importOptions = (values: Record<string, unknown>): ImportOptions => ({
 
 const COMMANDS: Record<string, Command> = {
   run: {
-    options: { preset: { type: "string", short: "p" } },
-    run: async (values) => runExperiment(loadPreset(values.preset as string | undefined), { log: createLogger("run") }),
+    options: { preset: { type: "string", short: "p" }, out: { type: "string", short: "o" } },
+    text: true,
+    run: async (values) => {
+      const record = await runExperiment(loadPreset(values.preset as string | undefined), { log: createLogger("run"), ...(values.out ? { dir: values.out as string } : {}) });
+      return record.dir;
+    },
+  },
+  world: {
+    options: { preset: { type: "string", short: "p" }, out: { type: "string", short: "o" } },
+    run: async (values) => {
+      if (typeof values.out !== "string") throw new UsageError("world: --out DIR is required");
+      const preset = loadPreset(values.preset as string | undefined);
+      const log = createLogger("world");
+      const data = await buildDataset(runDir(preset.name), preset.config, log);
+      return exportDataset(data, preset.config, values.out);
+    },
   },
   presets: {
     options: {},
@@ -107,7 +130,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     }
     if (spec.file && positionals.length !== 1) throw new UsageError(`${command}: expected one FILE, got ${positionals.length} (see aligner --help)`);
     const result = await spec.run(values, positionals[0] ?? "");
-    out.write(`${JSON.stringify(result, null, spec.compact ? undefined : 2)}\n`);
+    out.write(spec.text ? `${String(result)}\n` : `${JSON.stringify(result, null, spec.compact ? undefined : 2)}\n`);
     return 0;
   } catch (error) {
     const known = error instanceof UsageError || error instanceof ConfigError || error instanceof ImportError;

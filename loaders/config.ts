@@ -12,6 +12,38 @@ export const PRESETS_DIR = join(PROJECT_ROOT, "data", "presets");
 
 export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
 
+/** Sizes of one transformer (see model.ts for the rest of its config). */
+export interface ModelSize {
+  dModel: number;
+  nHeads: number;
+  nLayers: number;
+  /** Longest sequence (prompt + target) in tokens. */
+  maxLen: number;
+}
+
+/** The training settings a preset may change (see train.ts for the rest). */
+export interface TrainSettings {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  /** Share of steps with linear warm-up of the learning rate (the paper: 0.03). */
+  warmupRatio: number;
+  weightDecay: number;
+  /** Validation loss every N steps (0: at the end only). */
+  evalEvery: number;
+  /** Save a resumable checkpoint every N steps (0: never). */
+  checkpointEvery: number;
+}
+
+export interface DecodingSettings {
+  /** 0 = greedy. */
+  temperature: number;
+  topK: number;
+  topP: number;
+  maxNewTokens: number;
+  batchSize: number;
+}
+
 export interface Config {
   /** Seed for every random choice of the run (world, init, batches, sampling). */
   seed: number;
@@ -28,6 +60,36 @@ export interface Config {
     /** Byte-level BPE vocabulary size, specials included. */
     vocabSize: number;
   };
+  /** Transformer upstream models trained on the world's unaligned corpora (loaders/zoo.ts). */
+  zoo: {
+    /** Names from zoo.ts's LM_UPSTREAMS; [] trains none. */
+    models: string[];
+    /** Base size; each model scales dModel by its own factor. */
+    model: ModelSize;
+    train: TrainSettings;
+    /** Batch and length of answer generation (each model has its own temperature). */
+    decoding: DecodingSettings;
+  };
+  /** The Aligner: warm-up on Q-A-A, then Q-A-C, then correction of every upstream's test answers. */
+  aligner: {
+    /** Prompt template id (loaders/templates.ts). */
+    template: string;
+    /** Share of the train rows used for the identity warm-up (the paper's best: 0.2). */
+    warmupFraction: number;
+    model: ModelSize;
+    train: TrainSettings;
+    decoding: DecodingSettings;
+    /** Correction rounds: k > 1 also corrects the correction, k times. */
+    rounds: number;
+  };
+  /** The warm-up ablation: a smaller Aligner per fraction ([] skips it). */
+  warmupSweep: {
+    fractions: number[];
+    /** Main-stage steps per fraction (the warm-up adds steps × fraction). */
+    steps: number;
+    /** Test questions evaluated per fraction (the first N). */
+    testQuestions: number;
+  };
 }
 
 export const DEFAULTS: Config = {
@@ -35,6 +97,21 @@ export const DEFAULTS: Config = {
   backend: "auto",
   world: { trainQuestions: 2000, testQuestions: 400 },
   tokenizer: { vocabSize: 2000 },
+  zoo: {
+    models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
+    model: { dModel: 64, nHeads: 4, nLayers: 2, maxLen: 96 },
+    train: { steps: 300, batchSize: 32, lr: 3e-3, warmupRatio: 0.05, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 0 },
+    decoding: { temperature: 0.7, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
+  },
+  aligner: {
+    template: "aligner-v1.0",
+    warmupFraction: 0.2, // the paper's optimum (Fig. 3)
+    model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 192 },
+    train: { steps: 800, batchSize: 32, lr: 2e-3, warmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200 },
+    decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 80, batchSize: 64 },
+    rounds: 1,
+  },
+  warmupSweep: { fractions: [0, 0.02, 0.1, 0.2, 0.5], steps: 300, testQuestions: 200 },
 };
 
 /** Thrown for a preset that names an unknown key or gives a value of the wrong type. */
@@ -79,7 +156,23 @@ export function validateConfig(config: Config, where = "preset"): Config {
     ["world.trainQuestions", config.world.trainQuestions],
     ["world.testQuestions", config.world.testQuestions],
     ["tokenizer.vocabSize", config.tokenizer.vocabSize],
+    ["aligner.rounds", config.aligner.rounds],
   ];
+  for (const [stage, slice] of [["zoo", config.zoo], ["aligner", config.aligner]] as const) {
+    for (const [key, value] of Object.entries({ ...slice.model, steps: slice.train.steps, batchSize: slice.train.batchSize, maxNewTokens: slice.decoding.maxNewTokens, "decoding.batchSize": slice.decoding.batchSize })) {
+      positive.push([`${stage}.${key}`, value]);
+    }
+    if (slice.model.dModel % (4 * slice.model.nHeads) !== 0) {
+      throw new ConfigError(`${where}: "${stage}.model.dModel" must be a multiple of 4 × nHeads (head sizes are multiples of 4), got ${slice.model.dModel}`);
+    }
+  }
+  const fractions: [string, number][] = [
+    ["aligner.warmupFraction", config.aligner.warmupFraction],
+    ...config.warmupSweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
+  ];
+  for (const [key, value] of fractions) {
+    if (typeof value !== "number" || !(value >= 0 && value < 1)) throw new ConfigError(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(value)}`);
+  }
   for (const [key, value] of positive) {
     if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${where}: "${key}" must be a positive integer, got ${value}`);
   }

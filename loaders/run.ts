@@ -1,64 +1,232 @@
 /**
- * The main job: runs a preset's experiment end to end into `runs/<preset>/` and returns its record.
- * Stages are cached by the hash of their config and inputs, so rerunning a preset is cheap.
+ * The main job: runs a preset's experiment end to end into `runs/<preset>/` and materializes its
+ * tables. Stages (world, tokenizer, zoo models, Aligner, correction, warm-up sweep) are cached by the
+ * hash of their config and inputs, so a rerun reuses finished work and a killed run resumes.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { hashOf } from "./cache.js";
+import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
+import { alignerExamples, correctAnswers, trainAligner, type AlignerTraining } from "./aligner.js";
+import { selectBackend, type BackendInfo } from "./backend.js";
+import { hashOf, runStage, stageDir } from "./cache.js";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { PROJECT_ROOT, loadPreset, type Config, type Preset } from "./config.js";
+import { buildDataset, templateOf, type Dataset } from "./dataset.js";
+import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase, type Judge } from "./evaluate.js";
+import type { Generated } from "./lm.js";
 import { createLogger, silentLogger, type Logger } from "./log.js";
-import type { TableName } from "./types.js";
+import { omegaInterval } from "./metrics.js";
+import { createModel, disposeModel } from "./model.js";
 import { packageVersions } from "./record.js";
-import { writeFileAtomic } from "./tables.js";
+import { toArrowStream, writeFileAtomic, writeParquet, type Row } from "./tables.js";
+import { toTokenizerJson } from "./tokenize.js";
+import type { StepRow } from "./train.js";
+import { TABLES, type CorrectionTableRow, type TableName, type TrainingRow, type WarmupSweepRow } from "./types.js";
+import { judge as oracleJudge, type CorrectionRow } from "./world/index.js";
 
 export interface RunRecord {
   run_id: string;
   preset: string;
   seed: number;
-  backend: string;
+  backend: BackendInfo;
+  template: string;
+  headline: string;
   config: Config;
   versions: Record<string, string | null>;
   started_at: string;
   duration_s: number;
+  stages_s: Record<string, number>;
+  /** The run's folder. */
+  dir: string;
 }
 
-/** The folder a preset's run lives in ($ALIGNER_RUNS or ./runs). */
+/** The root of all runs ($ALIGNER_RUNS or ./runs). */
+export const runsRoot = (): string => process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs");
+
+/** The folder a preset's run lives in. */
 export function runDir(preset: string): string {
-  return join(process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs"), preset);
+  return join(runsRoot(), preset);
 }
 
-/** Runs the experiment of `preset` and writes `runs/<preset>/run.json`. */
-export async function runExperiment(preset: Preset, options: { log?: Logger } = {}): Promise<RunRecord> {
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf-8")) as T;
+
+/** Q-A-C rows for the Aligner: the train split of the seen upstreams, split by question into train and validation. */
+function _alignerRows(data: Dataset) {
+  const rows = data.rows.filter((r) => r.split === "train" && r.upstream_kind === "seen");
+  const items = [...new Set(rows.map((r) => r.item_id))];
+  const valItems = new Set(items.slice(items.length - Math.max(1, Math.round(items.length * 0.05))));
+  return { train: rows.filter((r) => !valItems.has(r.item_id)), val: rows.filter((r) => valItems.has(r.item_id)) };
+}
+
+/** Trains an Aligner (warm-up, then main) in a cached stage; returns its folder and training log. */
+async function _trainAlignerStage(
+  dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; steps: number }, log: Logger,
+): Promise<{ dir: string; training: AlignerTraining }> {
+  const template = templateOf(config);
+  const key = { data: data.key, template, model: config.aligner.model, train: { ...config.aligner.train, steps: settings.steps }, warmupFraction: settings.warmupFraction, seed: config.seed };
+  const sdir = stageDir(dir, name, key);
+  await runStage(dir, name, key, async ({ dir: here }) => {
+    const tok = data.tokenizer.tok;
+    const rows = _alignerRows(data);
+    const examples = alignerExamples(rows.train, tok, template, { warmupFraction: settings.warmupFraction, seed: config.seed });
+    const val = alignerExamples(rows.val.slice(0, 128), tok, template, { warmupFraction: 0, seed: config.seed }).main;
+    log.info(`${name}: ${examples.warmup.length} warm-up (Q-A-A) and ${examples.main.length} Q-A-C examples`);
+    const model = createModel({ vocabSize: tok.vocabSize, ...config.aligner.model }, { seed: config.seed });
+    try {
+      const training = await trainAligner(model, examples, val, {
+        train: { ...config.aligner.train, steps: settings.steps, seed: config.seed }, warmupFraction: settings.warmupFraction, log,
+        checkpointDir: (stage) => join(here, `checkpoint-${stage}`),
+      });
+      writeFileAtomic(join(here, "training.json"), JSON.stringify(training));
+      await saveCheckpoint(join(here, "model"), model, { tokenizerJson: toTokenizerJson(tok), extra: { template, seed: config.seed, warmupFraction: settings.warmupFraction } });
+      return { examples: examples.main.length };
+    } finally {
+      disposeModel(model);
+    }
+  }, { log });
+  return { dir: sdir, training: readJson(join(sdir, "training.json")) };
+}
+
+/** Corrects the given rows with a trained Aligner in a cached stage; returns every round's outputs. */
+async function _correctStage(
+  dir: string, config: Config, data: Dataset, aligner: { dir: string }, rows: readonly CorrectionRow[], name: string, log: Logger,
+): Promise<Generated[][]> {
+  const key = { aligner: aligner.dir.replace(/^.*\//, ""), decoding: config.aligner.decoding, rounds: config.aligner.rounds, rows: hashOf(rows.map((r) => r.id)) };
+  const sdir = stageDir(dir, name, key);
+  await runStage(dir, name, key, async ({ dir: here }) => {
+    const { model } = await loadCheckpoint(join(aligner.dir, "model"));
+    try {
+      const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
+        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: config.aligner.rounds, log,
+      });
+      writeFileAtomic(join(here, "corrections.json"), JSON.stringify(out));
+      return { rows: rows.length };
+    } finally {
+      disposeModel(model);
+    }
+  }, { log });
+  return readJson(join(sdir, "corrections.json"));
+}
+
+const _cases = (rows: readonly CorrectionRow[], outputs: readonly Generated[], answers?: readonly string[]): CorrectionCase[] =>
+  rows.map((r, i) => ({
+    id: r.id, item_id: r.item_id, split: r.split, category: r.category, family: r.family, intent: r.intent, harm: r.harm,
+    upstream: r.upstream, upstream_kind: r.upstream_kind, question: r.question, answer: answers?.[i] ?? r.answer,
+    correction: outputs[i]!.text, gold_correction: r.correction, hit_limit: outputs[i]!.hitLimit,
+  }));
+
+const _training = (runId: string, backend: string, model: string, stage: string, steps: readonly StepRow[]): TrainingRow[] =>
+  steps.map((s) => ({ run_id: runId, model, stage, step: s.step, loss: s.loss, val_loss: s.val_loss, lr: s.lr, tokens_per_s: s.tokens_per_s, backend }));
+
+/** Runs the experiment of `preset`: every stage, then the tables in `runs/<preset>/tables/`. */
+export async function runExperiment(preset: Preset, options: { log?: Logger; dir?: string } = {}): Promise<RunRecord> {
   const log = options.log ?? silentLogger;
+  const { config } = preset;
   const started = Date.now();
-  const dir = runDir(preset.name);
+  const stages: Record<string, number> = {};
+  let mark = Date.now();
+  const lap = (name: string) => { stages[name] = (Date.now() - mark) / 1000; mark = Date.now(); };
+  const dir = options.dir ?? runDir(preset.name);
   mkdirSync(dir, { recursive: true });
-  log.info(`preset ${preset.name} (${preset.file}), seed ${preset.config.seed}`);
+  const backend = await selectBackend(config.backend);
+  const runId = `${preset.name}-${hashOf(config)}`;
+  log.info(`run ${runId}: preset ${preset.name}, seed ${config.seed}, backend ${backend.backend} (${backend.threads} thread)`);
+
+  const data = await buildDataset(dir, config, log);
+  lap("dataset");
+  const aligner = await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, steps: config.aligner.train.steps }, log);
+  lap("aligner");
+  const test = data.rows.filter((r) => r.split === "test");
+  const rounds = await _correctStage(dir, config, data, aligner, test, "correct", log);
+  lap("correct");
+
+  const items = new Map(data.world.items.map((i) => [i.id, i]));
+  const judge: Judge = (itemId, text) => oracleJudge(items.get(itemId)!, text);
+  const template = templateOf(config);
+  const corrections: CorrectionTableRow[] = rounds.flatMap((outputs, k) =>
+    scoreCorrections(_cases(test, outputs, k === 0 ? undefined : rounds[k - 1]!.map((g) => g.text)), judge, { runId, template, round: k + 1 }),
+  );
+  const firstRound = corrections.filter((r) => r.round === 1);
+  const summary = summarize(firstRound, judge, { runId, seed: config.seed });
+  lap("evaluate");
+
+  const sweep: WarmupSweepRow[] = [];
+  const sweepTraining: TrainingRow[] = [];
+  const sweepItems = new Set(data.world.items.filter((i) => i.split === "test").slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
+  const sweepRows = test.filter((r) => sweepItems.has(r.item_id));
+  for (const fraction of config.warmupSweep.fractions) {
+    const name = `sweep-${fraction}`;
+    const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, steps: config.warmupSweep.steps }, log);
+    const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, trained, sweepRows, `correct-${name}`, log))[0]!;
+    const scored = scoreCorrections(_cases(sweepRows, outputs), judge, { runId, template });
+    for (const kind of ["seen", "heldout", "all"]) {
+      const group = scored.filter((r) => kind === "all" || r.upstream_kind === kind);
+      for (const dimension of ["helpful", "harmless"] as const) {
+        const w = omegaInterval(group.map((r) => (dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless) as "win" | "tie" | "lose"), { seed: config.seed });
+        const after = group.map((r) => (dimension === "helpful" ? r.helpful_after! : r.harmless_after!));
+        sweep.push({ run_id: runId, warmup_fraction: fraction, upstream_kind: kind, dimension, n: group.length, omega: w.omega, omega_lo: w.lo, omega_hi: w.hi, score_after: after.reduce((a, b) => a + b, 0) / Math.max(1, after.length) });
+      }
+    }
+    sweepTraining.push(..._training(runId, backend.backend, `sweep:${fraction}`, "warmup", trained.training.warmup), ..._training(runId, backend.backend, `sweep:${fraction}`, "main", trained.training.main));
+  }
+  lap("warmup_sweep");
+
+  const training: TrainingRow[] = [
+    ...data.zoo.flatMap((z) => _training(runId, backend.backend, `upstream:${z.name}`, "lm", z.training)),
+    ..._training(runId, backend.backend, "aligner", "warmup", aligner.training.warmup),
+    ..._training(runId, backend.backend, "aligner", "main", aligner.training.main),
+    ...sweepTraining,
+  ];
   const record: RunRecord = {
-    run_id: `${preset.name}-${hashOf(preset.config)}`,
-    preset: preset.name,
-    seed: preset.config.seed,
-    backend: preset.config.backend,
-    config: preset.config,
-    versions: packageVersions(),
-    started_at: new Date(started).toISOString(),
-    duration_s: (Date.now() - started) / 1000,
+    run_id: runId, preset: preset.name, seed: config.seed, backend, template, headline: headline(summary), config,
+    versions: packageVersions(), started_at: new Date(started).toISOString(), duration_s: (Date.now() - started) / 1000,
+    stages_s: stages, dir,
   };
+  const runs = [{
+    run_id: runId, preset: preset.name, seed: config.seed, backend: backend.backend, threads: backend.threads, template,
+    config: JSON.stringify(config), versions: JSON.stringify({ ...record.versions, ...backend.versions }),
+    started_at: record.started_at, duration_s: record.duration_s,
+  }];
+  await writeTables(join(dir, "tables"), { runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound) });
+  lap("tables");
+  record.duration_s = (Date.now() - started) / 1000;
+  record.stages_s = stages;
   writeFileAtomic(join(dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
-  log.info(`run ${record.run_id} written to ${dir}`);
+  log.info(`${record.headline} (${record.duration_s.toFixed(1)} s; tables in ${join(dir, "tables")})`);
   return record;
 }
+
+/** Writes each table as Arrow IPC stream (site) and Parquet (export), atomically. */
+export async function writeTables(dir: string, tables: Record<TableName, readonly Row[]>): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, rows] of Object.entries(tables) as [TableName, Row[]][]) {
+    writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, TABLES[name]));
+    await writeParquet(join(dir, `${name}.parquet`), name, rows, TABLES[name]);
+  }
+}
+
+/** Tables whose site copy gathers every run under the runs root, so pages can compare runs. */
+const ACROSS_RUNS: ReadonlySet<TableName> = new Set(["runs", "summary"]);
 
 /**
  * The bytes of one site table (Arrow IPC stream) for Framework loaders: from $ALIGNER_TABLES_DIR when
  * set (publish an existing run's tables, e.g. one trained elsewhere), else from the run of the preset
- * named by $ALIGNER_PRESET, which runs (or reuses its cached stages) first.
+ * named by $ALIGNER_PRESET, which runs (or reuses its cached stages) first. `runs` and `summary` also
+ * gather the other runs found under the runs root, for the Runs page.
  */
 export async function siteTable(name: TableName, log: Logger = createLogger(`table:${name}`)): Promise<Uint8Array> {
   const fixed = process.env.ALIGNER_TABLES_DIR;
-  const dir = fixed ?? join(runDir(loadPreset().name), "tables");
-  if (!fixed) await runExperiment(loadPreset(), { log });
-  const file = join(dir, `${name}.arrow`);
-  if (!existsSync(file)) throw new Error(`table ${name}: no ${file}`);
-  return readFileSync(file);
+  if (fixed) return readFileSync(join(fixed, `${name}.arrow`));
+  const preset = loadPreset();
+  await runExperiment(preset, { log });
+  const own = join(runDir(preset.name), "tables", `${name}.arrow`);
+  if (!ACROSS_RUNS.has(name)) return readFileSync(own);
+  const others = readdirSync(runsRoot())
+    .filter((p) => p !== preset.name)
+    .map((p) => join(runsRoot(), p, "tables", `${name}.arrow`))
+    .filter(existsSync);
+  const tables = [own, ...others].map((f) => tableFromIPC(readFileSync(f)));
+  const columns = (t: Table) => t.schema.fields.map((f) => `${f.name}:${f.type}`).join(",");
+  const batches = tables.filter((t) => columns(t) === columns(tables[0]!)).flatMap((t) => t.batches); // skip runs of an older schema
+  return tableToIPC(new Table(batches), "stream");
 }

@@ -37,13 +37,31 @@ describe("aligner CLI", () => {
     expect(stdout).toBe("");
   });
 
-  it("runs the tiny preset and records preset, seed, backend and versions", async () => {
+  it("runs the tiny preset into --out DIR, prints DIR, and records preset, seed, backend and versions", async () => {
     process.env.ALIGNER_RUNS = mkdtempSync(join(tmpdir(), "aligner-runs-"));
-    const { code, stdout } = await cli("run", "--preset", "tiny");
+    const out = join(process.env.ALIGNER_RUNS, "elsewhere");
+    const { code, stdout } = await cli("run", "--preset", "tiny", "--out", out);
     expect(code).toBe(0);
-    const record = JSON.parse(stdout);
-    expect(record).toMatchObject({ preset: "tiny", seed: 42 });
+    expect(stdout).toBe(`${out}\n`);
+    const record = JSON.parse(readFileSync(join(out, "run.json"), "utf-8"));
+    expect(record).toMatchObject({ preset: "tiny", seed: 42, dir: out });
     expect(record.versions["@tensorflow/tfjs"]).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(JSON.parse(readFileSync(join(process.env.ALIGNER_RUNS, "tiny", "run.json"), "utf-8"))).toEqual(record);
-  });
+    expect(readFileSync(join(out, "tables", "corrections.parquet")).subarray(0, 4).toString()).toBe("PAR1");
+  }, 120_000);
+
+  it("writes the tiny world's dataset in the aligner-20K schema and prints its summary", async () => {
+    process.env.ALIGNER_RUNS = mkdtempSync(join(tmpdir(), "aligner-runs-"));
+    const out = join(process.env.ALIGNER_RUNS, "world");
+    const { code, stdout } = await cli("world", "--preset", "tiny", "--out", out);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    const lines = readFileSync(join(out, "dataset.jsonl"), "utf-8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(summary.rows);
+    expect(Object.keys(lines[0]).sort()).toEqual(["answer", "correction", "question"]);
+    const identity = readFileSync(join(out, "identity.jsonl"), "utf-8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(identity.every((r) => r.correction === r.answer)).toBe(true);
+    expect(summary.upstreams.map((u: { upstream: string }) => u.upstream)).toContain("lm_unsafe");
+    expect(Object.values(summary.edits).reduce((a: number, b) => a + (b as number), 0)).toBe(summary.rows);
+    expect(readFileSync(join(out, "dataset.parquet")).subarray(0, 4).toString()).toBe("PAR1");
+  }, 120_000);
 });

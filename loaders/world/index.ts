@@ -13,7 +13,7 @@ import { annotate } from "./annotate.js";
 import { CATEGORIES, drawItem } from "./families/index.js";
 import { judge } from "./oracle.js";
 import { createRng, type Rng } from "./rng.js";
-import type { Category, CorrectionRow, Split, WorldItem } from "./types.js";
+import type { Category, CorrectionRow, Split, UpstreamKind, WorldItem } from "./types.js";
 import { forkAnswerRng, writeAnswer, type UpstreamProfile } from "./upstreams.js";
 
 export * from "./types.js";
@@ -88,36 +88,34 @@ export function generateWorld(options: WorldOptions): WorldItem[] {
   ];
 }
 
+/** The row for one answer to `item` by `upstream`: the annotator's correction and the oracle's scores. */
+export function rowFor(item: WorldItem, upstream: { name: string; kind: UpstreamKind }, answer: string): CorrectionRow {
+  const { correction, edit } = annotate(item, answer);
+  const a = judge(item, answer);
+  const c = judge(item, correction);
+  return {
+    id: `${item.id}:${upstream.name}`,
+    item_id: item.id,
+    question: item.question,
+    answer,
+    correction,
+    upstream: upstream.name,
+    upstream_kind: upstream.kind,
+    category: item.category,
+    family: item.family,
+    harm: item.harm,
+    intent: item.intent,
+    split: item.split,
+    edit,
+    answer_helpful: a.helpful,
+    answer_harmless: a.harmless,
+    answer_refused: a.refused,
+    correction_helpful: c.helpful,
+    correction_harmless: c.harmless,
+  };
+}
+
 /** One row per (item, upstream): the upstream's answer, the annotator's correction, and oracle scores. */
 export function buildRows(items: readonly WorldItem[], upstreams: readonly UpstreamProfile[], rng: Rng): CorrectionRow[] {
-  const rows: CorrectionRow[] = [];
-  for (const item of items) {
-    for (const upstream of upstreams) {
-      const answer = writeAnswer(upstream, item, forkAnswerRng(rng, upstream, item));
-      const { correction, edit } = annotate(item, answer);
-      const a = judge(item, answer);
-      const c = judge(item, correction);
-      rows.push({
-        id: `${item.id}:${upstream.name}`,
-        item_id: item.id,
-        question: item.question,
-        answer,
-        correction,
-        upstream: upstream.name,
-        upstream_kind: upstream.kind,
-        category: item.category,
-        family: item.family,
-        harm: item.harm,
-        intent: item.intent,
-        split: item.split,
-        edit,
-        answer_helpful: a.helpful,
-        answer_harmless: a.harmless,
-        answer_refused: a.refused,
-        correction_helpful: c.helpful,
-        correction_harmless: c.harmless,
-      });
-    }
-  }
-  return rows;
+  return items.flatMap((item) => upstreams.map((upstream) => rowFor(item, upstream, writeAnswer(upstream, item, forkAnswerRng(rng, upstream, item)))));
 }

@@ -1,0 +1,106 @@
+/**
+ * The Aligner: a seq2seq corrector μ(correction | question, answer), trained as a causal LM on the
+ * template-rendered (question, answer) with the loss on the correction only. Training starts with the
+ * identity warm-up (Q-A-A: the target is the answer itself) on a share of the train rows, then learns
+ * Q-A-C from that checkpoint with a fresh optimizer, as the paper's two-run recipe does. The upstream's
+ * weights are never needed: only its text.
+ */
+import { encodeExample, generateTexts, type Decoding, type Generated } from "./lm.js";
+import type { Logger } from "./log.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { disposeModel, type GPT } from "./model.js";
+import { createRng, shuffle } from "./random.js";
+import { renderPrompt, type TemplateId } from "./templates.js";
+import type { Tokenizer } from "./tokenize.js";
+import { trainModel, type Example, type StepRow, type TrainConfig, type TrainOptions } from "./train.js";
+
+export interface QacRow {
+  question: string;
+  answer: string;
+  correction: string;
+}
+
+/**
+ * Q-A-A warm-up examples from a seeded `fraction` of the rows, and Q-A-C examples from all rows.
+ * (The paper leaves open whether warm-up rows also appear in Q-A-C; here they do.)
+ */
+export function alignerExamples(
+  rows: readonly QacRow[], tok: Tokenizer, template: TemplateId, { warmupFraction, seed }: { warmupFraction: number; seed: number },
+): { warmup: Example[]; main: Example[] } {
+  const encode = (r: QacRow, target: string) => encodeExample(tok, renderPrompt(template, r.question, r.answer), target);
+  const chosen = shuffle(createRng(seed), rows).slice(0, Math.round(rows.length * warmupFraction));
+  return { warmup: chosen.map((r) => encode(r, r.answer)), main: rows.map((r) => encode(r, r.correction)) };
+}
+
+export interface AlignerTraining {
+  warmup: StepRow[];
+  main: StepRow[];
+}
+
+/**
+ * Trains `model` in place: warm-up steps = main steps × fraction (the same epochs over its share of
+ * the data), then the main stage. `checkpoint` names the folder for resumable checkpoints per stage.
+ */
+export async function trainAligner(
+  model: GPT, examples: { warmup: Example[]; main: Example[] }, val: Example[],
+  { train, warmupFraction, log, checkpointDir }: { train: Partial<TrainConfig> & { steps: number }; warmupFraction: number; log: Logger; checkpointDir?: (stage: string) => string },
+): Promise<AlignerTraining> {
+  const progress = (stage: string, steps: number) => (r: StepRow) => {
+    if (r.step % 50 === 0 || r.step === steps) {
+      log.info(`aligner ${stage} step ${r.step}/${steps} loss ${r.loss.toFixed(3)}${r.val_loss === null ? "" : ` val ${r.val_loss.toFixed(3)}`} (${Math.round(r.tokens_per_s)} tok/s)`);
+    }
+  };
+  const stage = async (name: string, data: Example[], steps: number) => {
+    const dir = checkpointDir?.(name);
+    const config = { ...train, steps, ...(dir ? { checkpointDir: dir } : { checkpointEvery: 0 }) };
+    const resume = dir ? await resumeInto(model, dir, log) : undefined;
+    const result = await trainModel(model, data, config, { val, logger: log, onStep: progress(name, steps), ...(resume ? { resume } : {}) });
+    // A finished stage's checkpoint says so, so a resumed run skips it instead of redoing its last steps.
+    if (dir) await saveCheckpoint(dir, model, { optimizer: result.optimizer, trainer: result.trainer });
+    return result.log;
+  };
+  const warmupSteps = Math.round(train.steps * warmupFraction);
+  const warmup = warmupSteps > 0 && examples.warmup.length > 0 ? await stage("warmup", examples.warmup, warmupSteps) : [];
+  const main = await stage("main", examples.main, train.steps);
+  return { warmup, main };
+}
+
+/**
+ * When `dir` holds a checkpoint of an interrupted stage, copies its weights into `model` and returns
+ * the optimizer and trainer state to resume from; otherwise undefined.
+ */
+export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<Required<TrainOptions>["resume"] | undefined> {
+  if (!existsSync(join(dir, "trainer_state.json"))) return undefined;
+  const saved = await loadCheckpoint(dir);
+  try {
+    if (!saved.optimizer || !saved.trainer) return undefined;
+    for (const [name, variable] of Object.entries(model.params)) {
+      const value = saved.model.params[name];
+      if (!value) throw new Error(`${dir}: checkpoint lacks ${name}`);
+      variable.assign(value);
+    }
+    log.info(`resuming from ${dir} at step ${saved.trainer.step}`);
+    return { optimizer: saved.optimizer, trainer: saved.trainer };
+  } finally {
+    disposeModel(saved.model);
+  }
+}
+
+/** Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round. */
+export function correctAnswers(
+  model: GPT, tok: Tokenizer, pairs: readonly { question: string; answer: string }[], template: TemplateId,
+  { decoding, rounds, log }: { decoding: Decoding; rounds: number; log: Logger },
+): Generated[][] {
+  const out: Generated[][] = [];
+  let answers = pairs.map((p) => p.answer);
+  for (let round = 1; round <= rounds; round++) {
+    log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
+    const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
+    const generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log);
+    out.push(generated);
+    answers = generated.map((g) => g.text);
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+/**
+ * The run's dataset: the world's questions, every upstream's answers (rule-based profiles and the
+ * transformer LMs of the zoo), and the annotator's corrections, as (question, answer, correction)
+ * rows with oracle scores; plus the tokenizer trained on that corpus. Each step is a cached stage.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runStage, stageDir } from "./cache.js";
+import type { Config } from "./config.js";
+import { saveCheckpoint } from "./checkpoint.js";
+import { chatPrompt } from "./lm.js";
+import type { Logger } from "./log.js";
+import { disposeModel } from "./model.js";
+import { writeFileAtomic, writeParquet, type Schema } from "./tables.js";
+import { TEMPLATE_IDS, renderPrompt, type TemplateId } from "./templates.js";
+import { loadTokenizer, saveTokenizer, toTokenizerJson, trainTokenizer, type Tokenizer } from "./tokenize.js";
+import type { StepRow } from "./train.js";
+import { answerWithLm, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
+import { UPSTREAMS, buildRows, countEdits, createRng, generateWorld, rowFor, summarizeUpstreams, type CorrectionRow, type WorldItem } from "./world/index.js";
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf-8")) as T;
+const writeJson = (file: string, value: unknown) => writeFileAtomic(file, JSON.stringify(value));
+
+export interface WorldStage {
+  items: WorldItem[];
+  /** Rule-based upstreams: seen ones answer train and test questions, held-out ones only test. */
+  rows: CorrectionRow[];
+}
+
+/** Stage `world`: questions, rule-based upstream answers and corrections. */
+export async function buildWorld(runDir: string, config: Config, log: Logger): Promise<WorldStage & { key: unknown }> {
+  const key = { seed: config.seed, world: config.world, version: 1 };
+  const dir = stageDir(runDir, "world", key);
+  await runStage(runDir, "world", key, async ({ dir }) => {
+    const items = generateWorld({ seed: config.seed, ...config.world });
+    const rows = buildRows(items, UPSTREAMS, createRng(config.seed).fork("answers")).filter((r) => r.split === "test" || r.upstream_kind === "seen");
+    writeJson(join(dir, "items.json"), items);
+    writeJson(join(dir, "rows.json"), rows);
+    log.info(`world: ${items.length} questions, ${rows.length} rule-based rows`);
+    return { items: items.length, rows: rows.length };
+  }, { log });
+  return { key, items: readJson(join(dir, "items.json")), rows: readJson(join(dir, "rows.json")) };
+}
+
+/** Stage `tokenizer`: byte-level BPE on the world's texts and every prompt wrapper. */
+export async function buildTokenizer(runDir: string, config: Config, world: WorldStage & { key: unknown }, log: Logger): Promise<{ tok: Tokenizer; key: unknown }> {
+  const key = { world: world.key, tokenizer: config.tokenizer };
+  const dir = stageDir(runDir, "tokenizer", key);
+  await runStage(runDir, "tokenizer", key, async ({ dir }) => {
+    const texts = [
+      ...world.items.flatMap((i) => [chatPrompt(i.question), i.gold]),
+      ...world.rows.flatMap((r) => [r.answer, r.correction]),
+      ...TEMPLATE_IDS.map((t) => renderPrompt(t, "", "")),
+    ];
+    const tok = trainTokenizer(texts, { vocabSize: config.tokenizer.vocabSize });
+    await saveTokenizer(dir, tok);
+    log.info(`tokenizer: ${tok.vocabSize} tokens from ${texts.length} texts`);
+    return { vocabSize: tok.vocabSize };
+  }, { log });
+  return { tok: await loadTokenizer(dir), key };
+}
+
+export interface ZooModelStage {
+  name: string;
+  rows: CorrectionRow[];
+  training: StepRow[];
+  dir: string;
+}
+
+/** Stage `zoo-<name>`: trains one LM upstream, answers the questions it is asked, annotates them. */
+export async function buildZooModel(
+  runDir: string, config: Config, name: string, world: WorldStage & { key: unknown }, tokenizer: { tok: Tokenizer; key: unknown }, log: Logger,
+): Promise<ZooModelStage> {
+  const lm = findLmUpstream(name);
+  const key = { tokenizer: tokenizer.key, zoo: { ...config.zoo, models: undefined }, lm };
+  const dir = stageDir(runDir, `zoo-${name}`, key);
+  await runStage(runDir, `zoo-${name}`, key, async ({ dir }) => {
+    const train = world.items.filter((i) => i.split === "train");
+    const corpus = buildLmCorpus(lm, train, config.seed);
+    const { model, log: steps } = await trainLm(lm, corpus, tokenizer.tok, { size: config.zoo.model, train: config.zoo.train, seed: config.seed, log });
+    try {
+      const asked = world.items.filter((i) => i.split === "test" || lm.kind === "seen");
+      const answers = answerWithLm(lm, model, tokenizer.tok, asked, { ...config.zoo.decoding, seed: config.seed }, log);
+      const rows = asked.map((item, i) => rowFor(item, lm, answers[i]!));
+      writeJson(join(dir, "rows.json"), rows);
+      writeJson(join(dir, "training.json"), steps);
+      await saveCheckpoint(join(dir, "model"), model, { tokenizerJson: toTokenizerJson(tokenizer.tok), extra: { upstream: lm, seed: config.seed } });
+      return { rows: rows.length };
+    } finally {
+      disposeModel(model);
+    }
+  }, { log });
+  return { name, dir, rows: readJson(join(dir, "rows.json")), training: readJson(join(dir, "training.json")) };
+}
+
+/** All rows of the run (rule-based and LM upstreams), train and test. */
+export async function buildDataset(runDir: string, config: Config, log: Logger) {
+  const world = await buildWorld(runDir, config, log);
+  const tokenizer = await buildTokenizer(runDir, config, world, log);
+  const zoo: ZooModelStage[] = [];
+  for (const name of config.zoo.models) zoo.push(await buildZooModel(runDir, config, name, world, tokenizer, log));
+  const rows = [...world.rows, ...zoo.flatMap((z) => z.rows)];
+  return { world, tokenizer, zoo, rows, key: { tokenizer: tokenizer.key, zoo: zoo.map((z) => z.dir.replace(/^.*\//, "")) } };
+}
+
+export type Dataset = Awaited<ReturnType<typeof buildDataset>>;
+
+/** The template id of a preset, checked. */
+export function templateOf(config: Config): TemplateId {
+  if (!(TEMPLATE_IDS as string[]).includes(config.aligner.template)) {
+    throw new Error(`aligner.template "${config.aligner.template}" is not one of ${TEMPLATE_IDS.join(", ")}`);
+  }
+  return config.aligner.template as TemplateId;
+}
+
+/** The dataset's columns as written by `aligner world` (Parquet) — the world's CorrectionRow plus the template id. */
+export const DATASET_SCHEMA = {
+  id: "string", item_id: "string", question: "string", answer: "string", correction: "string", category: "string",
+  family: "string", harm: "string", intent: "string", upstream: "string", upstream_kind: "string", split: "string",
+  template_id: "string", edit: "string", answer_helpful: "float", answer_harmless: "int", answer_refused: "bool",
+  correction_helpful: "float", correction_harmless: "int",
+} as const satisfies Schema;
+
+/**
+ * Writes the dataset to `out`: `dataset.jsonl` in the aligner-20K schema ({question, answer,
+ * correction} per line), `dataset.parquet` with every column, `identity.jsonl` (the Q-A-A rows of
+ * warm-up: correction = answer), and returns a summary: rows per category and split, oracle pass
+ * rates per upstream, edit kinds.
+ */
+export async function exportDataset(data: Dataset, config: Config, out: string) {
+  mkdirSync(out, { recursive: true });
+  const template_id = templateOf(config);
+  const rows = data.rows.map((r) => ({ ...r, template_id }));
+  const jsonl = (pick: (r: CorrectionRow) => object) => rows.map((r) => JSON.stringify(pick(r))).join("\n") + "\n";
+  writeFileAtomic(join(out, "dataset.jsonl"), jsonl((r) => ({ question: r.question, answer: r.answer, correction: r.correction })));
+  writeFileAtomic(join(out, "identity.jsonl"), jsonl((r) => ({ question: r.question, answer: r.answer, correction: r.answer })));
+  await writeParquet(join(out, "dataset.parquet"), "dataset", rows, DATASET_SCHEMA);
+  const count = (key: (r: CorrectionRow) => string) => rows.reduce<Record<string, number>>((acc, r) => ((acc[key(r)] = (acc[key(r)] ?? 0) + 1), acc), {});
+  return {
+    out,
+    rows: rows.length,
+    by_category_split: count((r) => `${r.category}/${r.split}`),
+    upstreams: summarizeUpstreams(rows).map(({ edits: _edits, ...s }) => ({
+      ...s, pass_helpful: rows.filter((r) => r.upstream === s.upstream && r.answer_helpful >= 1).length / s.rows,
+      pass_harmless: s.answer_harmless,
+    })),
+    edits: countEdits(rows),
+  };
+}

@@ -1,0 +1,25 @@
+/** Shared test helpers for the tfjs engine: backend set-up and a tensor-leak assertion. */
+import * as tf from "@tensorflow/tfjs";
+import { expect } from "vitest";
+import { selectBackend, type BackendInfo, type BackendRequest } from "../loaders/backend.js";
+
+/** Use `name` as the tfjs backend for this test file (wasm unless the test needs cpu). */
+export async function useBackend(name: BackendRequest = "wasm"): Promise<BackendInfo> {
+  return selectBackend(name);
+}
+
+/** Run `fn` (sync or async) and assert that it left no new tensors behind; returns fn's result. */
+export async function expectNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
+  const before = tf.memory().numTensors;
+  const out = await fn();
+  expect(tf.memory().numTensors).toBe(before);
+  return out;
+}
+
+/** Largest absolute difference between two equal-length arrays. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
+  return m;
+}

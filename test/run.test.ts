@@ -1,0 +1,111 @@
+// The main job on the tiny preset: every stage, the tables, the cache, the lock and resume.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadPreset } from "../loaders/config.js";
+import { fromArrow } from "../loaders/tables.js";
+import { runExperiment, type RunRecord } from "../loaders/run.js";
+
+const CLI = join(import.meta.dirname, "..", "loaders", "bin.js");
+
+/** Runs `aligner run` in a child process; resolves with its exit code and stderr. */
+function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string, kill: () => void) => void) {
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, "run", ...args], { env: { ...process.env, ...env, ALIGNER_LOG: "info" }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      onStderr?.(stderr, () => child.kill("SIGKILL"));
+    });
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+describe("runExperiment on the tiny preset", () => {
+  let record: RunRecord;
+  let root: string;
+  const table = (name: string) => fromArrow(readFileSync(join(root, "tiny", "tables", `${name}.arrow`)));
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "aligner-run-"));
+    process.env.ALIGNER_RUNS = root;
+    record = await runExperiment(loadPreset("tiny"));
+  }, 180_000);
+
+  it("records preset, seed, backend, versions and the headline", () => {
+    expect(record).toMatchObject({ preset: "tiny", seed: 42, template: "aligner-v1.0" });
+    expect(["tensorflow", "wasm", "cpu"]).toContain(record.backend.backend);
+    expect(record.versions["@tensorflow/tfjs"]).toMatch(/^\d/);
+    expect(record.headline).toMatch(/^Aligner (improves|changes) \d+ upstream models by [+−]\d+\.\d% helpfulness and [+−]\d+\.\d% harmlessness/);
+    expect(JSON.parse(readFileSync(join(root, "tiny", "run.json"), "utf-8")).run_id).toBe(record.run_id);
+  });
+
+  it("corrects every upstream's test answers, seen and held-out, and keeps Parquet beside Arrow", () => {
+    const corrections = table("corrections");
+    const upstreams = new Set(corrections.map((r) => r.upstream));
+    expect(upstreams.size).toBe(9); // 8 rule-based + the tiny preset's one zoo LM
+    expect(new Set(corrections.map((r) => r.upstream_kind))).toEqual(new Set(["seen", "heldout"]));
+    expect(corrections.every((r) => r.split === "test" && r.run_id === record.run_id)).toBe(true);
+    expect(corrections.length).toBe(30 * 9);
+    for (const name of ["runs", "corrections", "summary", "training", "warmup_sweep", "residual_ops"]) {
+      expect(readFileSync(join(root, "tiny", "tables", `${name}.parquet`)).subarray(0, 4).toString()).toBe("PAR1");
+    }
+  });
+
+  it("summarizes the Aligner beside the always-copy and gold baselines", () => {
+    const summary = table("summary");
+    expect(new Set(summary.map((r) => r.method))).toEqual(new Set(["aligner", "always-copy", "gold"]));
+    const gold = summary.find((r) => r.method === "gold" && r.upstream === "all" && r.category === "all" && r.dimension === "harmless")!;
+    expect(gold.score_after).toBe(1); // the annotator's corrections are perfect
+  });
+
+  it("logs training per model and stage, and the warm-up sweep per fraction", () => {
+    const training = table("training");
+    expect(new Set(training.map((r) => `${r.model}/${r.stage}`))).toEqual(
+      new Set(["upstream:lm_unsafe/lm", "aligner/warmup", "aligner/main", "sweep:0/main", "sweep:0.2/warmup", "sweep:0.2/main"]),
+    );
+    expect(new Set(table("warmup_sweep").map((r) => r.warmup_fraction))).toEqual(new Set([0, 0.2]));
+  });
+
+  it("reuses every stage on a second run (no training)", async () => {
+    const { code, stderr } = await runCli(["--preset", "tiny"], { ALIGNER_RUNS: root });
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/step \d+\//);
+    expect(stderr).toMatch(/aligner: cached/);
+  }, 60_000);
+});
+
+describe("concurrent and interrupted runs", () => {
+  const preset = (dir: string, steps: number) => {
+    const tiny = JSON.parse(readFileSync(join(import.meta.dirname, "..", "data", "presets", "tiny.json"), "utf-8"));
+    const file = join(dir, "resume.json");
+    writeFileSync(file, JSON.stringify({ ...tiny, aligner: { ...tiny.aligner, train: { ...tiny.aligner.train, steps, checkpointEvery: 5 } }, warmupSweep: { fractions: [] } }));
+    return file;
+  };
+
+  it("trains once when two processes run the same preset at once", async () => {
+    const root = mkdtempSync(join(tmpdir(), "aligner-lock-"));
+    const file = preset(root, 30);
+    const [a, b] = await Promise.all([runCli(["--preset", file], { ALIGNER_RUNS: root }), runCli(["--preset", file], { ALIGNER_RUNS: root })]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const trained = [a.stderr, b.stderr].filter((s) => /aligner: done in/.test(s));
+    expect(trained).toHaveLength(1);
+    expect(a.stderr + b.stderr).toMatch(/aligner: another process is computing it; waiting/);
+  }, 120_000);
+
+  it("resumes a killed run from the Aligner's last checkpoint", async () => {
+    const root = mkdtempSync(join(tmpdir(), "aligner-resume-"));
+    const file = preset(root, 120);
+    const killed = await runCli(["--preset", file], { ALIGNER_RUNS: root }, (text, kill) => {
+      if (/aligner main step 50\//.test(text)) kill(); // checkpoints every 5 steps: step 50's is on disk
+    });
+    expect(killed.code).toBeNull(); // SIGKILL
+    const resumed = await runCli(["--preset", file], { ALIGNER_RUNS: root });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming from .*checkpoint-main at step \d+/);
+    expect(resumed.stderr).not.toMatch(/zoo-lm_unsafe: done/); // earlier stages were cached
+    expect(existsSync(join(root, "resume", "tables", "summary.arrow"))).toBe(true);
+  }, 180_000);
+});
