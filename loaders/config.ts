@@ -26,8 +26,8 @@ export interface TrainSettings {
   steps: number;
   batchSize: number;
   lr: number;
-  /** Share of steps with linear warm-up of the learning rate (the paper: 0.03). */
-  warmupRatio: number;
+  /** Share of steps with linear warm-up of the learning rate (the paper: 0.03); not the identity warm-up. */
+  lrWarmupRatio: number;
   weightDecay: number;
   /** Validation loss every N steps (0: at the end only). */
   evalEvery: number;
@@ -100,14 +100,14 @@ export const DEFAULTS: Config = {
   zoo: {
     models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
     model: { dModel: 64, nHeads: 4, nLayers: 2, maxLen: 96 },
-    train: { steps: 300, batchSize: 32, lr: 3e-3, warmupRatio: 0.05, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 0 },
+    train: { steps: 300, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 0 },
     decoding: { temperature: 0.7, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
   },
   aligner: {
     template: "aligner-v1.0",
     warmupFraction: 0.2, // the paper's optimum (Fig. 3)
     model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 192 },
-    train: { steps: 800, batchSize: 32, lr: 2e-3, warmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200 },
+    train: { steps: 800, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200 },
     decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 80, batchSize: 64 },
     rounds: 1,
   },

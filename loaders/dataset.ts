@@ -44,12 +44,14 @@ export async function buildWorld(runDir: string, config: Config, log: Logger): P
 
 /** Stage `tokenizer`: byte-level BPE on the world's texts and every prompt wrapper. */
 export async function buildTokenizer(runDir: string, config: Config, world: WorldStage & { key: unknown }, log: Logger): Promise<{ tok: Tokenizer; key: unknown }> {
-  const key = { world: world.key, tokenizer: config.tokenizer };
+  const key = { world: world.key, tokenizer: config.tokenizer, template: config.aligner.template, version: 2 };
   const dir = stageDir(runDir, "tokenizer", key);
   await runStage(runDir, "tokenizer", key, async ({ dir }) => {
+    // Texts as the models will see them, so frequent wrappers (the Aligner's template) become few tokens.
+    const template = templateOf(config);
     const texts = [
       ...world.items.flatMap((i) => [chatPrompt(i.question), i.gold]),
-      ...world.rows.flatMap((r) => [r.answer, r.correction]),
+      ...world.rows.flatMap((r) => [renderPrompt(template, r.question, r.answer), r.correction]),
       ...TEMPLATE_IDS.map((t) => renderPrompt(t, "", "")),
     ];
     const tok = trainTokenizer(texts, { vocabSize: config.tokenizer.vocabSize });

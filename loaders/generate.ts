@@ -4,7 +4,6 @@
  * stop at EOS, seeded. Prompts are left-padded: the padding is masked out of attention and position
  * ids start at each prompt's first real token, so a sequence decodes the same alone or in a batch.
  */
-import * as tf from "@tensorflow/tfjs";
 import { createLogger } from "./log.js";
 import { createKVCache, decodeStep, disposeKVCache, forwardRows, prefill, type GPT, type TokenBatch } from "./model.js";
 import { createRng, type Rng } from "./random.js";
@@ -83,7 +82,7 @@ export function generate(model: GPT, prompts: number[][], options: Partial<Gener
       const T = T0 + run;
       const { batch, keyValid, positions } = leftPad(sequences, T, opts.padId);
       const last = Int32Array.from({ length: B }, (_, b) => b * T + T - 1);
-      const logits = tf.tidy(() => forwardRows(model, batch, last, { keyValid, positions }));
+      const logits = forwardRows(model, batch, last, { keyValid, positions });
       const next = pick(logits.dataSync() as Float32Array);
       logits.dispose();
       next.forEach((id, b) => sequences[b]!.push(id));

@@ -3,7 +3,8 @@
  * tables. Stages (world, tokenizer, zoo models, Aligner, correction, warm-up sweep) are cached by the
  * hash of their config and inputs, so a rerun reuses finished work and a killed run resumes.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
 import { alignerExamples, correctAnswers, trainAligner, type AlignerTraining } from "./aligner.js";
@@ -18,7 +19,7 @@ import { createLogger, silentLogger, type Logger } from "./log.js";
 import { omegaInterval } from "./metrics.js";
 import { createModel, disposeModel } from "./model.js";
 import { packageVersions } from "./record.js";
-import { toArrowStream, writeFileAtomic, writeParquet, type Row } from "./tables.js";
+import { fromArrow, toArrowStream, writeFileAtomic, writeParquet, type Row } from "./tables.js";
 import { toTokenizerJson } from "./tokenize.js";
 import type { StepRow } from "./train.js";
 import { TABLES, type CorrectionTableRow, type TableName, type TrainingRow, type WarmupSweepRow } from "./types.js";
@@ -187,7 +188,7 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
     config: JSON.stringify(config), versions: JSON.stringify({ ...record.versions, ...backend.versions }),
     started_at: record.started_at, duration_s: record.duration_s,
   }];
-  await writeTables(join(dir, "tables"), { runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound) });
+  await writeTables(join(dir, "tables"), { runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound), w2s: [] });
   lap("tables");
   record.duration_s = (Date.now() - started) / 1000;
   record.stages_s = stages;
@@ -205,6 +206,12 @@ export async function writeTables(dir: string, tables: Record<TableName, readonl
   }
 }
 
+/** The preset's run already finished with this config (loaders skip straight to its tables). */
+function _isCurrent(preset: Preset): boolean {
+  const file = join(runDir(preset.name), "run.json");
+  return existsSync(file) && readJson<RunRecord>(file).run_id === `${preset.name}-${hashOf(preset.config)}`;
+}
+
 /** Tables whose site copy gathers every run under the runs root, so pages can compare runs. */
 const ACROSS_RUNS: ReadonlySet<TableName> = new Set(["runs", "summary"]);
 
@@ -218,8 +225,8 @@ export async function siteTable(name: TableName, log: Logger = createLogger(`tab
   const fixed = process.env.ALIGNER_TABLES_DIR;
   if (fixed) return readFileSync(join(fixed, `${name}.arrow`));
   const preset = loadPreset();
-  await runExperiment(preset, { log });
   const own = join(runDir(preset.name), "tables", `${name}.arrow`);
+  if (!_isCurrent(preset) || !existsSync(own)) await runExperiment(preset, { log });
   if (!ACROSS_RUNS.has(name)) return readFileSync(own);
   const others = readdirSync(runsRoot())
     .filter((p) => p !== preset.name)
@@ -229,4 +236,29 @@ export async function siteTable(name: TableName, log: Logger = createLogger(`tab
   const columns = (t: Table) => t.schema.fields.map((f) => `${f.name}:${f.type}`).join(",");
   const batches = tables.filter((t) => columns(t) === columns(tables[0]!)).flatMap((t) => t.batches); // skip runs of an older schema
   return tableToIPC(new Table(batches), "stream");
+}
+
+/** One site table as Parquet (the export format), with the same rows as `siteTable(name)`. */
+export async function siteParquet(name: TableName, log?: Logger): Promise<Uint8Array> {
+  const dir = mkdtempSync(join(tmpdir(), "aligner-site-"));
+  try {
+    const file = join(dir, `${name}.parquet`);
+    await writeParquet(file, name, fromArrow(await siteTable(name, log)) as Row[], TABLES[name]);
+    return readFileSync(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes a loader's bytes to stdout; on failure prints one clear line to stderr and exits non-zero
+ * (an uncaught error would make Node print the minified line it came from, e.g. tfjs's wasm glue).
+ */
+export async function emit(bytes: Promise<Uint8Array | string>): Promise<void> {
+  try {
+    process.stdout.write(await bytes);
+  } catch (error) {
+    process.stderr.write(`loader failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }

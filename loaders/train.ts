@@ -24,7 +24,7 @@ export interface TrainConfig {
   steps: number; // 1000: optimizer steps in the whole run
   batchSize: number; // 32: examples per step
   lr: number; // 3e-3: peak learning rate
-  warmupRatio: number; // 0.05: share of steps with linear warm-up from 0
+  lrWarmupRatio: number; // 0.05: share of steps with a linear learning-rate warm-up from 0 (not the paper's identity warm-up stage)
   minLrRatio: number; // 0.1: the cosine ends at lr·minLrRatio
   weightDecay: number; // 0.1: decoupled (AdamW), on matrices and embeddings only, as nanoGPT
   beta1: number; // 0.9
@@ -43,7 +43,7 @@ export const defaultTrainConfig: Readonly<TrainConfig> = Object.freeze({
   steps: 1000,
   batchSize: 32,
   lr: 3e-3,
-  warmupRatio: 0.05,
+  lrWarmupRatio: 0.05,
   minLrRatio: 0.1,
   weightDecay: 0.1,
   beta1: 0.9,
@@ -167,8 +167,8 @@ export function planEpoch(lengths: number[], config: Pick<TrainConfig, "batchSiz
 }
 
 /** Learning rate at 0-based step `step`: linear warm-up, then cosine down to lr·minLrRatio. */
-export function learningRate(step: number, config: Pick<TrainConfig, "steps" | "lr" | "warmupRatio" | "minLrRatio">): number {
-  const warmup = Math.round(config.warmupRatio * config.steps);
+export function learningRate(step: number, config: Pick<TrainConfig, "steps" | "lr" | "lrWarmupRatio" | "minLrRatio">): number {
+  const warmup = Math.round(config.lrWarmupRatio * config.steps);
   if (step < warmup) return (config.lr * (step + 1)) / warmup;
   const progress = Math.min(1, (step - warmup) / Math.max(1, config.steps - warmup));
   return config.lr * (config.minLrRatio + (1 - config.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * progress)));

@@ -141,6 +141,26 @@ export const RESIDUAL_OPS = {
   tokens: "int",
 } as const satisfies Schema;
 
+/** Weak-to-strong results, one row per run × method × round × dimension (empty when a preset does not run it). */
+export const W2S = {
+  run_id: "string",
+  /** "weak" (the weak supervisor alone), "w2s" (the strong model trained on weak corrections), "ceiling" (trained on gold) and the baselines. */
+  method: "string",
+  /** Correction round (1 for a single pass). */
+  round: "int",
+  /** "helpful" or "harmless". */
+  dimension: "string",
+  /** Mean oracle score after the method. */
+  score: "float",
+  omega: "float",
+  omega_lo: "float",
+  omega_hi: "float",
+  /** Performance gap recovered, (P_w2s − P_weak) / (P_ceiling − P_weak); null when undefined. */
+  pgr: "float",
+  /** Why pgr is null ("ceiling does not beat weak"), else "". */
+  pgr_note: "string",
+} as const satisfies Schema;
+
 export const TABLES = {
   runs: RUNS,
   corrections: CORRECTIONS,
@@ -148,6 +168,7 @@ export const TABLES = {
   training: TRAINING,
   warmup_sweep: WARMUP_SWEEP,
   residual_ops: RESIDUAL_OPS,
+  w2s: W2S,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -162,3 +183,4 @@ export type SummaryRow = RowOf<typeof SUMMARY>;
 export type TrainingRow = RowOf<typeof TRAINING>;
 export type WarmupSweepRow = RowOf<typeof WARMUP_SWEEP>;
 export type ResidualOpRow = RowOf<typeof RESIDUAL_OPS>;
+export type W2sRow = RowOf<typeof W2S>;

@@ -3,12 +3,13 @@
  * DuckDB-WASM reads files by range), and drive Debian's Chromium through playwright-core while
  * recording console errors, failed requests and any request that leaves 127.0.0.1.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
+import { promisify } from "node:util";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -21,15 +22,19 @@ const TYPES: Record<string, string> = {
   ".parquet": "application/vnd.apache.parquet", ".csv": "text/csv", ".png": "image/png",
 };
 
-/** Builds the site for `preset` into test/artifacts/site-<preset> and returns that folder. */
-export function buildSite(preset: string): string {
-  const out = join(ARTIFACTS, `site-${preset}`);
+/**
+ * Builds the site into test/artifacts/site-<name> and returns that folder. `env` overrides the build's
+ * environment: ALIGNER_TABLES_DIR publishes fixture tables instead of running the preset `name`.
+ * Asynchronous, so vitest's worker stays responsive during the build.
+ */
+export async function buildSite(name: string, env: Record<string, string> = {}): Promise<string> {
+  const out = join(ARTIFACTS, `site-${name}`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
-  execFileSync("npm", ["run", "build", "--silent"], {
+  await promisify(execFile)("npm", ["run", "build", "--silent"], {
     cwd: ROOT,
-    env: { ...process.env, ALIGNER_PRESET: preset, ALIGNER_SITE_OUT: out, OBSERVABLE_TELEMETRY_DISABLE: "true", ALIGNER_LOG: "warn" },
-    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ALIGNER_PRESET: name, ALIGNER_SITE_OUT: out, OBSERVABLE_TELEMETRY_DISABLE: "true", ALIGNER_LOG: "warn", ...env },
+    maxBuffer: 64 * 1024 * 1024,
   });
   return out;
 }

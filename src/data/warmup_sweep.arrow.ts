@@ -1,0 +1,4 @@
+// The run's `warmup_sweep` table (loaders/types.ts) as an Arrow IPC stream.
+import { emit, siteTable } from "../../loaders/run.js";
+
+await emit(siteTable("warmup_sweep"));
