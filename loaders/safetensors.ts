@@ -7,7 +7,8 @@
  * We write tensors sorted by name with contiguous offsets, so equal inputs give equal bytes, and
  * decode defensively: every malformed input throws an Error naming the source and the tensor.
  */
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "./files.js";
 
 export type Tensor = { dtype: "F32"; shape: number[]; data: Float32Array } | { dtype: "I32"; shape: number[]; data: Int32Array };
 export type Dtype = Tensor["dtype"];
@@ -138,15 +139,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = "safetensors"): Sa
 
 /** Writes a .safetensors file via a temporary name and a rename, so readers never see half a file. */
 export async function writeSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 /** Reads and validates a .safetensors file; errors name the file. */

@@ -2,12 +2,15 @@
  * Tables: rows of plain objects to Arrow IPC stream bytes (what the site's DuckDB-WASM reads) and, for
  * export, to Parquet through native DuckDB. Column types are declared, never guessed from a sample.
  */
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { writeFileAtomic } from "./files.js";
 import {
   Bool, Float64, Int32, Table, Utf8, Vector, tableFromIPC, tableToIPC, vectorFromArray,
 } from "apache-arrow";
+
+export { writeFileAtomic };
 
 export type ColumnType = "string" | "int" | "float" | "bool";
 export type Schema = Record<string, ColumnType>;
@@ -48,18 +51,6 @@ export function toArrowStream(name: string, rows: readonly Row[], schema: Schema
 /** Reads Arrow IPC bytes (stream or file) back to plain rows. */
 export function fromArrow(bytes: Uint8Array): Record<string, unknown>[] {
   return tableFromIPC(bytes).toArray().map((r) => ({ ...r.toJSON() }));
-}
-
-/** Writes bytes to `path` through a temporary name and a rename, so no reader sees half a file. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
 }
 
 /** Writes rows as Parquet (the export format) through native DuckDB, atomically. */

@@ -11,8 +11,9 @@
  * not UTF-8; TextEncoder turns them into U+FFFD). Special-token strings inside text are plain text
  * unless `encode(t, { allowSpecial: true })` asks for HF's behaviour of matching them as specials.
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "./files.js";
 import { createLogger } from "./log.js";
 
 export const PAD_ID = 0;
@@ -410,22 +411,11 @@ export function fromTokenizerJson(json: unknown): Tokenizer {
   return _buildTokenizer(tokens, merges);
 }
 
-async function _writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /** Writes `dir/tokenizer.json` and `dir/tokenizer_config.json` (each via temp file + rename). */
 export async function saveTokenizer(dir: string, tok: Tokenizer): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await _writeAtomic(join(dir, "tokenizer.json"), JSON.stringify(toTokenizerJson(tok)));
-  await _writeAtomic(join(dir, "tokenizer_config.json"), JSON.stringify(toTokenizerConfigJson(), null, 2) + "\n");
+  writeFileAtomic(join(dir, "tokenizer.json"), JSON.stringify(toTokenizerJson(tok)));
+  writeFileAtomic(join(dir, "tokenizer_config.json"), JSON.stringify(toTokenizerConfigJson(), null, 2) + "\n");
 }
 
 /** Reads `dir/tokenizer.json` written by saveTokenizer. */
