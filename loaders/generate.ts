@@ -115,6 +115,20 @@ export function sampleToken(logits: Float32Array, opts: Pick<GenerateOptions, "t
     for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
     return best;
   }
+  if (opts.topK <= 0 && opts.topP >= 1) {
+    // Plain temperature sampling needs no sort: one pass for the max, one for the weights, one to draw
+    // (the same draw as the sorted path would make only in distribution, not token for token).
+    let top = -Infinity;
+    for (let i = 0; i < logits.length; i++) if (logits[i]! > top) top = logits[i]!;
+    let total = 0;
+    for (let i = 0; i < logits.length; i++) total += Math.exp((logits[i]! - top) / opts.temperature);
+    let r = rng() * total;
+    for (let i = 0; i < logits.length; i++) {
+      r -= Math.exp((logits[i]! - top) / opts.temperature);
+      if (r < 0) return i;
+    }
+    return logits.length - 1;
+  }
   let order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b); // most likely first
   if (opts.topK > 0) order = order.slice(0, opts.topK);
   const top = logits[order[0]!]!;
