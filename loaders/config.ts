@@ -19,6 +19,8 @@ export interface ModelSize {
   nLayers: number;
   /** Longest sequence (prompt + target) in tokens. */
   maxLen: number;
+  /** The output layer reuses the token embeddings (helps copying rare tokens, e.g. unseen numbers); default false. */
+  tied?: boolean;
 }
 
 /** The training settings a preset may change (see train.ts for the rest). */
@@ -87,6 +89,8 @@ export interface Config {
     fractions: number[];
     /** Main-stage steps per fraction (the warm-up adds steps × fraction). */
     steps: number;
+    /** The sweep's Aligners (smaller than the main one, so five of them fit the budget). */
+    model: ModelSize;
     /** Test questions evaluated per fraction (the first N). */
     testQuestions: number;
   };
@@ -95,23 +99,28 @@ export interface Config {
 export const DEFAULTS: Config = {
   seed: 42, // the paper's seed (Table 22)
   backend: "auto",
-  world: { trainQuestions: 2000, testQuestions: 400 },
-  tokenizer: { vocabSize: 2000 },
+  world: { trainQuestions: 1000, testQuestions: 200 },
+  tokenizer: { vocabSize: 1500 },
   zoo: {
     models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
-    model: { dModel: 64, nHeads: 4, nLayers: 2, maxLen: 96 },
-    train: { steps: 300, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 0 },
-    decoding: { temperature: 0.7, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
+    model: { dModel: 48, nHeads: 4, nLayers: 2, maxLen: 96, tied: true },
+    train: { steps: 200, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0.1, evalEvery: 50, checkpointEvery: 0 },
+    decoding: { temperature: 0.7, topK: 0, topP: 1, maxNewTokens: 48, batchSize: 64 },
   },
   aligner: {
     template: "aligner-v1.0",
     warmupFraction: 0.2, // the paper's optimum (Fig. 3)
-    model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 192 },
-    train: { steps: 800, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200 },
-    decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 80, batchSize: 64 },
+    model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
+    train: { steps: 1000, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200 },
+    decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
     rounds: 1,
   },
-  warmupSweep: { fractions: [0, 0.02, 0.1, 0.2, 0.5], steps: 300, testQuestions: 200 },
+  warmupSweep: {
+    fractions: [0, 0.02, 0.1, 0.2, 0.5], // the paper's proportions (Fig. 3) and no warm-up
+    steps: 200,
+    model: { dModel: 64, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
+    testQuestions: 100,
+  },
 };
 
 /** Thrown for a preset that names an unknown key or gives a value of the wrong type. */
@@ -158,8 +167,10 @@ export function validateConfig(config: Config, where = "preset"): Config {
     ["tokenizer.vocabSize", config.tokenizer.vocabSize],
     ["aligner.rounds", config.aligner.rounds],
   ];
-  for (const [stage, slice] of [["zoo", config.zoo], ["aligner", config.aligner]] as const) {
-    for (const [key, value] of Object.entries({ ...slice.model, steps: slice.train.steps, batchSize: slice.train.batchSize, maxNewTokens: slice.decoding.maxNewTokens, "decoding.batchSize": slice.decoding.batchSize })) {
+  const sized = [["zoo", config.zoo], ["aligner", config.aligner], ["warmupSweep", { ...config.warmupSweep, train: { steps: config.warmupSweep.steps, batchSize: config.aligner.train.batchSize }, decoding: config.aligner.decoding }]] as const;
+  for (const [stage, slice] of sized) {
+    const { tied: _tied, ...sizes } = slice.model;
+    for (const [key, value] of Object.entries({ ...sizes, steps: slice.train.steps, batchSize: slice.train.batchSize, maxNewTokens: slice.decoding.maxNewTokens, "decoding.batchSize": slice.decoding.batchSize })) {
       positive.push([`${stage}.${key}`, value]);
     }
     if (slice.model.dModel % (4 * slice.model.nHeads) !== 0) {

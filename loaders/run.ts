@@ -11,7 +11,7 @@ import { alignerExamples, correctAnswers, trainAligner, type AlignerTraining } f
 import { selectBackend, type BackendInfo } from "./backend.js";
 import { hashOf, runStage, stageDir } from "./cache.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { PROJECT_ROOT, loadPreset, type Config, type Preset } from "./config.js";
+import { PROJECT_ROOT, loadPreset, type Config, type ModelSize, type Preset } from "./config.js";
 import { buildDataset, templateOf, type Dataset } from "./dataset.js";
 import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase, type Judge } from "./evaluate.js";
 import type { Generated } from "./lm.js";
@@ -61,10 +61,10 @@ function _alignerRows(data: Dataset) {
 
 /** Trains an Aligner (warm-up, then main) in a cached stage; returns its folder and training log. */
 async function _trainAlignerStage(
-  dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; steps: number }, log: Logger,
+  dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; steps: number; model: ModelSize }, log: Logger,
 ): Promise<{ dir: string; training: AlignerTraining }> {
   const template = templateOf(config);
-  const key = { data: data.key, template, model: config.aligner.model, train: { ...config.aligner.train, steps: settings.steps }, warmupFraction: settings.warmupFraction, seed: config.seed };
+  const key = { data: data.key, template, model: settings.model, train: { ...config.aligner.train, steps: settings.steps }, warmupFraction: settings.warmupFraction, seed: config.seed };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const tok = data.tokenizer.tok;
@@ -72,7 +72,7 @@ async function _trainAlignerStage(
     const examples = alignerExamples(rows.train, tok, template, { warmupFraction: settings.warmupFraction, seed: config.seed });
     const val = alignerExamples(rows.val.slice(0, 128), tok, template, { warmupFraction: 0, seed: config.seed }).main;
     log.info(`${name}: ${examples.warmup.length} warm-up (Q-A-A) and ${examples.main.length} Q-A-C examples`);
-    const model = createModel({ vocabSize: tok.vocabSize, ...config.aligner.model }, { seed: config.seed });
+    const model = createModel({ vocabSize: tok.vocabSize, ...settings.model }, { seed: config.seed });
     try {
       const training = await trainAligner(model, examples, val, {
         train: { ...config.aligner.train, steps: settings.steps, seed: config.seed }, warmupFraction: settings.warmupFraction, log,
@@ -135,7 +135,7 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
 
   const data = await buildDataset(dir, config, log);
   lap("dataset");
-  const aligner = await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, steps: config.aligner.train.steps }, log);
+  const aligner = await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, steps: config.aligner.train.steps, model: config.aligner.model }, log);
   lap("aligner");
   const test = data.rows.filter((r) => r.split === "test");
   const rounds = await _correctStage(dir, config, data, aligner, test, "correct", log);
@@ -157,7 +157,7 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
   const sweepRows = test.filter((r) => sweepItems.has(r.item_id));
   for (const fraction of config.warmupSweep.fractions) {
     const name = `sweep-${fraction}`;
-    const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, steps: config.warmupSweep.steps }, log);
+    const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, steps: config.warmupSweep.steps, model: config.warmupSweep.model }, log);
     const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, trained, sweepRows, `correct-${name}`, log))[0]!;
     const scored = scoreCorrections(_cases(sweepRows, outputs), judge, { runId, template });
     for (const kind of ["seen", "heldout", "all"]) {

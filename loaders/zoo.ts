@@ -69,7 +69,7 @@ export async function trainLm(
 ): Promise<TrainedLm> {
   const unit = size.nHeads * 4; // the engine wants head sizes that are multiples of 4
   const dModel = Math.max(unit, Math.round((size.dModel * lm.width) / unit) * unit);
-  const model = createModel({ vocabSize: tok.vocabSize, dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLen: size.maxLen }, { seed });
+  const model = createModel({ vocabSize: tok.vocabSize, dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLen: size.maxLen, tied: size.tied ?? false }, { seed });
   const examples = corpus.map((p) => encodeExample(tok, chatPrompt(p.question), p.answer));
   const val = examples.slice(0, Math.min(64, Math.floor(examples.length / 10)));
   try {
