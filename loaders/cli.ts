@@ -8,6 +8,7 @@ import { createLogger } from "./log.js";
 import { ownVersion } from "./record.js";
 import { buildDataset, exportDataset } from "./dataset.js";
 import { runDir, runExperiment } from "./run.js";
+import { ServeError, serveUntilSignal } from "./serve.js";
 
 const HELP = `aligner — Aligner Workbench: learn to correct answers, measure it, publish it.
 
@@ -30,12 +31,20 @@ Commands:
                                   (or an imported Parquet), as one JSON object
     import and metrics take [--format auto|json|jsonl|csv|parquet] (default: from the extension)
     and [--map question=COL,answer=COL,correction=COL,id=COL] (default: from the column names)
+  serve --run DIR [--port N] [--host H] [--api-key KEY]
+                                  serve the run's Aligner (model "aligner", also "aligner/<template>")
+                                  and its zoo LMs (by name, e.g. "lm_unsafe") as an OpenAI-compatible
+                                  API (GET /v1/models, POST /v1/completions, /v1/chat/completions) on
+                                  127.0.0.1:8000 by default; with a key (or $ALIGNER_API_KEY) requests
+                                  need "Authorization: Bearer KEY"; prints the base URL once ready,
+                                  serves until SIGINT/SIGTERM, then prints its counters as JSON
 
 Options:
   -h, --help      show this help
   -v, --version   print the version
 
-Environment: ALIGNER_PRESET (preset), ALIGNER_BACKEND (auto|tensorflow|wasm|cpu), ALIGNER_LOG (silent..debug).
+Environment: ALIGNER_PRESET (preset), ALIGNER_BACKEND (auto|tensorflow|wasm|cpu), ALIGNER_LOG (silent..debug),
+ALIGNER_API_KEY (serve's key).
 `;
 
 /** Thrown for a command line the CLI cannot run; the message says what was wrong. */
@@ -96,6 +105,19 @@ const COMMANDS: Record<string, Command> = {
     options: IMPORT_OPTIONS,
     file: true,
     run: async (values, file) => describeFile(file, importOptions(values)),
+  },
+  serve: {
+    options: { run: { type: "string" }, port: { type: "string" }, host: { type: "string" }, "api-key": { type: "string" } },
+    compact: true,
+    run: async (values) => {
+      if (typeof values.run !== "string") throw new UsageError("serve: --run DIR is required");
+      const port = typeof values.port === "string" ? (/^\d+$/.test(values.port) ? Number(values.port) : NaN) : undefined;
+      const apiKey = (values["api-key"] as string | undefined) ?? (process.env.ALIGNER_API_KEY || undefined);
+      const options = { run: values.run, port, host: values.host as string | undefined, apiKey, log: createLogger("serve") };
+      return serveUntilSignal(options, (url) => process.stdout.write(`${url}\n`)).catch((error: unknown) => {
+        throw error instanceof ServeError ? new UsageError(`serve: ${error.message}`) : error;
+      });
+    },
   },
 };
 
