@@ -61,6 +61,8 @@ export interface Config {
   tokenizer: {
     /** Byte-level BPE vocabulary size, specials included. */
     vocabSize: number;
+    /** Every digit its own token (as LLaMA/Gemma), so small models can copy numbers they never saw. */
+    splitDigits: boolean;
   };
   /** Transformer upstream models trained on the world's unaligned corpora (loaders/zoo.ts). */
   zoo: {
@@ -100,7 +102,7 @@ export const DEFAULTS: Config = {
   seed: 42, // the paper's seed (Table 22)
   backend: "auto",
   world: { trainQuestions: 1000, testQuestions: 200 },
-  tokenizer: { vocabSize: 1500 },
+  tokenizer: { vocabSize: 1500, splitDigits: false },
   zoo: {
     models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
     model: { dModel: 48, nHeads: 4, nLayers: 2, maxLen: 96, tied: true },

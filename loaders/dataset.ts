@@ -44,7 +44,9 @@ export async function buildWorld(runDir: string, config: Config, log: Logger): P
 
 /** Stage `tokenizer`: byte-level BPE on the world's texts and every prompt wrapper. */
 export async function buildTokenizer(runDir: string, config: Config, world: WorldStage & { key: unknown }, log: Logger): Promise<{ tok: Tokenizer; key: unknown }> {
-  const key = { world: world.key, tokenizer: config.tokenizer, template: config.aligner.template, version: 2 };
+  const { vocabSize, splitDigits } = config.tokenizer;
+  // (splitDigits joins the key only when on, so runs from before the option keep their cache.)
+  const key = { world: world.key, tokenizer: { vocabSize, ...(splitDigits ? { splitDigits } : {}) }, template: config.aligner.template, version: 2 };
   const dir = stageDir(runDir, "tokenizer", key);
   await runStage(runDir, "tokenizer", key, async ({ dir }) => {
     // Texts as the models will see them, so frequent wrappers (the Aligner's template) become few tokens.
@@ -54,7 +56,7 @@ export async function buildTokenizer(runDir: string, config: Config, world: Worl
       ...world.rows.flatMap((r) => [renderPrompt(template, r.question, r.answer), r.correction]),
       ...TEMPLATE_IDS.map((t) => renderPrompt(t, "", "")),
     ];
-    const tok = trainTokenizer(texts, { vocabSize: config.tokenizer.vocabSize });
+    const tok = trainTokenizer(texts, { vocabSize, splitDigits });
     await saveTokenizer(dir, tok);
     log.info(`tokenizer: ${tok.vocabSize} tokens from ${texts.length} texts`);
     return { vocabSize: tok.vocabSize };

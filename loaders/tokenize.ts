@@ -1,5 +1,6 @@
 /**
- * Byte-level BPE tokenizer trained on a run's corpus, serialized as a Hugging Face tokenizer.json.
+ * Byte-level BPE tokenizer trained on a run's corpus, serialized as a Hugging Face tokenizer.json
+ * (see ./tokenize-json.ts, re-exported here).
  *
  * Ids: 0..3 are the specials (PAD, BOS, EOS, SEP), 4..259 the 256 bytes (byte b is id 4 + b),
  * then one id per learned merge. Text is split by the GPT-2 regex into words, each word's UTF-8
@@ -7,13 +8,14 @@
  * first, leftmost first: the same algorithm as `@huggingface/tokenizers` (and the Rust crate),
  * so the HF package reproduces our ids exactly from the tokenizer.json we write.
  *
+ * splitDigits (default true for new tokenizers): every number character (\p{N}: 0-9, other
+ * scripts' digits, ², ½, Ⅻ...) is a word of its own, so no token spans two digits or a digit and
+ * anything else, and a model can copy numbers it never saw digit by digit (as LLaMA/Gemma do).
+ *
  * Round trip: `decode(encode(t)) === t` for every well-formed string (lone UTF-16 surrogates are
  * not UTF-8; TextEncoder turns them into U+FFFD). Special-token strings inside text are plain text
  * unless `encode(t, { allowSpecial: true })` asks for HF's behaviour of matching them as specials.
  */
-import { mkdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { writeFileAtomic } from "./files.js";
 import { createLogger } from "./log.js";
 
 export const PAD_ID = 0;
@@ -34,6 +36,8 @@ export interface DecodeOptions {
 }
 export interface Tokenizer {
   readonly vocabSize: number;
+  /** Whether every \p{N} character is pre-tokenized as its own word (see the file comment). */
+  readonly splitDigits: boolean;
   /** Byte-level token string of each id (GPT-2 byte-to-unicode alphabet), as in tokenizer.json. */
   readonly tokens: readonly string[];
   /** Merges in rank order, as pairs of ids. */
@@ -49,10 +53,22 @@ export interface TrainOptions {
   vocabSize: number;
   /** Stop when the best pair occurs fewer times than this (default 2). */
   minFrequency?: number;
+  /** Pre-tokenize every \p{N} character as its own word, so no merge touches a digit (default true). */
+  splitDigits?: boolean;
 }
 
 /** The GPT-2 / HF ByteLevel pre-tokenization regex, verbatim from @huggingface/tokenizers. */
 const _PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+/**
+ * splitDigits: HF first isolates each /\p{N}/ match (Split, Isolated), then runs _PATTERN on each
+ * piece between them. One regex gives the same words: a lone \p{N} first; ` ?\p{N}+` dropped (it
+ * never matches a digit-free piece); and since a piece ends where a digit starts, the whitespace
+ * lookahead `(?!\S)` becomes `(?![^\s\p{N}])` (a digit next counts as the piece's end). So
+ * " 103" is " ", "1", "0", "3", and "a  1" is "a", "  ", "1", as in @huggingface/tokenizers.
+ */
+const _DIGIT_PATTERN = /\p{N}|'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?[^\s\p{L}\p{N}]+|\s+(?![^\s\p{N}])|\s+/gu;
+/** The regex that splits text into words (BPE never merges across words). */
+const _wordPattern = (splitDigits: boolean): RegExp => (splitDigits ? _DIGIT_PATTERN : _PATTERN);
 const _SPECIAL_PATTERN = /<\|pad\|>|<\|bos\|>|<\|eos\|>|<\|sep\|>/g;
 const _KEY = 2 ** 21; // pair key = left * _KEY + right; ids stay below 2^21
 const _CACHE_LIMIT = 100_000;
@@ -108,8 +124,14 @@ class _Heap<T> {
   }
 }
 
-/** Builds the encoder/decoder from id → token strings and id merges. Validates the layout. */
-function _buildTokenizer(tokens: readonly string[], merges: readonly (readonly [number, number])[]): Tokenizer {
+/**
+ * Builds the encoder/decoder from id → token strings (specials at 0..3, every byte's character
+ * somewhere) and merges as id pairs in rank order. Validates the layout; throws on any mismatch.
+ */
+export function createTokenizer(
+  tokens: readonly string[], merges: readonly (readonly [number, number])[], { splitDigits }: { splitDigits: boolean },
+): Tokenizer {
+  const pattern = _wordPattern(splitDigits);
   const ids = new Map<string, number>();
   tokens.forEach((t, i) => {
     if (ids.has(t)) throw new Error(`token ${JSON.stringify(t)} appears twice in the vocabulary`);
@@ -189,7 +211,7 @@ function _buildTokenizer(tokens: readonly string[], merges: readonly (readonly [
     return out;
   };
   const encodePlain = (text: string, out: number[]) => {
-    for (const word of text.match(_PATTERN) ?? []) for (const id of encodeWord(word)) out.push(id);
+    for (const word of text.match(pattern) ?? []) for (const id of encodeWord(word)) out.push(id);
   };
   const encode = (text: string, options: EncodeOptions = {}): number[] => {
     const out: number[] = [];
@@ -228,6 +250,7 @@ function _buildTokenizer(tokens: readonly string[], merges: readonly (readonly [
   };
   return {
     vocabSize: tokens.length,
+    splitDigits,
     tokens,
     merges,
     tokenToId: (token) => ids.get(token),
@@ -238,10 +261,10 @@ function _buildTokenizer(tokens: readonly string[], merges: readonly (readonly [
   };
 }
 
-/** Counts GPT-2-regex words over the corpus. Special-token strings in the corpus are plain text. */
-function _countWords(texts: readonly string[]): Map<string, number> {
+/** Counts words over the corpus. Special-token strings in the corpus are plain text. */
+function _countWords(texts: readonly string[], pattern: RegExp): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const text of texts) for (const w of text.match(_PATTERN) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
+  for (const text of texts) for (const w of text.match(pattern) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
   return counts;
 }
 
@@ -256,7 +279,7 @@ function _track(where: Map<number, Set<number>>, pair: number, word: number): vo
  * (left id, right id)), updating pair counts incrementally from only the words that contain it.
  */
 export function trainTokenizer(texts: readonly string[], options: TrainOptions): Tokenizer {
-  const { vocabSize, minFrequency = 2 } = options;
+  const { vocabSize, minFrequency = 2, splitDigits = true } = options;
   if (!Number.isInteger(vocabSize) || vocabSize < MIN_VOCAB_SIZE || vocabSize >= _KEY) {
     throw new RangeError(`vocabSize must be an integer in [${MIN_VOCAB_SIZE}, ${_KEY}), got ${vocabSize}`);
   }
@@ -264,7 +287,7 @@ export function trainTokenizer(texts: readonly string[], options: TrainOptions):
   const tokens = [...SPECIAL_TOKENS, ...BYTE_TO_CHAR];
   const ids = new Map(tokens.map((t, i) => [t, i]));
   const merges: [number, number][] = [];
-  const counts = _countWords(texts);
+  const counts = _countWords(texts, _wordPattern(splitDigits));
   const encoder = new TextEncoder();
   const words: Int32Array[] = [];
   const freq: number[] = [];
@@ -333,97 +356,9 @@ export function trainTokenizer(texts: readonly string[], options: TrainOptions):
       }
     }
   }
-  _log.info(`trained ${merges.length} merges (vocab ${tokens.length}) from ${counts.size} distinct words in ${Math.round(performance.now() - started)} ms`);
-  return _buildTokenizer(tokens, merges);
+  _log.info(`trained ${merges.length} merges (vocab ${tokens.length}, splitDigits ${splitDigits}) from ${counts.size} distinct words in ${Math.round(performance.now() - started)} ms`);
+  return createTokenizer(tokens, merges, { splitDigits });
 }
 
-/**
- * The tokenizer.json the HF packages load. Settings (all needed for id-for-id agreement with
- * @huggingface/tokenizers): no normalizer; ByteLevel pre_tokenizer with add_prefix_space false
- * (we never prepend a space), use_regex true (the GPT-2 regex above), trim_offsets true (offsets
- * only); post_processor null (no specials added: callers add BOS/EOS ids themselves); ByteLevel
- * decoder; BPE model with no unk token, dropout, byte fallback or ignore_merges, merges in the
- * GPT-2 "left right" string form (byte-level tokens never contain a space). The specials are
- * added_tokens with special: true and also sit in vocab at ids 0..3, as GPT-2's <|endoftext|> does.
- */
-export function toTokenizerJson(tok: Tokenizer) {
-  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIAL_TOKENS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: Object.fromEntries(tok.tokens.map((t, i) => [t, i])) as Record<string, number>,
-      merges: tok.merges.map(([a, b]) => `${tok.tokens[a]} ${tok.tokens[b]}`),
-    },
-  };
-}
-export type TokenizerJson = ReturnType<typeof toTokenizerJson>;
-
-/** tokenizer_config.json: names the specials and turns off HF's decode-time space clean-up. */
-export function toTokenizerConfigJson() {
-  const [pad, bos, eos, sep] = SPECIAL_TOKENS;
-  return {
-    tokenizer_class: "PreTrainedTokenizerFast",
-    pad_token: pad,
-    bos_token: bos,
-    eos_token: eos,
-    sep_token: sep,
-    add_prefix_space: false,
-    clean_up_tokenization_spaces: false,
-  };
-}
-
-/** Rebuilds a Tokenizer from a tokenizer.json object written by toTokenizerJson (validated). */
-export function fromTokenizerJson(json: unknown): Tokenizer {
-  const model = (json as { model?: { type?: unknown; vocab?: unknown; merges?: unknown } } | null)?.model;
-  if (model?.type !== "BPE" || typeof model.vocab !== "object" || model.vocab === null || !Array.isArray(model.merges)) {
-    throw new Error("tokenizer.json: expected a BPE model with vocab and merges");
-  }
-  const entries = Object.entries(model.vocab as Record<string, unknown>);
-  const tokens: string[] = new Array<string>(entries.length);
-  for (const [token, id] of entries) {
-    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length || tokens[id as number] !== undefined) {
-      throw new Error(`tokenizer.json: vocab ids must be 0..${entries.length - 1} without gaps (token ${JSON.stringify(token)} has ${String(id)})`);
-    }
-    tokens[id as number] = token;
-  }
-  const index = new Map(tokens.map((t, i) => [t, i]));
-  const merges = (model.merges as unknown[]).map((m, rank): [number, number] => {
-    const parts = typeof m === "string" ? m.split(" ") : m;
-    const [a, b] = Array.isArray(parts) && parts.length === 2 ? parts.map((p) => index.get(String(p))) : [];
-    if (a === undefined || b === undefined) throw new Error(`tokenizer.json: merge ${rank} ${JSON.stringify(m)} is not a pair of vocabulary tokens`);
-    return [a, b];
-  });
-  return _buildTokenizer(tokens, merges);
-}
-
-/** Writes `dir/tokenizer.json` and `dir/tokenizer_config.json` (each via temp file + rename). */
-export async function saveTokenizer(dir: string, tok: Tokenizer): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  writeFileAtomic(join(dir, "tokenizer.json"), JSON.stringify(toTokenizerJson(tok)));
-  writeFileAtomic(join(dir, "tokenizer_config.json"), JSON.stringify(toTokenizerConfigJson(), null, 2) + "\n");
-}
-
-/** Reads `dir/tokenizer.json` written by saveTokenizer. */
-export async function loadTokenizer(dir: string): Promise<Tokenizer> {
-  const path = join(dir, "tokenizer.json");
-  try {
-    return fromTokenizerJson(JSON.parse(await readFile(path, "utf8")));
-  } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
-  }
-}
+// tokenizer.json (de)serialization lives in ./tokenize-json.ts; re-exported so imports of ./tokenize.js keep working.
+export * from "./tokenize-json.js";

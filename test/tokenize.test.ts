@@ -12,6 +12,7 @@ import {
   SPECIAL_TOKENS,
   fromTokenizerJson,
   loadTokenizer,
+  preTokenizerJson,
   saveTokenizer,
   toTokenizerConfigJson,
   toTokenizerJson,
@@ -39,12 +40,33 @@ function makeCorpus(seed: number, count: number): string[] {
   });
 }
 
-/** Random well-formed strings drawn from ASCII, controls, Latin-1, combining marks, CJK, astral emoji, spaces. */
-function randomString(rand: () => number, maxLength: number): string {
-  const ranges: [number, number][] = [
-    [0x20, 0x7e], [0x00, 0x1f], [0x80, 0xff], [0x300, 0x36f], [0x4e00, 0x9fff],
-    [0x1f300, 0x1faff], [0x2000, 0x200d], [0xac00, 0xd7a3], [0xe000, 0xfffd], [0x10000, 0x10ffff],
+/** Sentences full of numbers: arithmetic, prices, versions, decimals, percentages, other scripts' digits. */
+function makeNumberCorpus(seed: number, count: number): string[] {
+  const rand = createRng(seed);
+  const n = (max: number) => Math.floor(rand() ** 2 * max);
+  const forms = [
+    () => `${n(100)} + ${n(100)} = ${n(200)}.`,
+    () => `It is ${n(10_000)} grams, not ${n(10_000)}.`,
+    () => `v${n(10)}.${n(10)}.${n(20)} released in ${1990 + n(35)}`,
+    () => `${n(100)}% of ${n(1000)} is ${n(1000)}.${n(100)}`,
+    () => `x² + y² = ${n(100)}, ½ and ¾ of ${n(50)}`,
+    () => `${String(n(1000)).replace(/\d/g, (d) => String.fromCharCode(0x660 + Number(d)))} Arabic-Indic digits`,
   ];
+  return Array.from({ length: count }, () => (forms[Math.floor(rand() * forms.length)] as () => string)());
+}
+
+const ANY_TEXT: [number, number][] = [
+  [0x20, 0x7e], [0x00, 0x1f], [0x80, 0xff], [0x300, 0x36f], [0x4e00, 0x9fff],
+  [0x1f300, 0x1faff], [0x2000, 0x200d], [0xac00, 0xd7a3], [0xe000, 0xfffd], [0x10000, 0x10ffff],
+];
+/** Number characters (ASCII, Arabic-Indic, superscripts and fractions, Roman numerals, fullwidth) among spaces, letters, punctuation. */
+const NUMBER_HEAVY: [number, number][] = [
+  [0x30, 0x39], [0x30, 0x39], [0x20, 0x20], [0x20, 0x20], [0x09, 0x0d], [0x21, 0x2f], [0x61, 0x7a],
+  [0x660, 0x669], [0xb2, 0xbe], [0x2160, 0x2188], [0xff10, 0xff19], [0x3000, 0x3000],
+];
+
+/** Random well-formed strings drawn from `ranges` (by default ASCII, controls, Latin-1, combining marks, CJK, astral emoji, spaces). */
+function randomString(rand: () => number, maxLength: number, ranges: readonly [number, number][] = ANY_TEXT): string {
   const length = Math.floor(rand() * maxLength);
   let s = "";
   for (let i = 0; i < length; i++) {
@@ -76,18 +98,43 @@ const TEXTS: [string, string][] = [
   ["special-token strings as plain text", "<|bos|>hello<|eos|> <|pad|><|sep|>"],
 ];
 
+const NUMBER_TEXTS: [string, string][] = [
+  ["arithmetic", "90 + 13 = 103."],
+  ["large numbers", "It is 7999 grams, not 8000."],
+  ["a version", "v1.2.3"],
+  ["Arabic-Indic digits", "١٢٣ Arabic-Indic digits"],
+  ["a superscript", "x²"],
+  ["a percentage", "100%"],
+  ["a leading space", " 42"],
+  ["a trailing space", "42 "],
+  ["decimals", "3.14159"],
+  ["spaces and tabs before digits", "a  1\t\t2 \n3   x 4"],
+  ["fractions, Roman and fullwidth numerals", "½¾ Ⅻ ⅻ １２３ 2⁵ ₂"],
+];
+
 const LONG_TEXTS: [string, string][] = [
   ["100k of one letter", "a".repeat(100_000)],
   ["a long repeated phrase", "the answer is helpful. ".repeat(5_000)],
   ["10k spaces", " ".repeat(10_000)],
   ["long emoji run", "🙂".repeat(5_000)],
+  ["long digit run", "31415926535 ".repeat(5_000)],
 ];
 
+const DIGIT = /\p{N}/u;
+/** The text of each token of an encoding. */
+const pieces = (t: Tokenizer, text: string) => t.encode(text).map((id) => t.decode([id]));
+
+/** `tok` splits digits (the default), `plain` does not; both learn from the same corpus. */
 let tok: Tokenizer;
+let plain: Tokenizer;
 let hf: HFTokenizer;
+let hfPlain: HFTokenizer;
 beforeAll(() => {
-  tok = trainTokenizer(makeCorpus(1, 2_000), { vocabSize: 600 });
+  const corpus = [...makeCorpus(1, 2_000), ...makeNumberCorpus(5, 400)];
+  tok = trainTokenizer(corpus, { vocabSize: 600 });
+  plain = trainTokenizer(corpus, { vocabSize: 600, splitDigits: false });
   hf = new HFTokenizer(toTokenizerJson(tok), toTokenizerConfigJson());
+  hfPlain = new HFTokenizer(toTokenizerJson(plain), toTokenizerConfigJson());
 });
 
 describe("trainTokenizer", () => {
@@ -134,16 +181,59 @@ describe("trainTokenizer", () => {
   });
 });
 
+describe("splitDigits", () => {
+  it("is on by default and stored in the tokenizer", () => {
+    expect(tok.splitDigits).toBe(true);
+    expect(plain.splitDigits).toBe(false);
+  });
+
+  it("never learns a token holding a number character and anything else", () => {
+    const withDigits = (t: Tokenizer) => t.tokens.map((_, id) => t.decode([id])).filter((text) => DIGIT.test(text));
+    expect(withDigits(tok).every((text) => [...text].length === 1)).toBe(true);
+    expect(withDigits(tok)).toContain("١"); // a two-byte digit still becomes one token
+    expect(withDigits(plain).filter((text) => [...text].length > 1).length).toBeGreaterThan(10); // what the option prevents
+  });
+
+  it("encodes every number character as its own token, so unseen numbers are spelled digit by digit", () => {
+    // HF's Split isolates each \p{N} match and ByteLevel continues on each piece: encoding is piecewise.
+    const piecewise = (text: string) => text.split(/(\p{N})/u).flatMap((p) => tok.encode(p));
+    const rand = createRng(11);
+    for (const text of [...NUMBER_TEXTS.map(([, t]) => t), ...Array.from({ length: 100 }, () => randomString(rand, 60, NUMBER_HEAVY))]) {
+      expect(tok.encode(text), JSON.stringify(text)).toEqual(piecewise(text));
+    }
+    const digitIds = (ds: string) => [...ds].map((d) => tok.tokenToId(d));
+    expect(tok.encode("103")).toEqual(digitIds("103"));
+    expect(tok.encode("90 + 13 = 98765")).toEqual([...tok.encode("90 + 13 ="), tok.tokenToId("Ġ"), ...digitIds("98765")]);
+    expect(pieces(plain, "90 + 13 = 103. It is 7999 grams, not 8000.").filter((p) => DIGIT.test(p) && [...p].length > 1)).not.toEqual([]);
+  });
+
+  it("gives a space before a digit a token of its own, as HF's Split then ByteLevel do", () => {
+    expect(pieces(tok, " 42")).toEqual([" ", "4", "2"]);
+    expect(pieces(tok, "42 ")).toEqual(["4", "2", " "]);
+    expect(pieces(tok, "a  1")).toEqual(["a", "  ", "1"].flatMap((w) => pieces(tok, w)));
+  });
+
+  it("leaves text without number characters encoded as before", () => {
+    const text = makeCorpus(9, 30).join("").replace(/\p{N}/gu, "");
+    const noSplit = trainTokenizer(makeCorpus(1, 500).map((t) => t.replace(/\p{N}/gu, "")), { vocabSize: 400, splitDigits: false });
+    const split = trainTokenizer(makeCorpus(1, 500).map((t) => t.replace(/\p{N}/gu, "")), { vocabSize: 400 });
+    expect(split.merges).toEqual(noSplit.merges);
+    expect(split.encode(text)).toEqual(noSplit.encode(text));
+  });
+});
+
 describe("encode and decode", () => {
-  it.each([...TEXTS, ...LONG_TEXTS])("round-trips %s exactly", (_name, text) => {
+  it.each([...TEXTS, ...NUMBER_TEXTS, ...LONG_TEXTS])("round-trips %s exactly", (_name, text) => {
     expect(tok.decode(tok.encode(text))).toBe(text);
+    expect(plain.decode(plain.encode(text))).toBe(text);
   });
 
   it("round-trips 400 seeded random strings of any code points", () => {
     const rand = createRng(42);
     for (let i = 0; i < 400; i++) {
-      const text = randomString(rand, 120);
+      const text = randomString(rand, 120, i % 2 ? ANY_TEXT : NUMBER_HEAVY);
       expect(tok.decode(tok.encode(text)), JSON.stringify(text)).toBe(text);
+      expect(plain.decode(plain.encode(text)), JSON.stringify(text)).toBe(text);
     }
   });
 
@@ -173,32 +263,45 @@ describe("encode and decode", () => {
   });
 });
 
-describe("agreement with @huggingface/tokenizers", () => {
-  it.each(TEXTS.filter(([name]) => name !== "special-token strings as plain text"))("gives identical ids for %s", (_name, text) => {
-    const ids = tok.encode(text);
-    expect(hf.encode(text).ids).toEqual(ids);
-    if (ids.length > 0) expect(hf.decode(ids)).toBe(text); // HF rejects decoding []
+describe.each([
+  ["splitDigits true", () => ({ ours: tok, theirs: hf })],
+  ["splitDigits false", () => ({ ours: plain, theirs: hfPlain })],
+])("agreement with @huggingface/tokenizers, %s", (_mode, pair) => {
+  it.each([...TEXTS.filter(([name]) => name !== "special-token strings as plain text"), ...NUMBER_TEXTS])("gives identical ids for %s", (_name, text) => {
+    const { ours, theirs } = pair();
+    const ids = ours.encode(text);
+    expect(theirs.encode(text).ids).toEqual(ids);
+    if (ids.length > 0) expect(theirs.decode(ids)).toBe(text); // HF rejects decoding []
   });
 
   it.each(LONG_TEXTS)("gives identical ids for %s", (_name, text) => {
-    expect(hf.encode(text).ids).toEqual(tok.encode(text));
+    const { ours, theirs } = pair();
+    expect(theirs.encode(text).ids).toEqual(ours.encode(text));
   });
 
   it("matches special-token strings in text as HF does when allowSpecial is set", () => {
-    const text = "<|bos|>hello<|eos|> <|pad|><|sep|>x<|bos";
-    const ids = tok.encode(text, { allowSpecial: true });
-    expect(hf.encode(text).ids).toEqual(ids);
-    expect(hf.decode(ids, { skip_special_tokens: true })).toBe(tok.decode(ids));
-    expect(hf.decode(ids)).toBe(tok.decode(ids, { skipSpecial: false }));
+    const { ours, theirs } = pair();
+    const text = "<|bos|>hello<|eos|> <|pad|><|sep|>x<|bos 1<|sep|>2";
+    const ids = ours.encode(text, { allowSpecial: true });
+    expect(theirs.encode(text).ids).toEqual(ids);
+    expect(theirs.decode(ids, { skip_special_tokens: true })).toBe(ours.decode(ids));
+    expect(theirs.decode(ids)).toBe(ours.decode(ids, { skipSpecial: false }));
   });
 
-  it("gives identical ids on 200 seeded random strings", () => {
-    const rand = createRng(7);
+  it.each([
+    ["any code points", ANY_TEXT, 7],
+    ["number-heavy text", NUMBER_HEAVY, 8],
+  ] as const)("gives identical ids on 200 seeded random strings of %s", (_kind, ranges, seed) => {
+    const { ours, theirs } = pair();
+    const rand = createRng(seed);
     for (let i = 0; i < 200; i++) {
-      const text = randomString(rand, 80).replace(/<\|/g, "<");
-      expect(hf.encode(text).ids, JSON.stringify(text)).toEqual(tok.encode(text));
+      const text = randomString(rand, 80, ranges).replace(/<\|/g, "<");
+      expect(theirs.encode(text).ids, JSON.stringify(text)).toEqual(ours.encode(text));
     }
   });
+});
+
+describe("agreement with @huggingface/tokenizers on hand-made files", () => {
 
   it("agrees on a tokenizer whose token is spelled by two merges", () => {
     const json = toTokenizerJson(trainTokenizer([], { vocabSize: MIN_VOCAB_SIZE }));
@@ -213,23 +316,38 @@ describe("agreement with @huggingface/tokenizers", () => {
   });
 });
 
+const BYTE_LEVEL = { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true };
+const DIGIT_SPLIT = { type: "Split", pattern: { Regex: "\\p{N}" }, behavior: "Isolated", invert: false };
+
 describe("tokenizer.json", () => {
   it("declares a ByteLevel BPE with the specials as added tokens", () => {
     const json = toTokenizerJson(tok);
     expect(json.model.type).toBe("BPE");
-    expect(json.pre_tokenizer).toEqual({ type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true });
-    expect(json.decoder.type).toBe("ByteLevel");
+    expect(json.pre_tokenizer).toEqual({ type: "Sequence", pretokenizers: [DIGIT_SPLIT, BYTE_LEVEL] });
+    expect(toTokenizerJson(plain).pre_tokenizer).toEqual(BYTE_LEVEL); // as every file written before splitDigits
+    expect(json.decoder).toEqual(BYTE_LEVEL);
     expect(json.post_processor).toBeNull();
     expect(json.added_tokens.map((t) => [t.id, t.content, t.special])).toEqual(SPECIAL_TOKENS.map((s, i) => [i, s, true]));
     expect(Object.keys(json.model.vocab)).toHaveLength(tok.vocabSize);
     expect(json.model.merges[0]).toMatch(/^\S+ \S+$/);
   });
 
-  it("rebuilds an identical tokenizer from its JSON text", () => {
-    const back = fromTokenizerJson(JSON.parse(JSON.stringify(toTokenizerJson(tok))));
-    expect(back.tokens).toEqual(tok.tokens);
-    expect(back.merges).toEqual(tok.merges);
-    for (const [, text] of TEXTS) expect(back.encode(text)).toEqual(tok.encode(text));
+  it.each([["splitDigits true", () => tok], ["splitDigits false", () => plain]])("rebuilds an identical tokenizer from its JSON text, %s", (_mode, get) => {
+    const original = get();
+    const back = fromTokenizerJson(JSON.parse(JSON.stringify(toTokenizerJson(original))));
+    expect(back.splitDigits).toBe(original.splitDigits);
+    expect(back.tokens).toEqual(original.tokens);
+    expect(back.merges).toEqual(original.merges);
+    for (const [, text] of [...TEXTS, ...NUMBER_TEXTS]) expect(back.encode(text)).toEqual(original.encode(text));
+  });
+
+  it("reads a file written before splitDigits (a lone ByteLevel) as splitDigits false", () => {
+    const old = { ...toTokenizerJson(plain), pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true } };
+    const back = fromTokenizerJson(old);
+    expect(back.splitDigits).toBe(false);
+    expect(back.encode("It is 7999 grams.")).toEqual(plain.encode("It is 7999 grams."));
+    expect(fromTokenizerJson({ ...old, pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false } }).splitDigits).toBe(false);
+    expect(preTokenizerJson(false)).toEqual(BYTE_LEVEL);
   });
 
   it("accepts merges in the newer [left, right] array form", () => {
@@ -246,6 +364,23 @@ describe("tokenizer.json", () => {
     ["a duplicate merge", (j) => ({ ...j, model: { ...j.model, merges: [j.model.merges[0], j.model.merges[0]] } }), /duplicate/],
   ])("rejects %s", (_name, corrupt, message) => {
     expect(() => fromTokenizerJson(corrupt(toTokenizerJson(tok)))).toThrow(message);
+  });
+
+  it.each<[string, unknown, RegExp?]>([
+    ["no pre_tokenizer", undefined],
+    ["a null pre_tokenizer", null],
+    ["HF's Digits pre-tokenizer (ASCII-only in JS, Unicode in Rust)", { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, BYTE_LEVEL] }, /Digits pre-tokenizer is not supported/],
+    ["a ByteLevel that adds a prefix space", { ...BYTE_LEVEL, add_prefix_space: true }],
+    ["a ByteLevel that leaves add_prefix_space to the (differing) defaults", { type: "ByteLevel", use_regex: true }],
+    ["a ByteLevel without the regex", { ...BYTE_LEVEL, use_regex: false }],
+    ["a Split on another pattern", { type: "Sequence", pretokenizers: [{ ...DIGIT_SPLIT, pattern: { Regex: "\\d" } }, BYTE_LEVEL] }],
+    ["a Split that keeps only the digits", { type: "Sequence", pretokenizers: [{ ...DIGIT_SPLIT, invert: true }, BYTE_LEVEL] }],
+    ["the Sequence in the other order", { type: "Sequence", pretokenizers: [BYTE_LEVEL, DIGIT_SPLIT] }],
+    ["a Metaspace", { type: "Metaspace", replacement: "▁", prepend_scheme: "always", split: true }],
+  ])("rejects %s as pre_tokenizer, naming the accepted forms", (_name, preTokenizer, message) => {
+    const json = { ...toTokenizerJson(tok), pre_tokenizer: preTokenizer };
+    expect(() => fromTokenizerJson(json)).toThrow(/tokenizer\.json: unsupported pre_tokenizer .*expected \{"type":"ByteLevel".*with split digits, \{"type":"Sequence"/);
+    if (message) expect(() => fromTokenizerJson(json)).toThrow(message);
   });
 });
 
@@ -265,8 +400,11 @@ describe("saveTokenizer and loadTokenizer", () => {
     const loaded = await loadTokenizer(out);
     expect(loaded.merges).toEqual(tok.merges);
     const config = JSON.parse(await readFile(join(out, "tokenizer_config.json"), "utf8"));
+    expect(loaded.splitDigits).toBe(true);
     const fromDisk = new HFTokenizer(JSON.parse(await readFile(join(out, "tokenizer.json"), "utf8")), config);
-    expect(fromDisk.encode("Hello, world!").ids).toEqual(tok.encode("Hello, world!"));
+    const text = "Hello, world! 90 + 13 = 103, ١٢٣";
+    expect(fromDisk.encode(text).ids).toEqual(tok.encode(text));
+    expect(loaded.encode(text)).toEqual(tok.encode(text));
   });
 
   it("names the file when loading fails", async () => {
