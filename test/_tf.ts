@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
 import { selectBackend, type BackendInfo, type BackendRequest } from "../loaders/backend.js";
 
-tf.env().set("IS_TEST", true); // silences tfjs's console warnings (e.g. the cpu backend's "install tfjs-node" banner)
+tf.env().set("PROD", true); // silences tfjs's console warnings (e.g. the cpu backend's "install tfjs-node" banner)
 
 /** Use `name` as the tfjs backend for this test file (wasm unless the test needs cpu). */
 export async function useBackend(name: BackendRequest = "wasm"): Promise<BackendInfo> {
