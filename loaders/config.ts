@@ -7,6 +7,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { W2S_DEFAULTS, validateW2sConfig, type W2sConfig } from "./w2s/config.js";
+
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const PRESETS_DIR = join(PROJECT_ROOT, "data", "presets");
 
@@ -86,6 +88,8 @@ export interface Config {
     /** Correction rounds: k > 1 also corrects the correction, k times. */
     rounds: number;
   };
+  /** Weak-to-strong: a stronger LM fine-tuned on the Aligner's corrections of its answers (loaders/weak-to-strong.ts). */
+  w2s: W2sConfig;
   /** The warm-up ablation: a smaller Aligner per fraction ([] skips it). */
   warmupSweep: {
     fractions: number[];
@@ -117,6 +121,7 @@ export const DEFAULTS: Config = {
     decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
     rounds: 1,
   },
+  w2s: W2S_DEFAULTS,
   warmupSweep: {
     fractions: [0, 0.02, 0.1, 0.2, 0.5], // the paper's proportions (Fig. 3) and no warm-up
     steps: 200,
@@ -189,6 +194,7 @@ export function validateConfig(config: Config, where = "preset"): Config {
   for (const [key, value] of positive) {
     if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${where}: "${key}" must be a positive integer, got ${value}`);
   }
+  validateW2sConfig(config.w2s, where);
   return config;
 }
 

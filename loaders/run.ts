@@ -23,6 +23,7 @@ import { fromArrow, toArrowStream, writeFileAtomic, writeParquet, type Row } fro
 import { toTokenizerJson } from "./tokenize.js";
 import type { StepRow } from "./train.js";
 import { TABLES, type CorrectionTableRow, type TableName, type TrainingRow, type WarmupSweepRow } from "./types.js";
+import { runWeakToStrong } from "./weak-to-strong.js";
 import { judge as oracleJudge, type CorrectionRow } from "./world/index.js";
 
 export interface RunRecord {
@@ -172,11 +173,15 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
   }
   lap("warmup_sweep");
 
+  const w2s = await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId, backend: backend.backend, log, judge });
+  lap("w2s");
+
   const training: TrainingRow[] = [
     ...data.zoo.flatMap((z) => _training(runId, backend.backend, `upstream:${z.name}`, "lm", z.training)),
     ..._training(runId, backend.backend, "aligner", "warmup", aligner.training.warmup),
     ..._training(runId, backend.backend, "aligner", "main", aligner.training.main),
     ...sweepTraining,
+    ...w2s.training,
   ];
   const record: RunRecord = {
     run_id: runId, preset: preset.name, seed: config.seed, backend, template, headline: headline(summary), config,
@@ -188,7 +193,7 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
     config: JSON.stringify(config), versions: JSON.stringify({ ...record.versions, ...backend.versions }),
     started_at: record.started_at, duration_s: record.duration_s,
   }];
-  await writeTables(join(dir, "tables"), { runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound), w2s: [] });
+  await writeTables(join(dir, "tables"), { runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound), w2s: w2s.w2s, w2s_categories: w2s.categories });
   lap("tables");
   record.duration_s = (Date.now() - started) / 1000;
   record.stages_s = stages;

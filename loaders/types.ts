@@ -161,6 +161,24 @@ export const W2S = {
   pgr_note: "string",
 } as const satisfies Schema;
 
+/** The W2S rows per question category (category "all" repeats the W2S table). */
+export const W2S_CATEGORIES = {
+  run_id: "string",
+  method: "string",
+  round: "int",
+  /** A world category, or "all". */
+  category: "string",
+  dimension: "string",
+  /** Test questions in the group. */
+  n: "int",
+  score: "float",
+  omega: "float",
+  omega_lo: "float",
+  omega_hi: "float",
+  pgr: "float",
+  pgr_note: "string",
+} as const satisfies Schema;
+
 export const TABLES = {
   runs: RUNS,
   corrections: CORRECTIONS,
@@ -169,6 +187,7 @@ export const TABLES = {
   warmup_sweep: WARMUP_SWEEP,
   residual_ops: RESIDUAL_OPS,
   w2s: W2S,
+  w2s_categories: W2S_CATEGORIES,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -184,3 +203,4 @@ export type TrainingRow = RowOf<typeof TRAINING>;
 export type WarmupSweepRow = RowOf<typeof WARMUP_SWEEP>;
 export type ResidualOpRow = RowOf<typeof RESIDUAL_OPS>;
 export type W2sRow = RowOf<typeof W2S>;
+export type W2sCategoryRow = RowOf<typeof W2S_CATEGORIES>;

@@ -16,7 +16,7 @@ const presetRows: Row[] = listPresets().flatMap(({ name, config }) =>
 // Through Arrow and back, as the site gets them.
 const tables = fixtureTables({ corrections: 600 });
 for (const name of Object.keys(SITE_TABLES) as SiteTableName[]) tables[name] = readArrowRows(toArrowStream(name, tables[name], SITE_TABLES[name]));
-const empty: FixtureTables = { runs: [], corrections: [], summary: [], training: [], warmup_sweep: [], residual_ops: [], w2s: [] };
+const empty: FixtureTables = { runs: [], corrections: [], summary: [], training: [], warmup_sweep: [], residual_ops: [], w2s: [], w2s_categories: [] };
 
 const latest = tables.runs.at(-1)!.run_id as string;
 const older = tables.runs[0]!.run_id as string;
@@ -88,7 +88,7 @@ describe("page SQL", () => {
 
   it("finds the queries of every page", () => {
     const count = Object.fromEntries(pages.map((p) => [p.page, p.queries.length]));
-    expect(count).toMatchObject({ index: 4, residuals: 9, training: 4, "weak-to-strong": 3, runs: 4 });
+    expect(count).toMatchObject({ index: 4, residuals: 9, training: 4, "weak-to-strong": 4, runs: 4 });
     expect(find("residuals", "matches").params).toContain("search");
   });
 

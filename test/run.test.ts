@@ -49,7 +49,7 @@ describe("runExperiment on the tiny preset", () => {
     expect(new Set(corrections.map((r) => r.upstream_kind))).toEqual(new Set(["seen", "heldout"]));
     expect(corrections.every((r) => r.split === "test" && r.run_id === record.run_id)).toBe(true);
     expect(corrections.length).toBe(30 * 9);
-    for (const name of ["runs", "corrections", "summary", "training", "warmup_sweep", "residual_ops"]) {
+    for (const name of ["runs", "corrections", "summary", "training", "warmup_sweep", "residual_ops", "w2s", "w2s_categories"]) {
       expect(readFileSync(join(root, "tiny", "tables", `${name}.parquet`)).subarray(0, 4).toString()).toBe("PAR1");
     }
   });
@@ -63,10 +63,18 @@ describe("runExperiment on the tiny preset", () => {
 
   it("logs training per model and stage, and the warm-up sweep per fraction", () => {
     const training = table("training");
-    expect(new Set(training.map((r) => `${r.model}/${r.stage}`))).toEqual(
-      new Set(["upstream:lm_unsafe/lm", "aligner/warmup", "aligner/main", "sweep:0/main", "sweep:0.2/warmup", "sweep:0.2/main"]),
-    );
+    const models = new Set(training.map((r) => `${r.model}/${r.stage}`));
+    for (const m of ["upstream:lm_unsafe/lm", "aligner/warmup", "aligner/main", "sweep:0/main", "sweep:0.2/warmup", "sweep:0.2/main"]) expect(models).toContain(m);
+    expect([...models].some((m) => m.startsWith("strong"))).toBe(true); // weak-to-strong's strong model
     expect(new Set(table("warmup_sweep").map((r) => r.warmup_fraction))).toEqual(new Set([0, 0.2]));
+  });
+
+  it("runs weak-to-strong with every method and both dimensions", () => {
+    const w2s = table("w2s");
+    const methods = new Set(w2s.map((r) => r.method));
+    for (const m of ["strong", "weak", "w2s", "w2s-dpo", "sft-own", "ceiling"]) expect(methods).toContain(m);
+    expect(new Set(w2s.map((r) => r.dimension))).toEqual(new Set(["helpful", "harmless"]));
+    expect(w2s.filter((r) => r.pgr === null && ["w2s", "w2s-dpo"].includes(r.method as string)).every((r) => (r.pgr_note as string).length > 0)).toBe(true);
   });
 
   it("reuses every stage on a second run (no training)", async () => {

@@ -196,7 +196,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     const { page } = browser;
     await open("/data", PAGES[5].ready);
     const hrefs = await page.locator("#downloads a, #dataset a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    expect(hrefs).toHaveLength(15);
+    expect(hrefs).toHaveLength(17); // 8 tables as Parquet and Arrow, and dataset.jsonl
     for (const href of hrefs) expect(new URL(href).hostname).toBe("127.0.0.1");
     const parquet = hrefs.find((h) => /corrections\.[0-9a-f]+\.parquet$/.test(h))!;
     const bytes = new Uint8Array(await (await fetch(parquet)).arrayBuffer());

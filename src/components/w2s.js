@@ -3,8 +3,15 @@
 import * as Plot from "npm:@observablehq/plot";
 import {fixed} from "./format.js";
 
-export const W2S_METHODS = ["weak", "w2s", "ceiling"];
-export const W2S_LABELS = {weak: "weak supervisor", w2s: "strong trained on weak corrections", ceiling: "strong trained on gold (ceiling)"};
+export const W2S_METHODS = ["strong", "weak", "w2s", "w2s-dpo", "sft-own", "ceiling"];
+export const W2S_LABELS = {
+  strong: "strong before fine-tuning",
+  weak: "weak Aligner on strong (weak supervision)",
+  w2s: "strong SFT on weak corrections",
+  "w2s-dpo": "strong DPO on weak corrections",
+  "sft-own": "strong SFT on its own answers (control)",
+  ceiling: "strong SFT on gold (ceiling)"
+};
 
 /** Mean oracle score per method (bars) for each dimension and round. Rows: w2s table rows. */
 export function W2SChart(rows, {width, caption} = {}) {

@@ -1,0 +1,194 @@
+/**
+ * Direct Preference Optimization (Rafailov et al. 2023) on top of the engine's public forward pass:
+ *
+ *   L = −log σ(β · [(log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))])
+ *
+ * with sequence log-probs summed over the answer tokens (the example's target span, EOS included).
+ * The reference model is frozen, so its log-probs are numbers computed once before training (from the
+ * policy itself when the policy starts as the reference); only the policy is held in memory.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createLogger, type Logger } from "./log.js";
+import { forwardRows, type GPT, type ForwardOptions } from "./model.js";
+import { createRng, shuffle } from "./random.js";
+import { learningRate, makeBatch, toSequence, type Example, type StepRow } from "./train.js";
+
+/** One preference: the same prompt, a chosen (y_w) and a rejected (y_l) target span. */
+export interface PreferencePair {
+  prompt: number[];
+  chosen: number[];
+  rejected: number[];
+}
+
+/** Summed log-probs of the reference model: one number per pair and side. */
+export interface ReferenceLogProbs {
+  chosen: ArrayLike<number>;
+  rejected: ArrayLike<number>;
+}
+
+export interface DpoConfig {
+  steps: number; // 100: optimizer steps
+  batchSize: number; // 16: pairs per step (each step runs 2 × batchSize sequences)
+  lr: number; // 5e-4: peak learning rate
+  beta: number; // 0.1: the paper's "scale coefficient" (Aligner Table 23)
+  lrWarmupRatio: number; // 0.1: linear warm-up, then cosine down to lr·minLrRatio
+  minLrRatio: number; // 0.1
+  beta1: number; // 0.9
+  beta2: number; // 0.95
+  eps: number; // 1e-8
+  gradClip: number; // 1.0: global-norm clip; 0 = off
+  seed: number; // 1: pair order
+  padId: number; // 0
+}
+
+export const defaultDpoConfig: Readonly<DpoConfig> = Object.freeze({
+  steps: 100, batchSize: 16, lr: 5e-4, beta: 0.1, lrWarmupRatio: 0.1, minLrRatio: 0.1,
+  beta1: 0.9, beta2: 0.95, eps: 1e-8, gradClip: 1.0, seed: 1, padId: 0,
+});
+
+/**
+ * log π(target | prompt) summed over each example's target tokens: [N], differentiable in the model's
+ * parameters. Call inside tf.tidy (or variableGrads). Over-long examples are cut as training cuts them.
+ */
+export function sequenceLogProbs(model: GPT, examples: readonly Example[], opts: ForwardOptions = {}, padId = 0): tf.Tensor1D {
+  const batch = makeBatch(examples.map((e) => toSequence(e, model.config.maxLen)), padId);
+  const rows: number[] = [];
+  const targets: number[] = [];
+  const owner: number[] = [];
+  batch.targets.forEach((t, i) => {
+    if (t >= 0) rows.push(i), targets.push(t), owner.push(Math.floor(i / batch.length));
+  });
+  const N = examples.length;
+  const R = rows.length;
+  // Which example each target row belongs to, as a [N, R] 0/1 matrix: wasm has no UnsortedSegmentSum.
+  const segments = new Float32Array(N * R);
+  owner.forEach((b, r) => (segments[b * R + r] = 1));
+  return tf.tidy(() => {
+    const logits = forwardRows(model, batch, Int32Array.from(rows), opts); // [R, V]
+    const picked = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1); // [R]
+    return tf.reshape(tf.matMul(tf.tensor2d(segments, [N, R]), tf.reshape(picked, [R, 1])), [N]) as tf.Tensor1D; // [N, R] @ [R, 1] -> [N]
+  });
+}
+
+/** Summed target log-probs of many examples, without gradients, in batches: plain numbers. */
+export function scoreSequences(model: GPT, examples: readonly Example[], batchSize = 32): Float64Array {
+  const out = new Float64Array(examples.length);
+  for (let start = 0; start < examples.length; start += batchSize) {
+    const logps = sequenceLogProbs(model, examples.slice(start, start + batchSize));
+    out.set(logps.dataSync(), start);
+    logps.dispose();
+  }
+  return out;
+}
+
+const _sides = (pairs: readonly PreferencePair[]): Example[] => [
+  ...pairs.map((p) => ({ prompt: p.prompt, target: p.chosen })),
+  ...pairs.map((p) => ({ prompt: p.prompt, target: p.rejected })),
+];
+
+/** The reference log-probs of every pair under `model` (call before the policy's first update). */
+export function referenceLogProbs(model: GPT, pairs: readonly PreferencePair[], batchSize = 32): { chosen: Float64Array; rejected: Float64Array } {
+  const chosen = scoreSequences(model, pairs.map((p) => ({ prompt: p.prompt, target: p.chosen })), batchSize);
+  const rejected = scoreSequences(model, pairs.map((p) => ({ prompt: p.prompt, target: p.rejected })), batchSize);
+  return { chosen, rejected };
+}
+
+/**
+ * The implicit reward margins h = (log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l)): [B],
+ * differentiable. The DPO loss is mean(−log σ(β·h)).
+ */
+export function dpoMargins(model: GPT, pairs: readonly PreferencePair[], reference: ReferenceLogProbs, opts: ForwardOptions = {}, padId = 0): tf.Tensor1D {
+  const B = pairs.length;
+  if (reference.chosen.length !== B || reference.rejected.length !== B) throw new Error(`reference log-probs for ${reference.chosen.length} pairs, expected ${B}`);
+  const refDiff = Float32Array.from(pairs, (_, i) => reference.chosen[i]! - reference.rejected[i]!);
+  return tf.tidy(() => {
+    const logps = sequenceLogProbs(model, _sides(pairs), opts, padId); // [2B]: chosen then rejected
+    const [chosen, rejected] = tf.split(logps, 2);
+    return tf.sub(tf.sub(chosen!, rejected!), tf.tensor1d(refDiff)) as tf.Tensor1D;
+  });
+}
+
+/** The DPO loss of a batch of pairs: a scalar, differentiable in the policy's parameters. */
+export function dpoLoss(model: GPT, pairs: readonly PreferencePair[], reference: ReferenceLogProbs, beta: number, opts: ForwardOptions = {}, padId = 0): tf.Scalar {
+  return tf.tidy(() => _lossOfMargins(dpoMargins(model, pairs, reference, opts, padId), beta));
+}
+
+/** mean(−log σ(β·h)) as mean(softplus(−β·h)): tf.logSigmoid's gradient reads a tensor its tidy has freed. */
+const _lossOfMargins = (h: tf.Tensor1D, beta: number): tf.Scalar => tf.mean(tf.softplus(tf.mul(h, -beta)));
+
+/** A DPO log row: the TRAINING table's columns plus the batch's mean margin and preference accuracy. */
+export interface DpoStepRow extends StepRow {
+  margin: number; // mean h over the batch, before the update
+  accuracy: number; // share of pairs with h > 0, before the update
+}
+
+/**
+ * Trains the policy `model` in place with DPO (AdamW without weight decay, warm-up + cosine, global-norm
+ * clipping). `reference` holds π_ref's log-probs of every pair (see `referenceLogProbs`).
+ */
+export function trainDpo(
+  model: GPT, pairs: readonly PreferencePair[], reference: ReferenceLogProbs, overrides: Partial<DpoConfig> = {},
+  { onStep, logger = createLogger("dpo") }: { onStep?: (row: DpoStepRow) => void; logger?: Logger } = {},
+): DpoStepRow[] {
+  const config: DpoConfig = { ...defaultDpoConfig, ...overrides };
+  for (const key of Object.keys(overrides)) if (!(key in defaultDpoConfig)) throw new Error(`unknown DPO option "${key}"`);
+  if (pairs.length === 0) throw new Error("no preference pairs");
+  if (!Number.isInteger(config.steps) || config.steps < 1) throw new Error("DPO steps must be a positive integer");
+  const names = new Map(Object.entries(model.params).map(([name, v]) => [v.name, name]));
+  const moments = Object.fromEntries(Object.entries(model.params).map(([name, p]) => [name, { m: tf.tidy(() => tf.variable(tf.zerosLike(p), false)), v: tf.tidy(() => tf.variable(tf.zerosLike(p), false)) }]));
+  const rng = createRng(config.seed);
+  let order: number[] = [];
+  const rows: DpoStepRow[] = [];
+  try {
+    for (let step = 0; step < config.steps; step++) {
+      if (order.length < config.batchSize) order = [...order, ...shuffle(rng, pairs.map((_, i) => i))];
+      const picked = order.splice(0, Math.min(config.batchSize, pairs.length));
+      const batch = picked.map((i) => pairs[i]!);
+      const ref = { chosen: picked.map((i) => reference.chosen[i]!), rejected: picked.map((i) => reference.rejected[i]!) };
+      const lr = learningRate(step, config);
+      const started = performance.now();
+      let margins: Float32Array = new Float32Array(0);
+      const { value, grads } = tf.variableGrads(() => {
+        const h = dpoMargins(model, batch, ref, {}, config.padId);
+        margins = h.dataSync() as Float32Array;
+        return _lossOfMargins(h, config.beta);
+      }, Object.values(model.params));
+      let loss = NaN;
+      let gradNorm = NaN;
+      try {
+        loss = value.dataSync()[0] ?? NaN;
+        gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, g))))).dataSync()[0] ?? NaN);
+        const scale = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
+        const bc1 = 1 - config.beta1 ** (step + 1);
+        const bc2 = Math.sqrt(1 - config.beta2 ** (step + 1));
+        for (const [varName, g] of Object.entries(grads)) {
+          const name = names.get(varName) ?? varName;
+          const p = model.params[name]!;
+          const { m, v } = moments[name]!;
+          tf.tidy(() => {
+            const gs = tf.mul(g, scale);
+            m.assign(tf.add(tf.mul(m, config.beta1), tf.mul(gs, 1 - config.beta1)));
+            v.assign(tf.add(tf.mul(v, config.beta2), tf.mul(tf.mul(gs, gs), 1 - config.beta2)));
+            p.assign(tf.sub(p, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2), config.eps)), lr / bc1)));
+          });
+        }
+      } finally {
+        tf.dispose(grads);
+        value.dispose();
+      }
+      if (!Number.isFinite(loss)) throw new Error(`DPO loss is ${loss} at step ${step + 1}`);
+      const tokens = batch.reduce((n, p) => n + 2 * p.prompt.length + p.chosen.length + p.rejected.length, 0);
+      const seconds = (performance.now() - started) / 1000;
+      const row: DpoStepRow = {
+        step: step + 1, loss, val_loss: null, lr, tokens_per_s: tokens / seconds, tokens, grad_norm: gradNorm,
+        margin: margins.reduce((a, b) => a + b, 0) / margins.length, accuracy: margins.filter((h) => h > 0).length / margins.length,
+      };
+      rows.push(row);
+      onStep?.(row);
+      logger.debug(`dpo step ${row.step} loss ${loss.toFixed(4)} margin ${row.margin.toFixed(3)} acc ${row.accuracy.toFixed(2)}`);
+    }
+    return rows;
+  } finally {
+    tf.dispose(Object.values(moments).flatMap(({ m, v }) => [m, v]));
+  }
+}
