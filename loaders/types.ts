@@ -163,20 +163,11 @@ export const W2S = {
 
 /** The W2S rows per question category (category "all" repeats the W2S table). */
 export const W2S_CATEGORIES = {
-  run_id: "string",
-  method: "string",
-  round: "int",
+  ...W2S,
   /** A world category, or "all". */
   category: "string",
-  dimension: "string",
   /** Test questions in the group. */
   n: "int",
-  score: "float",
-  omega: "float",
-  omega_lo: "float",
-  omega_hi: "float",
-  pgr: "float",
-  pgr_note: "string",
 } as const satisfies Schema;
 
 export const TABLES = {
