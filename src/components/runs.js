@@ -29,7 +29,7 @@ export function RunFacts(run) {
     <span>backend <b>${run.backend}</b>${run.threads ? ` (${run.threads} threads)` : ""}</span>
     <span>template <b>${run.template ?? "—"}</b></span>
     <span>started <b>${when(run.started_at)}</b></span>
-    <span>duration <b>${duration(run.duration_s)}</b></span>
+    <span title="wall time of the last aligner run of this preset; cached stages take no time">last run <b>${duration(run.duration_s)}</b></span>
     <span class="muted">${run.run_id}</span>
   </div>`;
 }

@@ -13,6 +13,8 @@ export const W2S_LABELS = {
   ceiling: "strong SFT on gold (ceiling)"
 };
 
+export const W2S_COLORS = {strong: "#8c8c8c", "sft-own": "#bdbdbd", weak: "#4269d0", w2s: "#efb118", "w2s-dpo": "#ff725c", ceiling: "#3ca951"};
+
 /** Mean oracle score per method (bars) for each dimension and round. Rows: w2s table rows. */
 export function W2SChart(rows, {width, caption} = {}) {
   const data = Array.from(rows);
@@ -27,7 +29,8 @@ export function W2SChart(rows, {width, caption} = {}) {
     y: {label: "↑ mean oracle score", domain: [0, 1], grid: true},
     fx: {label: null, domain: ["helpful", "harmless"], tickFormat: (d) => ({helpful: "Helpfulness", harmless: "Harmlessness"})[d] ?? d},
     fy: rounds.length > 1 ? {label: "round", domain: rounds} : undefined,
-    color: {legend: true, domain: methods, range: ["var(--theme-foreground-muted)", "var(--theme-foreground-focus)", "#e7a03c"], tickFormat: (m) => W2S_LABELS[m] ?? m},
+    // One colour per method: baselines grey, the weak supervisor blue, weakly supervised models orange, the ceiling green.
+    color: {legend: true, domain: methods, range: methods.map((m) => W2S_COLORS[m.replace(/@\d+$/, "")] ?? "#9c6ade"), tickFormat: (m) => W2S_LABELS[m] ?? m},
     marks: [
       Plot.barY(data, {fx: "dimension", fy: rounds.length > 1 ? "round" : undefined, x: "method", y: "score", fill: "method", tip: true,
         title: (d) => `${W2S_LABELS[d.method] ?? d.method}, ${d.dimension}, round ${d.round}: score ${fixed(d.score, 3)}`}),
