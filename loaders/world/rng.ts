@@ -3,6 +3,8 @@
  * `fork(label)` derives an independent stream from the seed and a label, not from how much the parent
  * has been used: adding an upstream or a test question never changes what the others draw.
  */
+import { createRng as mulberry32, shuffle as shuffled } from "../random.js";
+
 export interface Rng {
   readonly seed: number;
   /** Uniform in [0, 1). */
@@ -29,31 +31,16 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
-function _mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** The world's Rng: loaders/random.ts's mulberry32 stream with the helpers families need, and forks. */
 export function createRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new Error(`rng: seed must be a finite number, got ${seed}`);
-  const next = _mulberry32(seed);
+  const stream = mulberry32(seed);
+  const next = () => stream();
   const int = (lo: number, hi: number) => {
     if (hi < lo) throw new Error(`rng.int: empty range [${lo}, ${hi}]`);
     return lo + Math.floor(next() * (hi - lo + 1));
   };
-  const shuffle = <T>(xs: readonly T[]): T[] => {
-    const out = xs.slice();
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
-  };
+  const shuffle = <T>(xs: readonly T[]): T[] => shuffled(next, xs);
   return {
     seed,
     next,
