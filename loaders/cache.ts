@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "./log.js";
-import { writeFileAtomic } from "./tables.js";
+import { readJson, writeFileAtomic, writeJson } from "./files.js";
 
 /** A short stable hash of any JSON-able value. */
 export function hashOf(value: unknown): string {
@@ -85,7 +85,7 @@ export async function runStage<T>(
   for (;;) {
     if (existsSync(done)) {
       log.info(`${name}: cached (${dir})`);
-      return JSON.parse(readFileSync(done, "utf-8")) as T;
+      return readJson<T>(done);
     }
     if (_tryLock(lock)) break;
     if (!waited) log.info(`${name}: another process is computing it; waiting`);
@@ -93,11 +93,11 @@ export async function runStage<T>(
     await _sleep(pollMs);
   }
   try {
-    if (existsSync(done)) return JSON.parse(readFileSync(done, "utf-8")) as T; // finished while we took the lock
+    if (existsSync(done)) return readJson<T>(done); // finished while we took the lock
     writeFileAtomic(join(dir, "key.json"), `${JSON.stringify(key, null, 2)}\n`);
     const started = Date.now();
     const result = await compute({ dir, log });
-    writeFileAtomic(done, JSON.stringify(result));
+    writeJson(done, result);
     log.info(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return result;
   } finally {

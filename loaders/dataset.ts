@@ -3,23 +3,22 @@
  * transformer LMs of the zoo), and the annotator's corrections, as (question, answer, correction)
  * rows with oracle scores; plus the tokenizer trained on that corpus. Each step is a cached stage.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runStage, stageDir } from "./cache.js";
+import { readJson, writeFileAtomic, writeJson } from "./files.js";
 import type { Config } from "./config.js";
 import { saveCheckpoint } from "./checkpoint.js";
 import { chatPrompt } from "./lm.js";
 import type { Logger } from "./log.js";
 import { disposeModel } from "./model.js";
-import { writeFileAtomic, writeParquet, type Schema } from "./tables.js";
+import { writeParquet, type Schema } from "./tables.js";
 import { TEMPLATE_IDS, renderPrompt, type TemplateId } from "./templates.js";
 import { loadTokenizer, saveTokenizer, toTokenizerJson, trainTokenizer, type Tokenizer } from "./tokenize.js";
 import type { StepRow } from "./train.js";
 import { answerWithLm, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
 import { UPSTREAMS, buildRows, countEdits, createRng, generateWorld, rowFor, summarizeUpstreams, type CorrectionRow, type WorldItem } from "./world/index.js";
 
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf-8")) as T;
-const writeJson = (file: string, value: unknown) => writeFileAtomic(file, JSON.stringify(value));
 
 export interface WorldStage {
   items: WorldItem[];

@@ -79,25 +79,28 @@ interface _Scored {
   category: string;
   before: Judgement;
   after: Judgement;
-  answer: string;
-  correction: string;
+  copy: boolean;
+  dl: number;
+  lengthChange: number;
   degenerate: boolean;
 }
 
 function _summaryRows(runId: string, method: string, scored: readonly _Scored[], seed: number): SummaryRow[] {
   const groups = new Map<string, _Scored[]>();
-  const add = (key: string, s: _Scored) => groups.set(key, [...(groups.get(key) ?? []), s]);
   for (const s of scored) {
     for (const upstream of [s.upstream, "all"]) {
-      for (const category of [s.category, "all"]) add(JSON.stringify([upstream, category]), s);
+      for (const category of [s.category, "all"]) {
+        const key = JSON.stringify([upstream, category]);
+        const group = groups.get(key);
+        if (group) group.push(s);
+        else groups.set(key, [s]);
+      }
     }
   }
   const rows: SummaryRow[] = [];
   for (const [key, group] of groups) {
     const [upstream, category] = JSON.parse(key) as [string, string];
     const kinds = new Set(group.map((g) => g.upstream_kind));
-    const dls = group.map((g) => dl(g.answer, g.correction));
-    const lengthChanges = group.map((g) => wordTokens(g.correction).length - wordTokens(g.answer).length);
     const broke = group.filter((g) => isPerfect(g.before) && !isPerfect(g.after)).length;
     const perfectBefore = group.filter((g) => isPerfect(g.before)).length;
     for (const dimension of DIMENSIONS) {
@@ -109,8 +112,8 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
         score_before: mean(group.map((g) => g.before[dimension])),
         score_after: mean(group.map((g) => g.after[dimension])),
         win: w.win, tie: w.tie, lose: w.lose, omega: w.omega, omega_lo: w.lo, omega_hi: w.hi,
-        copy_rate: group.filter((g) => g.answer === g.correction).length / group.length,
-        dl_mean: mean(dls), length_change_mean: mean(lengthChanges),
+        copy_rate: group.filter((g) => g.copy).length / group.length,
+        dl_mean: mean(group.map((g) => g.dl)), length_change_mean: mean(group.map((g) => g.lengthChange)),
         broke_perfect_rate: perfectBefore ? broke / perfectBefore : 0,
         degenerate_rate: group.filter((g) => g.degenerate).length / group.length,
       });
@@ -125,16 +128,19 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
  */
 export function summarize(rows: readonly CorrectionTableRow[], judge: Judge, { runId, seed }: { runId: string; seed: number }): SummaryRow[] {
   const base = (r: CorrectionTableRow) => ({
-    upstream: r.upstream!, upstream_kind: r.upstream_kind!, category: r.category!, answer: r.answer!,
+    upstream: r.upstream!, upstream_kind: r.upstream_kind!, category: r.category!,
     before: { helpful: r.helpful_before!, harmless: r.harmless_before!, reasons: [] },
   });
+  // The Aligner's rows already carry D_L and lengths; the gold baseline measures its own edits.
   const aligner = rows.map((r) => ({
-    ...base(r), correction: r.correction!, degenerate: r.degenerate !== "",
+    ...base(r), copy: r.copy!, dl: r.dl!, lengthChange: r.length_change!, degenerate: r.degenerate !== "",
     after: { helpful: r.helpful_after!, harmless: r.harmless_after!, reasons: [] },
   }));
-  const copy = rows.map((r) => ({ ...base(r), correction: r.answer!, degenerate: false, after: base(r).before }));
+  const copy = rows.map((r) => ({ ...base(r), copy: true, dl: 0, lengthChange: 0, degenerate: false, after: base(r).before }));
   const gold = rows.map((r) => ({
-    ...base(r), correction: r.gold_correction!, degenerate: false, after: judge(r.item_id!, r.gold_correction!),
+    ...base(r), copy: r.answer === r.gold_correction, dl: dl(r.answer!, r.gold_correction!),
+    lengthChange: wordTokens(r.gold_correction!).length - r.answer_tokens!, degenerate: false,
+    after: judge(r.item_id!, r.gold_correction!),
   }));
   return [
     ..._summaryRows(runId, "aligner", aligner, seed),

@@ -10,6 +10,7 @@ import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
 import { alignerExamples, correctAnswers, trainAligner, type AlignerTraining } from "./aligner.js";
 import { selectBackend, type BackendInfo } from "./backend.js";
 import { hashOf, runStage, stageDir } from "./cache.js";
+import { readJson, writeFileAtomic, writeJson } from "./files.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { PROJECT_ROOT, loadPreset, type Config, type ModelSize, type Preset } from "./config.js";
 import { buildDataset, templateOf, type Dataset } from "./dataset.js";
@@ -19,7 +20,7 @@ import { createLogger, silentLogger, type Logger } from "./log.js";
 import { omegaInterval } from "./metrics.js";
 import { createModel, disposeModel } from "./model.js";
 import { packageVersions } from "./record.js";
-import { fromArrow, toArrowStream, writeFileAtomic, writeParquet, type Row } from "./tables.js";
+import { fromArrow, toArrowStream, writeParquet, type Row } from "./tables.js";
 import { toTokenizerJson } from "./tokenize.js";
 import type { StepRow } from "./train.js";
 import { TABLES, type CorrectionTableRow, type TableName, type TrainingRow, type WarmupSweepRow } from "./types.js";
@@ -50,7 +51,6 @@ export function runDir(preset: string): string {
   return join(runsRoot(), preset);
 }
 
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf-8")) as T;
 
 /** Q-A-C rows for the Aligner: the train split of the seen upstreams, split by question into train and validation. */
 function _alignerRows(data: Dataset) {
@@ -79,7 +79,7 @@ async function _trainAlignerStage(
         train: { ...config.aligner.train, steps: settings.steps, seed: config.seed }, warmupFraction: settings.warmupFraction, log,
         checkpointDir: (stage) => join(here, `checkpoint-${stage}`),
       });
-      writeFileAtomic(join(here, "training.json"), JSON.stringify(training));
+      writeJson(join(here, "training.json"), training);
       await saveCheckpoint(join(here, "model"), model, { tokenizerJson: toTokenizerJson(tok), extra: { template, seed: config.seed, warmupFraction: settings.warmupFraction } });
       return { examples: examples.main.length };
     } finally {
@@ -101,7 +101,7 @@ async function _correctStage(
       const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
         decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: config.aligner.rounds, log,
       });
-      writeFileAtomic(join(here, "corrections.json"), JSON.stringify(out));
+      writeJson(join(here, "corrections.json"), out);
       return { rows: rows.length };
     } finally {
       disposeModel(model);

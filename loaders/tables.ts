@@ -10,8 +10,6 @@ import {
   Bool, Float64, Int32, Table, Utf8, Vector, tableFromIPC, tableToIPC, vectorFromArray,
 } from "apache-arrow";
 
-export { writeFileAtomic };
-
 export type ColumnType = "string" | "int" | "float" | "bool";
 export type Schema = Record<string, ColumnType>;
 export type Row = Record<string, string | number | boolean | null>;

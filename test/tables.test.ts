@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fromArrow, toArrowStream, writeFileAtomic, writeParquet, type Schema } from "../loaders/tables.js";
+import { fromArrow, toArrowStream, writeParquet, type Schema } from "../loaders/tables.js";
 
 const schema: Schema = { question: "string", dl: "float", tokens: "int", copy: "bool" };
 const rows = [
@@ -50,12 +50,4 @@ describe("writeParquet", () => {
     await expect(writeParquet(join(dir, "t.parquet"), "t", [{ question: 1 } as never], schema)).rejects.toThrow(/expected string/);
     expect(readdirSync(dir)).toEqual([]);
   });
-});
-
-it("writeFileAtomic replaces a file whole", () => {
-  const dir = mkdtempSync(join(tmpdir(), "aligner-atomic-"));
-  writeFileAtomic(join(dir, "a.txt"), "one");
-  writeFileAtomic(join(dir, "a.txt"), "two");
-  expect(readdirSync(dir)).toEqual(["a.txt"]);
-  expect(readFileSync(join(dir, "a.txt"), "utf-8")).toBe("two");
 });

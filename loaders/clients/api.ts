@@ -13,7 +13,7 @@ import { hashOf } from "../cache.js";
 import { ConfigError, mergeConfig, PROJECT_ROOT } from "../config.js";
 import { silentLogger, type Logger } from "../log.js";
 import { wordTokens } from "../metrics.js";
-import { writeFileAtomic } from "../tables.js";
+import { writeFileAtomic } from "../files.js";
 
 export interface ApiConfig {
   /** The server's OpenAI-compatible root, e.g. `http://127.0.0.1:8000/v1`. */

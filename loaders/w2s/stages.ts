@@ -18,7 +18,7 @@ import { referenceLogProbs, trainDpo } from "../dpo.js";
 import { chatPrompt, encodeExample, generateTexts } from "../lm.js";
 import type { Logger } from "../log.js";
 import { disposeModel, type GPT } from "../model.js";
-import { writeFileAtomic } from "../tables.js";
+import { writeFileAtomic } from "../files.js";
 import { toTokenizerJson, type Tokenizer } from "../tokenize.js";
 import { trainModel, type StepRow } from "../train.js";
 import type { WorldItem } from "../world/index.js";
