@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { API_SLICE_DEFAULTS, validateApiSlice, type ApiSlice } from "./clients/config.js";
 import { W2S_DEFAULTS, validateW2sConfig, type W2sConfig } from "./w2s/config.js";
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -100,6 +101,8 @@ export interface Config {
     /** Test questions evaluated per fraction (the first N). */
     testQuestions: number;
   };
+  /** Upstreams, corrector and judge behind OpenAI-compatible endpoints (loaders/clients/config.ts); by default none. */
+  api: ApiSlice;
 }
 
 export const DEFAULTS: Config = {
@@ -128,6 +131,7 @@ export const DEFAULTS: Config = {
     model: { dModel: 64, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
     testQuestions: 100,
   },
+  api: API_SLICE_DEFAULTS,
 };
 
 /** Thrown for a preset that names an unknown key or gives a value of the wrong type. */
@@ -195,6 +199,7 @@ export function validateConfig(config: Config, where = "preset"): Config {
     if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${where}: "${key}" must be a positive integer, got ${value}`);
   }
   validateW2sConfig(config.w2s, where);
+  config.api = validateApiSlice(config.api, where);
   return config;
 }
 

@@ -20,10 +20,11 @@ import { createLogger, silentLogger, type Logger } from "./log.js";
 import { omegaInterval } from "./metrics.js";
 import { createModel, disposeModel } from "./model.js";
 import { packageVersions } from "./record.js";
+import { answerWithApi, correctWithApi, judgeWithApi, type ApiRecord } from "./remote.js";
 import { fromArrow, toArrowStream, writeParquet, type Row } from "./tables.js";
 import { toTokenizerJson } from "./tokenize.js";
 import type { StepRow } from "./train.js";
-import { TABLES, type CorrectionTableRow, type TableName, type TrainingRow, type WarmupSweepRow } from "./types.js";
+import { JUDGEMENTS, TABLES, type CorrectionTableRow, type TableName, type TrainingRow, type WarmupSweepRow } from "./types.js";
 import { runWeakToStrong } from "./weak-to-strong.js";
 import { judge as oracleJudge, type CorrectionRow } from "./world/index.js";
 
@@ -39,6 +40,8 @@ export interface RunRecord {
   started_at: string;
   duration_s: number;
   stages_s: Record<string, number>;
+  /** The API clients the preset used (no keys) and what they spent; absent when it used none. */
+  api?: ApiRecord;
   /** The run's folder. */
   dir: string;
 }
@@ -93,7 +96,11 @@ async function _trainAlignerStage(
 async function _correctStage(
   dir: string, config: Config, data: Dataset, aligner: { dir: string }, rows: readonly CorrectionRow[], name: string, log: Logger,
 ): Promise<Generated[][]> {
-  const key = { aligner: aligner.dir.replace(/^.*\//, ""), decoding: config.aligner.decoding, rounds: config.aligner.rounds, rows: hashOf(rows.map((r) => r.id)) };
+  const remote = rows.filter((r) => r.upstream.startsWith("api:")); // API answers may change between runs: key on their text
+  const key = {
+    aligner: aligner.dir.replace(/^.*\//, ""), decoding: config.aligner.decoding, rounds: config.aligner.rounds, rows: hashOf(rows.map((r) => r.id)),
+    ...(remote.length ? { answers: hashOf(remote.map((r) => r.answer)) } : {}),
+  };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const { model } = await loadCheckpoint(join(aligner.dir, "model"));
@@ -136,27 +143,42 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
 
   const data = await buildDataset(dir, config, log);
   lap("dataset");
-  const aligner = await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, steps: config.aligner.train.steps, model: config.aligner.model }, log);
+  const api: ApiRecord = { upstreams: [], corrector: null, judge: null };
+  const remote = { cacheDir: join(runsRoot(), "api-cache"), log, where: preset.file };
+  const local = config.api.corrector.use === "local";
+  const aligner = local
+    ? await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, steps: config.aligner.train.steps, model: config.aligner.model }, log)
+    : null;
   lap("aligner");
-  const test = data.rows.filter((r) => r.split === "test");
-  const rounds = await _correctStage(dir, config, data, aligner, test, "correct", log);
+  const testItems = data.world.items.filter((i) => i.split === "test");
+  const answered = config.api.upstreams.length ? await answerWithApi(config.api, testItems, remote) : { rows: [], record: [] };
+  api.upstreams = answered.record;
+  const test = [...data.rows.filter((r) => r.split === "test"), ...answered.rows];
+  lap("api_upstreams");
+  let rounds: Generated[][];
+  if (aligner) rounds = await _correctStage(dir, config, data, aligner, test, "correct", log);
+  else ({ outputs: rounds, record: api.corrector } = await correctWithApi(config.api, test, config.aligner.rounds, remote));
   lap("correct");
 
   const items = new Map(data.world.items.map((i) => [i.id, i]));
   const judge: Judge = (itemId, text) => oracleJudge(items.get(itemId)!, text);
-  const template = templateOf(config);
+  const template = aligner ? templateOf(config) : config.api.corrector.template;
   const corrections: CorrectionTableRow[] = rounds.flatMap((outputs, k) =>
     scoreCorrections(_cases(test, outputs, k === 0 ? undefined : rounds[k - 1]!.map((g) => g.text)), judge, { runId, template, round: k + 1 }),
   );
   const firstRound = corrections.filter((r) => r.round === 1);
   const summary = summarize(firstRound, judge, { runId, seed: config.seed });
+  const judged = config.api.judge.use === "api" ? await judgeWithApi(config.api, firstRound, config.seed, remote) : null;
+  api.judge = judged?.record ?? null;
   lap("evaluate");
 
   const sweep: WarmupSweepRow[] = [];
   const sweepTraining: TrainingRow[] = [];
-  const sweepItems = new Set(data.world.items.filter((i) => i.split === "test").slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
+  const sweepItems = new Set(testItems.slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
   const sweepRows = test.filter((r) => sweepItems.has(r.item_id));
-  for (const fraction of config.warmupSweep.fractions) {
+  const fractions = local ? config.warmupSweep.fractions : [];
+  if (!local && config.warmupSweep.fractions.length) log.info("warm-up sweep skipped: it trains local Aligners and this preset corrects over the API");
+  for (const fraction of fractions) {
     const name = `sweep-${fraction}`;
     const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, steps: config.warmupSweep.steps, model: config.warmupSweep.model }, log);
     const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, trained, sweepRows, `correct-${name}`, log))[0]!;
@@ -173,20 +195,23 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
   }
   lap("warmup_sweep");
 
-  const w2s = await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId, backend: backend.backend, log, judge });
+  if (!aligner && config.w2s.enabled) log.info("weak-to-strong skipped: the weak supervisor is a local Aligner and this preset corrects over the API");
+  const w2s = aligner
+    ? await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId, backend: backend.backend, log, judge })
+    : { w2s: [], categories: [], training: [] };
   lap("w2s");
 
   const training: TrainingRow[] = [
     ...data.zoo.flatMap((z) => _training(runId, backend.backend, `upstream:${z.name}`, "lm", z.training)),
-    ..._training(runId, backend.backend, "aligner", "warmup", aligner.training.warmup),
-    ..._training(runId, backend.backend, "aligner", "main", aligner.training.main),
+    ..._training(runId, backend.backend, "aligner", "warmup", aligner?.training.warmup ?? []),
+    ..._training(runId, backend.backend, "aligner", "main", aligner?.training.main ?? []),
     ...sweepTraining,
     ...w2s.training,
   ];
   const record: RunRecord = {
     run_id: runId, preset: preset.name, seed: config.seed, backend, template, headline: headline(summary), config,
     versions: packageVersions(), started_at: new Date(started).toISOString(), duration_s: (Date.now() - started) / 1000,
-    stages_s: stages, dir,
+    stages_s: stages, ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
   };
   const runs = [{
     run_id: runId, preset: preset.name, seed: config.seed, backend: backend.backend, threads: backend.threads, template,
@@ -194,6 +219,10 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
     started_at: record.started_at, duration_s: record.duration_s,
   }];
   await writeTables(join(dir, "tables"), { runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound), w2s: w2s.w2s, w2s_categories: w2s.categories });
+  if (judged) {
+    writeFileAtomic(join(dir, "tables", "judgements.arrow"), toArrowStream("judgements", judged.judgements, JUDGEMENTS));
+    await writeParquet(join(dir, "tables", "judgements.parquet"), "judgements", judged.judgements, JUDGEMENTS);
+  }
   lap("tables");
   record.duration_s = (Date.now() - started) / 1000;
   record.stages_s = stages;

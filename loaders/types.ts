@@ -170,6 +170,41 @@ export const W2S_CATEGORIES = {
   n: "int",
 } as const satisfies Schema;
 
+/**
+ * An API judge's pairwise verdicts (the paper's GPT-4 protocol), one row per correction × dimension,
+ * beside the oracle's verdict. Written to `tables/judgements.*` only by runs whose preset sets
+ * `api.judge.use: "api"`; not a site table.
+ */
+export const JUDGEMENTS = {
+  run_id: "string",
+  /** The `corrections` row judged. */
+  id: "string",
+  upstream: "string",
+  upstream_kind: "string",
+  category: "string",
+  /** "helpful" or "harmless". */
+  dimension: "string",
+  /** "answer-first" or "correction-first": which text the judge saw as response A (seeded per row). */
+  order: "string",
+  /** The parsed verdict token (responseA, responseB, Equal); null when the reply was malformed. */
+  token: "string",
+  /** The correction against the answer: win, tie or lose; null when malformed. */
+  verdict: "string",
+  /** The world oracle's verdict on the same pair. */
+  oracle_verdict: "string",
+  /** verdict = oracle_verdict; null when malformed. */
+  agree: "bool",
+  malformed: "bool",
+  /** Why the reply was malformed, else "". */
+  reason: "string",
+  /** The judge's reply, verbatim. */
+  raw: "string",
+  judge_model: "string",
+  /** The judge prompt's id (loaders/judge.ts). */
+  prompt: "string",
+  seed: "int",
+} as const satisfies Schema;
+
 export const TABLES = {
   runs: RUNS,
   corrections: CORRECTIONS,
@@ -195,3 +230,4 @@ export type WarmupSweepRow = RowOf<typeof WARMUP_SWEEP>;
 export type ResidualOpRow = RowOf<typeof RESIDUAL_OPS>;
 export type W2sRow = RowOf<typeof W2S>;
 export type W2sCategoryRow = RowOf<typeof W2S_CATEGORIES>;
+export type JudgementRow = RowOf<typeof JUDGEMENTS>;

@@ -41,8 +41,8 @@ describe("loadPreset", () => {
     else process.env.ALIGNER_BACKEND = saved;
   });
 
-  it("loads the shipped presets tiny, quick and default", () => {
-    expect(listPresets().map((p) => p.name)).toEqual(["default", "quick", "tiny"]);
+  it("loads the shipped presets default, http, quick and tiny", () => {
+    expect(listPresets().map((p) => p.name)).toEqual(["default", "http", "quick", "tiny"]);
     expect(loadPreset("tiny").config.world.trainQuestions).toBeLessThan(loadPreset("default").config.world.trainQuestions);
   });
 

@@ -14,6 +14,7 @@ import { loadPreset } from "../loaders/config.js";
 import { chatPrompt, generateTexts, type Decoding } from "../loaders/lm.js";
 import { disposeModel, type GPT } from "../loaders/model.js";
 import { runExperiment } from "../loaders/run.js";
+import { fromArrow } from "../loaders/tables.js";
 import { keyMatches, startServer, type ServerHandle } from "../loaders/serve.js";
 import { renderPrompt, TEMPLATES } from "../loaders/templates.js";
 import { BOS_ID, fromTokenizerJson, type Tokenizer } from "../loaders/tokenize.js";
@@ -181,6 +182,67 @@ describe("our own clients over HTTP", () => {
     const lm = createUpstream({ ...config, model: "lm_unsafe" }, { maxTokens: 16 });
     expect(await lm.answer(rows[0]!.question)).toBe(engine(upstream, [chatPrompt(rows[0]!.question)], 16)[0]);
   });
+});
+
+describe("the http preset: an experiment whose upstream and corrector are served over HTTP", () => {
+  let runs: string;
+  const table = (name: string) => fromArrow(readFileSync(join(runs, "http", "tables", `${name}.arrow`)));
+  /** `aligner run --preset http` in a child process, pointed at this server by the environment. */
+  const runHttp = () => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const env = { ...process.env, ALIGNER_RUNS: runs, ALIGNER_UPSTREAM_BASE_URL: server.url, ALIGNER_CORRECTOR_BASE_URL: server.url, ALIGNER_UPSTREAM_KEY: KEY, ALIGNER_CORRECTOR_KEY: KEY, ALIGNER_LOG: "info" };
+    const child = spawn(process.execPath, [CLI, "run", "--preset", "http"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  let first: Awaited<ReturnType<typeof runHttp>>;
+  let requestsBefore: number;
+
+  beforeAll(async () => {
+    runs = mkdtempSync(join(tmpdir(), "aligner-http-"));
+    requestsBefore = server.stats().requests;
+    first = await runHttp();
+  }, 120_000);
+
+  afterAll(() => rmSync(runs, { recursive: true, force: true }));
+
+  it("asks the served LM every test question and the served Aligner for every correction, and prints the run folder", () => {
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim()).toBe(join(runs, "http"));
+    const record = JSON.parse(readFileSync(join(runs, "http", "run.json"), "utf-8"));
+    const corrections = table("corrections");
+    expect(corrections).toHaveLength(30 * 9); // the world's 8 rule-based upstreams and the served LM
+    expect(corrections.filter((r) => r.upstream === "api:served_lm_unsafe")).toHaveLength(30);
+    // One request per distinct question and per distinct (question, answer): a repeat is the same request, sent once.
+    const questions = new Set(corrections.map((r) => r.question)).size;
+    const pairs = new Set(corrections.map((r) => JSON.stringify([r.question, r.answer]))).size;
+    expect(record.api.upstreams[0]).toMatchObject({ name: "api:served_lm_unsafe", config: { baseURL: server.url, model: "lm_unsafe" }, stats: { requests: questions, cacheHits: 0, estimated: 0 } });
+    expect(record.api.corrector).toMatchObject({ config: { model: "aligner" }, template: "aligner-v1.0", stats: { requests: pairs, cacheHits: 0 } });
+    expect(server.stats().requests - requestsBefore).toBe(questions + pairs);
+    expect(readFileSync(join(runs, "http", "run.json"), "utf-8")).not.toContain(KEY);
+    expect(table("training").filter((r) => r.model === "aligner")).toHaveLength(0); // no local Aligner
+  });
+
+  it("gets the engine's own answers and corrections over the wire (prompts cut as the engine cuts them)", () => {
+    const corrections = table("corrections");
+    const served = corrections.filter((r) => r.upstream === "api:served_lm_unsafe").slice(0, 4);
+    expect(served.map((r) => r.answer)).toEqual(engine(upstream, served.map((r) => chatPrompt(String(r.question))), 32));
+    const some = [...served, ...corrections.filter((r) => r.upstream !== "api:served_lm_unsafe").slice(0, 4)];
+    const long = corrections.find((r) => promptTokens({ question: String(r.question), answer: String(r.answer) }) > 128);
+    if (long) some.push(long); // one whose prompt the server truncates to its last 128 tokens
+    expect(some.map((r) => r.correction)).toEqual(engine(aligner, some.map((r) => prompt({ question: String(r.question), answer: String(r.answer) })), 32));
+  });
+
+  it("a rerun sends no request: every reply comes from the response cache", async () => {
+    const before = server.stats().requests;
+    const again = await runHttp();
+    expect(again.code, again.stderr).toBe(0);
+    expect(server.stats().requests).toBe(before);
+    const record = JSON.parse(readFileSync(join(runs, "http", "run.json"), "utf-8"));
+    expect(record.api.corrector.stats).toMatchObject({ requests: 0, cacheHits: 270 });
+  }, 60_000);
 });
 
 describe("errors", () => {

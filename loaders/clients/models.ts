@@ -67,6 +67,8 @@ export interface Corrector {
   readonly template: TemplateId;
   /** The correction of `answer` to `question`, trimmed of surrounding whitespace. */
   correct(question: string, answer: string): Promise<string>;
+  /** The same, with whether the server stopped at its token limit (`finish_reason: "length"`). */
+  correctWithFinish(question: string, answer: string): Promise<{ text: string; hitLimit: boolean }>;
   stats(): ClientStats;
 }
 
@@ -75,6 +77,8 @@ export interface CorrectorOptions extends SamplingOptions, ClientOptions {
   template?: TemplateId; // "aligner-v1.0": the released Aligner-7B v1.0
   /** Stop strings, for servers that do not stop at the model's EOS. */
   stop?: string[];
+  /** vLLM's `truncate_prompt_tokens`: the server keeps the prompt's last N tokens (not sent when absent). */
+  truncatePromptTokens?: number;
 }
 
 /**
@@ -84,16 +88,23 @@ export interface CorrectorOptions extends SamplingOptions, ClientOptions {
  */
 export function createCorrector(
   config: ApiConfig,
-  { template = "aligner-v1.0", stop, maxTokens = 512, temperature = 0, ...client }: CorrectorOptions = {},
+  { template = "aligner-v1.0", stop, truncatePromptTokens, maxTokens = 512, temperature = 0, ...client }: CorrectorOptions = {},
 ): Corrector {
   const api = createApiClient(config, client);
+  const correctWithFinish = async (question: string, answer: string) => {
+    const prompt = renderPrompt(template, question, answer);
+    const body = {
+      model: config.model, prompt, max_tokens: maxTokens, temperature,
+      ...(stop ? { stop } : {}), ...(truncatePromptTokens ? { truncate_prompt_tokens: truncatePromptTokens } : {}),
+    };
+    const reply = await api.post("/completions", body, { prompt, read: completionText });
+    const finish = (reply.json.choices as { finish_reason?: unknown }[] | undefined)?.[0]?.finish_reason;
+    return { text: reply.text.trim(), hitLimit: finish === "length" };
+  };
   return {
     template,
     stats: api.stats,
-    async correct(question, answer) {
-      const prompt = renderPrompt(template, question, answer);
-      const body = { model: config.model, prompt, max_tokens: maxTokens, temperature, ...(stop ? { stop } : {}) };
-      return (await api.post("/completions", body, { prompt, read: completionText })).text.trim();
-    },
+    correctWithFinish,
+    correct: async (question, answer) => (await correctWithFinish(question, answer)).text,
   };
 }
