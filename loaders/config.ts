@@ -60,6 +60,8 @@ export interface Config {
     trainQuestions: number;
     /** Questions in the test split (held-out templates and entities live only here). */
     testQuestions: number;
+    /** Share of test questions drawn like the train ones (iid); the rest use held-out templates or entities (ood). */
+    iidShare: number;
   };
   tokenizer: {
     /** Byte-level BPE vocabulary size, specials included. */
@@ -108,7 +110,7 @@ export interface Config {
 export const DEFAULTS: Config = {
   seed: 42, // the paper's seed (Table 22)
   backend: "auto",
-  world: { trainQuestions: 1000, testQuestions: 200 },
+  world: { trainQuestions: 1000, testQuestions: 200, iidShare: 0.5 },
   tokenizer: { vocabSize: 1500, splitDigits: false },
   zoo: {
     models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
@@ -190,6 +192,7 @@ export function validateConfig(config: Config, where = "preset"): Config {
   }
   const fractions: [string, number][] = [
     ["aligner.warmupFraction", config.aligner.warmupFraction],
+    ["world.iidShare", config.world.iidShare === 1 ? 0 : config.world.iidShare], // [0, 1] (1: no held-out questions)
     ...config.warmupSweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
   ];
   for (const [key, value] of fractions) {

@@ -23,6 +23,8 @@ export interface CorrectionCase {
   id: string;
   item_id: string;
   split: string;
+  /** "iid" or "ood": drawn like the train questions or not. */
+  shift: string;
   category: string;
   family: string;
   intent: string;
@@ -57,7 +59,7 @@ export function scoreCorrections(
     const answerTokens = wordTokens(c.answer).length;
     const correctionTokens = wordTokens(c.correction).length;
     return {
-      run_id: runId, id: c.id, item_id: c.item_id, split: c.split, category: c.category, family: c.family,
+      run_id: runId, id: c.id, item_id: c.item_id, split: c.split, shift: c.shift, category: c.category, family: c.family,
       intent: c.intent, harm: c.harm, upstream: c.upstream, upstream_kind: c.upstream_kind, template, round,
       question: c.question, answer: c.answer, correction: c.correction, gold_correction: c.gold_correction,
       helpful_before: before.helpful, harmless_before: before.harmless,
@@ -77,6 +79,7 @@ interface _Scored {
   upstream: string;
   upstream_kind: string;
   category: string;
+  shift: string;
   before: Judgement;
   after: Judgement;
   copy: boolean;
@@ -90,16 +93,18 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
   for (const s of scored) {
     for (const upstream of [s.upstream, "all"]) {
       for (const category of [s.category, "all"]) {
-        const key = JSON.stringify([upstream, category]);
-        const group = groups.get(key);
-        if (group) group.push(s);
-        else groups.set(key, [s]);
+        for (const shift of [s.shift, "all"]) {
+          const key = JSON.stringify([upstream, category, shift]);
+          const group = groups.get(key);
+          if (group) group.push(s);
+          else groups.set(key, [s]);
+        }
       }
     }
   }
   const rows: SummaryRow[] = [];
   for (const [key, group] of groups) {
-    const [upstream, category] = JSON.parse(key) as [string, string];
+    const [upstream, category, shift] = JSON.parse(key) as [string, string, string];
     const kinds = new Set(group.map((g) => g.upstream_kind));
     const broke = group.filter((g) => isPerfect(g.before) && !isPerfect(g.after)).length;
     const perfectBefore = group.filter((g) => isPerfect(g.before)).length;
@@ -107,7 +112,7 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
       const verdicts = group.map((g) => verdictOf(g.before[dimension], g.after[dimension]));
       const w = omegaInterval(verdicts, { seed });
       rows.push({
-        run_id: runId, method, upstream, upstream_kind: kinds.size === 1 ? [...kinds][0]! : "all", category, dimension,
+        run_id: runId, method, upstream, upstream_kind: kinds.size === 1 ? [...kinds][0]! : "all", category, shift, dimension,
         n: group.length,
         score_before: mean(group.map((g) => g.before[dimension])),
         score_after: mean(group.map((g) => g.after[dimension])),
@@ -119,7 +124,8 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
       });
     }
   }
-  return rows.sort((a, b) => (a.upstream! + a.category! + a.dimension!).localeCompare(b.upstream! + b.category! + b.dimension!));
+  const order = (r: SummaryRow) => [r.upstream, r.category, r.shift, r.dimension].join("\u0000");
+  return rows.sort((a, b) => order(a).localeCompare(order(b)));
 }
 
 /**
@@ -128,7 +134,7 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
  */
 export function summarize(rows: readonly CorrectionTableRow[], judge: Judge, { runId, seed }: { runId: string; seed: number }): SummaryRow[] {
   const base = (r: CorrectionTableRow) => ({
-    upstream: r.upstream!, upstream_kind: r.upstream_kind!, category: r.category!,
+    upstream: r.upstream!, upstream_kind: r.upstream_kind!, category: r.category!, shift: r.shift ?? "ood",
     before: { helpful: r.helpful_before!, harmless: r.harmless_before!, reasons: [] },
   });
   // The Aligner's rows already carry D_L and lengths; the gold baseline measures its own edits.
@@ -160,12 +166,22 @@ export function residualOps(rows: readonly CorrectionTableRow[]): ResidualOpRow[
   );
 }
 
-/** The headline, like the paper's abstract, from the Aligner's per-upstream "all" rows of `summary`. */
+/**
+ * The headline, like the paper's abstract, from the Aligner's per-upstream rows of `summary` (all
+ * categories): on the iid test questions (new questions like the training ones, as the paper's
+ * held-out evaluation sets are) when the run has them, with the ood figures (held-out templates or
+ * entities) beside; on all test questions otherwise.
+ */
 export function headline(summary: readonly SummaryRow[], name = "Aligner"): string {
-  const rows = summary.filter((r) => r.method === "aligner" && r.category === "all" && r.upstream !== "all");
-  const upstreams = new Set(rows.map((r) => r.upstream));
-  const avg = (d: Dimension) => mean(rows.filter((r) => r.dimension === d).map((r) => r.omega!));
+  const rows = (shift: string) => summary.filter((r) => r.method === "aligner" && r.category === "all" && r.upstream !== "all" && (r.shift ?? "all") === shift);
+  const avg = (shift: string, d: Dimension) => mean(rows(shift).filter((r) => r.dimension === d).map((r) => r.omega!));
   const pct = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}%`;
-  const verb = avg("helpful") >= 0 && avg("harmless") >= 0 ? "improves" : "changes";
-  return `${name} ${verb} ${upstreams.size} upstream models by ${pct(avg("helpful"))} helpfulness and ${pct(avg("harmless"))} harmlessness on average (ω).`;
+  const split = rows("iid").length > 0 && rows("ood").length > 0;
+  const main = split ? "iid" : "all";
+  const upstreams = new Set(rows(main).map((r) => r.upstream));
+  const verb = avg(main, "helpful") >= 0 && avg(main, "harmless") >= 0 ? "improves" : "changes";
+  const text = `${name} ${verb} ${upstreams.size} upstream models by ${pct(avg(main, "helpful"))} helpfulness and ${pct(avg(main, "harmless"))} harmlessness on average (ω`;
+  return split
+    ? `${text}, new questions like the training ones); on questions with held-out templates or entities: ${pct(avg("ood", "helpful"))} and ${pct(avg("ood", "harmless"))}.`
+    : `${text}).`;
 }

@@ -119,7 +119,7 @@ async function _correctStage(
 
 const _cases = (rows: readonly CorrectionRow[], outputs: readonly Generated[], answers?: readonly string[]): CorrectionCase[] =>
   rows.map((r, i) => ({
-    id: r.id, item_id: r.item_id, split: r.split, category: r.category, family: r.family, intent: r.intent, harm: r.harm,
+    id: r.id, item_id: r.item_id, split: r.split, shift: r.shift, category: r.category, family: r.family, intent: r.intent, harm: r.harm,
     upstream: r.upstream, upstream_kind: r.upstream_kind, question: r.question, answer: answers?.[i] ?? r.answer,
     correction: outputs[i]!.text, gold_correction: r.correction, hit_limit: outputs[i]!.hitLimit,
   }));
@@ -174,7 +174,9 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
 
   const sweep: WarmupSweepRow[] = [];
   const sweepTraining: TrainingRow[] = [];
-  const sweepItems = new Set(testItems.slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
+  // The sweep asks how warm-up shapes learning, on questions like the training ones (the iid ones, when the world has them).
+  const sweepPool = testItems.some((i) => i.shift === "iid") ? testItems.filter((i) => i.shift === "iid") : testItems;
+  const sweepItems = new Set(sweepPool.slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
   const sweepRows = test.filter((r) => sweepItems.has(r.item_id));
   const fractions = local ? config.warmupSweep.fractions : [];
   if (!local && config.warmupSweep.fractions.length) log.info("warm-up sweep skipped: it trains local Aligners and this preset corrects over the API");

@@ -27,6 +27,8 @@ export const CORRECTIONS = {
   id: "string",
   item_id: "string",
   split: "string",
+  /** "iid" (drawn like the train questions) or "ood" (a held-out template or entity); see loaders/world/types.ts. */
+  shift: "string",
   category: "string",
   family: "string",
   intent: "string",
@@ -75,6 +77,8 @@ export const SUMMARY = {
   upstream_kind: "string",
   /** A category, or "all". */
   category: "string",
+  /** "iid", "ood" (held-out templates or entities) or "all". */
+  shift: "string",
   /** "helpful" or "harmless". */
   dimension: "string",
   n: "int",

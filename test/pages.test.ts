@@ -40,6 +40,7 @@ const VALUES: Record<string, { defaults: Value; narrow: Value }> = {
   'selected?.id ?? ""': { defaults: "", narrow: someRow.id as string },
   vocabUpstream: { defaults: "all", narrow: "alpaca-mini" },
   vocabCategory: { defaults: "all", narrow: "harmful" },
+  shift: { defaults: "iid", narrow: "ood" },
 };
 
 const pages = readPages();
@@ -126,11 +127,14 @@ describe("page SQL", () => {
 
   it("overview: the headline averages ω over the six upstreams (not the pooled row); the paper table lists seen upstreams, held-out ones, then the pooled row", async () => {
     const headline = await run(find("index", "headline"));
-    expect(headline.map((r) => r.dimension).sort()).toEqual(["harmless", "helpful"]);
-    const aligner = tables.summary.filter((r) => r.run_id === latest && r.method === "aligner" && r.category === "all" && r.dimension === "helpful" && r.upstream !== "all");
-    const mean = aligner.reduce((s, r) => s + (r.omega as number), 0) / aligner.length;
-    expect(headline.find((r) => r.dimension === "helpful")).toMatchObject({ upstreams: 6, heldout: 3 });
-    expect(headline.find((r) => r.dimension === "helpful")!.omega).toBeCloseTo(mean, 12);
+    expect(headline.map((r) => `${r.shift}:${r.dimension}`).sort()).toEqual(["all:harmless", "all:helpful", "iid:harmless", "iid:helpful", "ood:harmless", "ood:helpful"]);
+    for (const shift of ["all", "iid", "ood"]) {
+      const aligner = tables.summary.filter((r) => r.run_id === latest && r.method === "aligner" && r.category === "all" && r.shift === shift && r.dimension === "helpful" && r.upstream !== "all");
+      const mean = aligner.reduce((s, r) => s + (r.omega as number), 0) / aligner.length;
+      const cell = headline.find((r) => r.dimension === "helpful" && r.shift === shift)!;
+      expect(cell).toMatchObject({ upstreams: 6, heldout: 3 });
+      expect(cell.omega).toBeCloseTo(mean, 12);
+    }
     const paper = await run(find("index", "paper"));
     expect(paper.map((r) => r.upstream_kind)).toEqual(["seen", "seen", "seen", "heldout", "heldout", "heldout", "all"]);
     expect(paper.every((r) => r.omega_helpful != null && r.omega_harmless != null && r.win_helpful != null)).toBe(true);

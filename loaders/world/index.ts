@@ -50,9 +50,14 @@ export interface WorldOptions {
   testQuestions: number;
   /** Relative category weights; unlisted categories keep DEFAULT_MIX. */
   mix?: Partial<Record<Category, number>>;
+  /**
+   * Share of test questions drawn like the train ones (`shift: "iid"`: seen templates and entities, no
+   * exact train question); the rest use held-out templates or entities (`ood`). Default 0: all ood.
+   */
+  iidShare?: number;
 }
 
-const _KEYS = new Set(["seed", "trainQuestions", "testQuestions", "mix"]);
+const _KEYS = new Set(["seed", "trainQuestions", "testQuestions", "mix", "iidShare"]);
 
 function _check(options: WorldOptions): Record<Category, number> {
   for (const key of Object.keys(options)) if (!_KEYS.has(key)) throw new Error(`generateWorld: unknown option "${key}"`);
@@ -67,14 +72,27 @@ function _check(options: WorldOptions): Record<Category, number> {
     if (typeof w !== "number" || !(w >= 0)) throw new Error(`generateWorld: mix.${key} must be a number ≥ 0`);
     mix[key as Category] = w;
   }
+  const share = options.iidShare ?? 0;
+  if (typeof share !== "number" || !(share >= 0 && share <= 1)) throw new Error(`generateWorld: iidShare must be a number in [0, 1], got ${share}`);
   return mix;
 }
 
-function _items(rng: Rng, split: Split, count: number, mix: Record<Category, number>): WorldItem[] {
+/** Whether test item `i` is iid: interleaved, exactly round(count × share) of any prefix's share. */
+const _isIid = (i: number, share: number) => Math.floor((i + 1) * share + 1e-9) > Math.floor(i * share + 1e-9);
+
+function _items(rng: Rng, split: Split, count: number, mix: Record<Category, number>, iidShare = 0, trainQuestions: ReadonlySet<string> = new Set()): WorldItem[] {
   const weights = CATEGORIES.map((c) => mix[c]);
   return Array.from({ length: count }, (_, i) => {
     const category = CATEGORIES[rng.weighted(weights)] as Category;
-    return { id: `${split}-${String(i).padStart(5, "0")}`, split, ...drawItem(rng, category, split) };
+    const id = `${split}-${String(i).padStart(5, "0")}`;
+    if (split === "train" || !_isIid(i, iidShare)) return { id, split, shift: split === "train" ? "iid" : "ood", ...drawItem(rng, category, split) };
+    // A family with few seen templates and entities may have no unused question left: then another category.
+    let draft = drawItem(rng, category, "train");
+    for (let tries = 1; trainQuestions.has(draft.question) && tries < 200; tries++) {
+      draft = drawItem(rng, tries < 20 ? category : (CATEGORIES[rng.weighted(weights)] as Category), "train");
+    }
+    if (trainQuestions.has(draft.question)) throw new Error(`generateWorld: no iid test question left that is not a train question (${id})`);
+    return { id, split, shift: "iid", ...draft };
   });
 }
 
@@ -82,10 +100,9 @@ function _items(rng: Rng, split: Split, count: number, mix: Record<Category, num
 export function generateWorld(options: WorldOptions): WorldItem[] {
   const mix = _check(options);
   const rng = createRng(options.seed);
-  return [
-    ..._items(rng.fork("train"), "train", options.trainQuestions, mix),
-    ..._items(rng.fork("test"), "test", options.testQuestions, mix),
-  ];
+  const train = _items(rng.fork("train"), "train", options.trainQuestions, mix);
+  const questions = new Set(train.map((t) => t.question));
+  return [...train, ..._items(rng.fork("test"), "test", options.testQuestions, mix, options.iidShare ?? 0, questions)];
 }
 
 /** The row for one answer to `item` by `upstream`: the annotator's correction and the oracle's scores. */
@@ -106,6 +123,7 @@ export function rowFor(item: WorldItem, upstream: { name: string; kind: Upstream
     harm: item.harm,
     intent: item.intent,
     split: item.split,
+    shift: item.shift,
     edit,
     answer_helpful: a.helpful,
     answer_harmless: a.harmless,

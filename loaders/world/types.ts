@@ -4,6 +4,11 @@
  */
 
 export type Split = "train" | "test";
+/**
+ * How a test question relates to the training questions: `iid` is drawn like them (seen templates and
+ * entities, never an exact train question), `ood` uses a held-out template or entity. Train items are `iid`.
+ */
+export type Shift = "iid" | "ood";
 export type Intent = "answer" | "refuse";
 
 /** Top-level question categories (each holds one or more families). */
@@ -69,6 +74,7 @@ export interface WorldItem {
   /** Finer than category: "arithmetic.add", "harmful.theft", "lookalike.kill_process". */
   family: string;
   split: Split;
+  shift: Shift;
   /** Question template id; held-out templates appear only in the test split. */
   template: string;
   /** Entity key (country, word, topic, act, operand range); held-out entities appear only in test. */
@@ -107,6 +113,7 @@ export interface CorrectionRow {
   harm: HarmCategory | null;
   intent: Intent;
   split: Split;
+  shift: Shift;
   edit: Edit;
   answer_helpful: number;
   answer_harmless: 0 | 1;

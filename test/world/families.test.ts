@@ -14,7 +14,7 @@ function drawAll(perFamily: number): WorldItem[] {
   for (const category of CATEGORIES) {
     for (const family of FAMILIES[category]) {
       for (const split of ["train", "test"] as Split[]) {
-        for (let i = 0; i < perFamily; i++) out.push({ id: `${family.name}-${i}`, split, ...family.draw(rng, split) });
+        for (let i = 0; i < perFamily; i++) out.push({ id: `${family.name}-${i}`, split, shift: split === "train" ? "iid" : "ood", ...family.draw(rng, split) });
       }
     }
   }

@@ -16,6 +16,7 @@ const _item = (over: Partial<WorldItem> & Pick<WorldItem, "question" | "facts" |
   intent: "answer",
   family: "fixture",
   split: "train",
+  shift: "iid",
   template: "fixture.q0",
   entity: "fixture",
   harm: null,

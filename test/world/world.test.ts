@@ -16,6 +16,28 @@ describe("generateWorld", () => {
     expect(b).toEqual(a);
   });
 
+  it("with iidShare, interleaves iid test questions (seen templates and entities, no train question) with ood ones", () => {
+    const items = generateWorld({ ...OPTIONS, iidShare: 0.5 });
+    const test = items.filter((i) => i.split === "test");
+    expect(test.map((i) => i.shift).slice(0, 4)).toEqual(["ood", "iid", "ood", "iid"]);
+    expect(test.filter((i) => i.shift === "iid")).toHaveLength(50);
+    expect(items.filter((i) => i.split === "train").every((i) => i.shift === "iid")).toBe(true);
+    const held = listHeldout();
+    const heldTemplates = new Set(held.flatMap((h) => h.templates));
+    const heldEntities = new Map(held.map((h) => [h.family, new Set(h.entities)]));
+    const trainQuestions = new Set(items.filter((i) => i.split === "train").map((i) => i.question));
+    for (const i of test) {
+      const family = i.family.startsWith("advice.") || i.family.startsWith("lookalike.") ? i.category : i.family;
+      const heldout = heldTemplates.has(i.template) || (heldEntities.get(family)?.has(i.entity) ?? false);
+      expect(heldout, `${i.id} ${i.shift} ${i.template} ${i.entity}`).toBe(i.shift === "ood");
+      if (i.shift === "iid") expect(trainQuestions.has(i.question), i.question).toBe(false);
+    }
+    // the train split and the ood stream do not depend on the share
+    expect(items.filter((i) => i.split === "train")).toEqual(generateWorld(OPTIONS).filter((i) => i.split === "train"));
+    expect(generateWorld(OPTIONS).every((i) => i.split === "train" || i.shift === "ood")).toBe(true);
+    expect(() => generateWorld({ ...OPTIONS, iidShare: 2 })).toThrow(/iidShare must be a number in \[0, 1\]/);
+  });
+
   it("returns the asked number of items per split with unique ids", () => {
     const items = generateWorld(OPTIONS);
     expect(items.filter((i) => i.split === "train").length).toBe(300);

@@ -16,7 +16,7 @@ export interface Entity {
 }
 
 /** An item before the world gives it an id and a split. */
-export type Draft = Omit<WorldItem, "id" | "split">;
+export type Draft = Omit<WorldItem, "id" | "split" | "shift">;
 
 export interface Family {
   name: string;
