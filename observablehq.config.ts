@@ -12,6 +12,7 @@ export default {
   pages: [
     { name: "Overview", path: "/" },
     { name: "Residuals", path: "/residuals" },
+    { name: "Imported datasets", path: "/imports" },
     { name: "Training", path: "/training" },
     { name: "Weak-to-strong", path: "/weak-to-strong" },
     { name: "Runs", path: "/runs" },

@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError, listPresets, loadPreset } from "./config.js";
 import { describeFile, ImportError, parseMap, writeImport, type ImportOptions } from "./import.js";
+import { siteHint } from "./imports.js";
 import { createLogger } from "./log.js";
 import { ownVersion } from "./record.js";
 import { buildDataset, exportDataset } from "./dataset.js";
@@ -26,7 +27,10 @@ Commands:
   presets                         list the presets in data/presets with their merged settings
   import FILE --out OUT.parquet   import (question, answer, correction) rows from JSON, JSONL, CSV or
                                   Parquet, plain or .gz/.xz (aligner-20K, template-dataset.json,
-                                  AlpacaEval model_outputs.json, ...); prints a one-line JSON summary
+                                  AlpacaEval model_outputs.json, ...); prints a one-line JSON summary.
+                                  OUT in $ALIGNER_IMPORTS (default runs/imports/), e.g.
+                                  runs/imports/NAME.parquet, makes dataset NAME appear on the site
+                                  (Residuals, Imported datasets) at the next build
   metrics FILE                    copy rate, D_L, lengths and degenerate counts of an importable file
                                   (or an imported Parquet), as one JSON object
     import and metrics take [--format auto|json|jsonl|csv|parquet] (default: from the extension)
@@ -44,7 +48,7 @@ Options:
   -v, --version   print the version
 
 Environment: ALIGNER_PRESET (preset), ALIGNER_BACKEND (auto|tensorflow|wasm|cpu), ALIGNER_LOG (silent..debug),
-ALIGNER_API_KEY (serve's key).
+ALIGNER_API_KEY (serve's key), ALIGNER_IMPORTS (the site's imported datasets; default runs/imports).
 `;
 
 /** Thrown for a command line the CLI cannot run; the message says what was wrong. */
@@ -60,7 +64,8 @@ interface Command {
   compact?: true;
   /** Prints its result as plain text, not JSON. */
   text?: true;
-  run(values: Record<string, unknown>, file: string): Promise<unknown>;
+  /** `note` writes a line for the user to stderr (never stdout, which carries the result). */
+  run(values: Record<string, unknown>, file: string, note: (line: string) => void): Promise<unknown>;
 }
 
 const IMPORT_OPTIONS = { format: { type: "string" }, map: { type: "string", multiple: true } } as const;
@@ -96,9 +101,11 @@ const COMMANDS: Record<string, Command> = {
     options: { ...IMPORT_OPTIONS, out: { type: "string", short: "o" } },
     file: true,
     compact: true,
-    run: async (values, file) => {
+    run: async (values, file, note) => {
       if (typeof values.out !== "string") throw new UsageError("import: --out OUT.parquet is required");
-      return writeImport(file, values.out, importOptions(values));
+      const summary = await writeImport(file, values.out, importOptions(values));
+      note(siteHint(values.out));
+      return summary;
     },
   },
   metrics: {
@@ -151,7 +158,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       return 0;
     }
     if (spec.file && positionals.length !== 1) throw new UsageError(`${command}: expected one FILE, got ${positionals.length} (see aligner --help)`);
-    const result = await spec.run(values, positionals[0] ?? "");
+    const result = await spec.run(values, positionals[0] ?? "", (line) => err.write(`aligner: ${line}\n`));
     out.write(spec.text ? `${String(result)}\n` : `${JSON.stringify(result, null, spec.compact ? undefined : 2)}\n`);
     return 0;
   } catch (error) {

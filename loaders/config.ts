@@ -12,6 +12,8 @@ import { W2S_DEFAULTS, validateW2sConfig, type W2sConfig } from "./w2s/config.js
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const PRESETS_DIR = join(PROJECT_ROOT, "data", "presets");
+/** The root of all runs ($ALIGNER_RUNS or ./runs). */
+export const runsRoot = (): string => process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs");
 
 export type BackendName = "auto" | "tensorflow" | "wasm" | "cpu";
 

@@ -96,6 +96,19 @@ export async function writeImport(file: string, out: string, options: ImportOpti
   return { rows: rows.length, out, format, schema, columns };
 }
 
+/**
+ * Reads back a Parquet file `writeImport` wrote, keeping each row's `source` and `row` (the input
+ * file's name and row) where the file has them; any other Parquet of question/answer/correction
+ * columns reads as `importDataset` reads it.
+ */
+export async function readImport(file: string): Promise<ImportedRow[]> {
+  const { rows, table } = await _import(file, { format: "parquet" });
+  return rows.map((r, k) => {
+    const { source, row } = table.rows[k]!.values;
+    return { ...r, ...(typeof source === "string" && source !== "" ? { source } : {}), ...(Number.isInteger(row) ? { row: row as number } : {}) };
+  });
+}
+
 /** What `aligner metrics FILE` prints: `describeCorrections` over the imported rows. */
 export async function describeFile(file: string, options: ImportOptions = {}): Promise<DatasetMetrics> {
   return describeCorrections(await importDataset(file, options));
@@ -116,7 +129,7 @@ async function _import(file: string, options: ImportOptions) {
   const { name, bytes: plain } = _decompress(file, bytes);
   const table = await _read(file, plain, format === "auto" ? _formatOf(file, name) : format, format === "auto");
   const { schema, columns } = _resolveColumns(file, table, options.map ?? {});
-  return { rows: _rows(file, table, columns), format: table.format, schema, columns };
+  return { rows: _rows(file, table, columns), format: table.format, schema, columns, table };
 }
 
 function _formatOf(file: string, name: string): ImportFormat {

@@ -215,35 +215,52 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** One row's measures, as `describeCorrections` counts them (the `imported` table's columns). */
+export interface CorrectionMeasures {
+  copy: boolean;
+  dl: number;
+  answer_tokens: number;
+  correction_tokens: number;
+  answer_chars: number;
+  correction_chars: number;
+  /** Degenerate flags of the correction. */
+  degenerate: DegenerateKind[];
+}
+
+/** Copy, D_L, lengths (word tokens, code points) and degenerate flags of one (answer, correction) pair. */
+export function describeCorrection({ answer, correction }: CorrectionPair): CorrectionMeasures {
+  const a = wordTokens(answer);
+  const c = wordTokens(correction);
+  return {
+    copy: answer === correction,
+    dl: levenshtein(a, c) / Math.max(1, a.length),
+    answer_tokens: a.length,
+    correction_tokens: c.length,
+    answer_chars: codePoints(answer),
+    correction_chars: codePoints(correction),
+    degenerate: degenerateFlags(correction),
+  };
+}
+
 /** The metrics `aligner metrics` prints for any (answer, correction) dataset; tokens are word tokens. */
 export function describeCorrections(rows: readonly CorrectionPair[]): DatasetMetrics {
-  const dls: number[] = [];
+  return summarizeMeasures(rows.map(describeCorrection));
+}
+
+/** `describeCorrections` from rows already measured by `describeCorrection`. */
+export function summarizeMeasures(rows: readonly CorrectionMeasures[]): DatasetMetrics {
   const degenerate: Record<DegenerateKind, number> = { empty: 0, truncated: 0, repeated_ngram: 0, run_together: 0, non_ascii_injection: 0 };
-  let copies = 0;
-  const aChars: number[] = [];
-  const cChars: number[] = [];
-  const aTok: number[] = [];
-  const cTok: number[] = [];
-  for (const { answer, correction } of rows) {
-    const a = wordTokens(answer);
-    const c = wordTokens(correction);
-    dls.push(levenshtein(a, c) / Math.max(1, a.length));
-    if (answer === correction) copies++;
-    aChars.push(codePoints(answer));
-    cChars.push(codePoints(correction));
-    aTok.push(a.length);
-    cTok.push(c.length);
-    for (const flag of degenerateFlags(correction)) degenerate[flag]++;
-  }
+  for (const r of rows) for (const flag of r.degenerate) degenerate[flag]++;
+  const dls = rows.map((r) => r.dl);
   return {
     rows: rows.length,
-    copy_rate: rows.length ? copies / rows.length : 0,
+    copy_rate: rows.length ? rows.filter((r) => r.copy).length / rows.length : 0,
     dl_mean: mean(dls),
     dl_median: median(dls),
-    answer_chars_mean: mean(aChars),
-    correction_chars_mean: mean(cChars),
-    answer_tokens_mean: mean(aTok),
-    correction_tokens_mean: mean(cTok),
+    answer_chars_mean: mean(rows.map((r) => r.answer_chars)),
+    correction_chars_mean: mean(rows.map((r) => r.correction_chars)),
+    answer_tokens_mean: mean(rows.map((r) => r.answer_tokens)),
+    correction_tokens_mean: mean(rows.map((r) => r.correction_tokens)),
     degenerate,
   };
 }

@@ -12,10 +12,11 @@ import { selectBackend, type BackendInfo } from "./backend.js";
 import { hashOf, runStage, stageDir } from "./cache.js";
 import { readJson, writeFileAtomic, writeJson } from "./files.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { PROJECT_ROOT, loadPreset, type Config, type ModelSize, type Preset } from "./config.js";
+import { loadPreset, runsRoot, type Config, type ModelSize, type Preset } from "./config.js";
 import { buildDataset, templateOf, type Dataset } from "./dataset.js";
 import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase, type Judge } from "./evaluate.js";
 import type { Generated } from "./lm.js";
+import { importedTable, importsDir } from "./imports.js";
 import { createLogger, silentLogger, type Logger } from "./log.js";
 import { omegaInterval } from "./metrics.js";
 import { createModel, disposeModel } from "./model.js";
@@ -46,8 +47,7 @@ export interface RunRecord {
   dir: string;
 }
 
-/** The root of all runs ($ALIGNER_RUNS or ./runs). */
-export const runsRoot = (): string => process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs");
+export { runsRoot };
 
 /** The folder a preset's run lives in. */
 export function runDir(preset: string): string {
@@ -234,7 +234,7 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
 }
 
 /** Writes each table as Arrow IPC stream (site) and Parquet (export), atomically. */
-export async function writeTables(dir: string, tables: Record<TableName, readonly Row[]>): Promise<void> {
+export async function writeTables(dir: string, tables: Partial<Record<TableName, readonly Row[]>>): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (const [name, rows] of Object.entries(tables) as [TableName, Row[]][]) {
     writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, TABLES[name]));
@@ -255,9 +255,11 @@ const ACROSS_RUNS: ReadonlySet<TableName> = new Set(["runs", "summary"]);
  * The bytes of one site table (Arrow IPC stream) for Framework loaders: from $ALIGNER_TABLES_DIR when
  * set (publish an existing run's tables, e.g. one trained elsewhere), else from the run of the preset
  * named by $ALIGNER_PRESET, which runs (or reuses its cached stages) first. `runs` and `summary` also
- * gather the other runs found under the runs root, for the Runs page.
+ * gather the other runs found under the runs root, for the Runs page. `imported` comes from the
+ * imports folder whichever the source of the run's tables (see imports.ts).
  */
 export async function siteTable(name: TableName, log: Logger = createLogger(`table:${name}`)): Promise<Uint8Array> {
+  if (name === "imported") return importedTable(importsDir(), log);
   const fixed = process.env.ALIGNER_TABLES_DIR;
   if (fixed) return readFileSync(join(fixed, `${name}.arrow`));
   const preset = loadPreset();

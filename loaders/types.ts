@@ -209,6 +209,42 @@ export const JUDGEMENTS = {
   seed: "int",
 } as const satisfies Schema;
 
+/**
+ * Imported datasets (`aligner import` into $ALIGNER_IMPORTS or runs/imports/), one row per imported
+ * row, measured as `aligner metrics` measures them; empty when nothing is imported.
+ */
+export const IMPORTED = {
+  /** The dataset: its Parquet file's name in the imports folder, without .parquet. */
+  dataset: "string",
+  /** Row id from the input (an id column), else row-N. */
+  id: "string",
+  /** 1-based row in the input file. */
+  row: "int",
+  /** The input file's name. */
+  source: "string",
+  /** The run that produced the row (AlpacaEval's generator; null when the input has none): the upstream filter of imported rows. */
+  generator: "string",
+  question: "string",
+  /** The upstream model's answer. */
+  answer: "string",
+  /** The dataset's correction of the answer. */
+  correction: "string",
+  /** The correction equals the answer. */
+  copy: "bool",
+  /** Levenshtein(tokens(answer), tokens(correction)) / |tokens(answer)| on word tokens. */
+  dl: "float",
+  answer_tokens: "int",
+  correction_tokens: "int",
+  /** Unicode code points in the answer (AlpacaEval's avg_length counts these). */
+  answer_chars: "int",
+  /** Unicode code points in the correction. */
+  correction_chars: "int",
+  /** correction_tokens - answer_tokens. */
+  length_change: "int",
+  /** Comma-separated degenerate flags of the correction ("" when clean). */
+  degenerate: "string",
+} as const satisfies Schema;
+
 export const TABLES = {
   runs: RUNS,
   corrections: CORRECTIONS,
@@ -218,6 +254,7 @@ export const TABLES = {
   residual_ops: RESIDUAL_OPS,
   w2s: W2S,
   w2s_categories: W2S_CATEGORIES,
+  imported: IMPORTED,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -235,3 +272,4 @@ export type ResidualOpRow = RowOf<typeof RESIDUAL_OPS>;
 export type W2sRow = RowOf<typeof W2S>;
 export type W2sCategoryRow = RowOf<typeof W2S_CATEGORIES>;
 export type JudgementRow = RowOf<typeof JUDGEMENTS>;
+export type ImportedTableRow = RowOf<typeof IMPORTED>;

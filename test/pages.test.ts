@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flattenConfig, listPresets } from "../loaders/config.js";
+import { describeCorrections } from "../loaders/metrics.js";
 import { toArrowStream, type Row, type Schema } from "../loaders/tables.js";
 import { PAGES_DIR, readPages, type Page, type PageQuery } from "./fixtures/pages.js";
 import { fixtureTables, openFixtureDb, readArrowRows, SITE_TABLES, type FixtureDb, type FixtureTables, type SiteTableName } from "./fixtures/tables.js";
@@ -16,7 +17,7 @@ const presetRows: Row[] = listPresets().flatMap(({ name, config }) =>
 // Through Arrow and back, as the site gets them.
 const tables = fixtureTables({ corrections: 600 });
 for (const name of Object.keys(SITE_TABLES) as SiteTableName[]) tables[name] = readArrowRows(toArrowStream(name, tables[name], SITE_TABLES[name]));
-const empty: FixtureTables = { runs: [], corrections: [], summary: [], training: [], warmup_sweep: [], residual_ops: [], w2s: [], w2s_categories: [] };
+const empty: FixtureTables = { runs: [], corrections: [], summary: [], training: [], warmup_sweep: [], residual_ops: [], w2s: [], w2s_categories: [], imported: [] };
 
 const latest = tables.runs.at(-1)!.run_id as string;
 const older = tables.runs[0]!.run_id as string;
@@ -41,6 +42,7 @@ const VALUES: Record<string, { defaults: Value; narrow: Value }> = {
   vocabUpstream: { defaults: "all", narrow: "alpaca-mini" },
   vocabCategory: { defaults: "all", narrow: "harmful" },
   shift: { defaults: "iid", narrow: "ood" },
+  dataset: { defaults: "", narrow: "alpaca-like" },
 };
 
 const pages = readPages();
@@ -89,7 +91,7 @@ describe("page SQL", () => {
 
   it("finds the queries of every page", () => {
     const count = Object.fromEntries(pages.map((p) => [p.page, p.queries.length]));
-    expect(count).toMatchObject({ index: 4, residuals: 9, training: 4, "weak-to-strong": 4, runs: 4 });
+    expect(count).toMatchObject({ index: 4, residuals: 14, imports: 2, training: 4, "weak-to-strong": 4, runs: 4 });
     expect(find("residuals", "matches").params).toContain("search");
   });
 
@@ -123,6 +125,40 @@ describe("page SQL", () => {
     expect(inserted.length).toBeLessThanOrEqual(15);
     const byCategory = await run(find("residuals", "vocabByCategory"));
     expect(new Set(byCategory.map((r) => r.category)).size).toBe(8);
+  });
+
+  it("residual explorer on an imported dataset: the filters that apply (generator, copy, D_L, search) match a filter in JS; the world run's default shows none of its rows", async () => {
+    const db = dbs.get("residuals")!;
+    const q = find("residuals", "importedMatches");
+    const values: Record<string, Value> = { dataset: "alpaca-like", upstream: "aligner_llama-mini", edit: "edited", dlMin: 0.05, dlMax: 5, search: "" };
+    const rows = await db.query(q.sql, q.params.map((p) => values[p]!));
+    const expected = tables.imported.filter((r) => r.dataset === "alpaca-like" && r.generator === "aligner_llama-mini" && !r.copy && (r.dl as number) >= 0.05 && (r.dl as number) <= 5);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r.row)).toEqual(expected.map((r) => r.row));
+    expect(await run(q, "defaults")).toEqual([]);
+    const all = await db.query(q.sql, q.params.map((p) => ({ ...values, upstream: "all", edit: "all", dlMin: 0, dlMax: 100 })[p]!));
+    expect(all).toHaveLength(tables.imported.filter((r) => r.dataset === "alpaca-like").length);
+    expect((await run(find("residuals", "datasets"))).map((r) => [r.dataset, r.n])).toEqual([["alpaca-like", 90], ["plain", 30]]);
+    expect((await run(find("residuals", "importedFacets"), "narrow")).map((r) => r.value)).toEqual(["aligner_alpaca-mini", "aligner_beaver-mini", "aligner_gpt-mini", "aligner_llama-mini", "aligner_mistral-mini", "aligner_vicuna-mini"]);
+    const [detail] = await db.query(find("residuals", "importedDetail").sql, ["plain", "row-1"]);
+    expect(detail).toMatchObject({ dataset: "plain", id: "row-1", correction: "", degenerate: "empty", generator: null });
+  });
+
+  it("imported datasets: per-dataset statistics equal aligner metrics' (describeCorrections) on the same rows", async () => {
+    const stats = await run(find("imports", "stats"));
+    expect(stats.map((r) => r.dataset)).toEqual(["alpaca-like", "plain"]);
+    for (const s of stats) {
+      const rows = tables.imported.filter((r) => r.dataset === s.dataset);
+      const m = describeCorrections(rows.map((r) => ({ answer: String(r.answer), correction: String(r.correction) })));
+      expect(s.n).toBe(m.rows);
+      for (const key of ["copy_rate", "dl_mean", "dl_median", "answer_chars_mean", "correction_chars_mean", "answer_tokens_mean", "correction_tokens_mean"] as const) {
+        expect(s[key], `${s.dataset} ${key}`).toBeCloseTo(m[key], 12);
+      }
+      for (const [flag, n] of Object.entries(m.degenerate)) expect(s[flag], `${s.dataset} ${flag}`).toBe(n);
+      expect(s.degenerate).toBe(rows.filter((r) => r.degenerate !== "").length);
+    }
+    expect(stats.find((r) => r.dataset === "plain")).toMatchObject({ empty: 1, generators: 0 });
+    expect(await run(find("imports", "points"))).toHaveLength(tables.imported.length);
   });
 
   it("overview: the headline averages ω over the six upstreams (not the pooled row); the paper table lists seen upstreams, held-out ones, then the pooled row", async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, CHROMIUM, buildSite, openBrowser, serveDir, type Browser } from "./_browser.js";
+import { writeImport } from "../loaders/import.js";
 import { readPage } from "./fixtures/pages.js";
 import { SITE_TABLES, fixtureTables, openFixtureDb, readArrowRows, writeFixtureTables, type FixtureDb, type SiteTableName } from "./fixtures/tables.js";
 
@@ -21,14 +22,25 @@ const ROWS = Number(process.env.ALIGNER_SITE_ROWS ?? 50_000);
 const PAGES = [
   { name: "overview", path: "/", ready: ["#headline", "table.paper-table", "figure svg"] },
   { name: "residuals", path: "/residuals", ready: ["#row-count", "#corrections-table tbody tr", "#sql-output"] },
+  { name: "imports", path: "/imports", ready: ["#imports-stats tbody tr", "figure svg"] },
   { name: "training", path: "/training", ready: ["figure svg", "#sweep svg, #sweep-empty"] },
   { name: "weak-to-strong", path: "/weak-to-strong", ready: ["#pgr-definition", "#w2s-empty, figure svg"] },
   { name: "runs", path: "/runs", ready: ["#run-facts", "#delta-headline, #runs-single", "form table tbody tr"] },
   { name: "data", path: "/data", ready: ["#downloads a", "#columns-corrections"] },
 ] as const;
+const readyOf = (name: (typeof PAGES)[number]["name"]) => PAGES.find((p) => p.name === name)!.ready;
+
+/** One small synthetic imported dataset (aligner import's own writer), the site's $ALIGNER_IMPORTS. */
+const IMPORTED_ROWS = [
+  { question: "What is 2+2?", answer: "It is 4.", correction: "It is 4.", generator: "gen-a" },
+  { question: "Capital of France?", answer: "The capital of France is Lyon.", correction: "The capital of France is Paris.", generator: "gen-a" },
+  { question: "Say hi", answer: "hi", correction: "Hello! How can I help you today?", generator: "gen-b" },
+  { question: "Empty?", answer: "Something.", correction: "", generator: "gen-b" },
+];
 
 describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
   let tablesDir: string;
+  let importsDir: string;
   let dist: string;
   let server: Server;
   let base: string;
@@ -38,13 +50,17 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
   const siblings = readPage(join(import.meta.dirname, "..", "src", "residuals.md")).queries.find((q) => q.id === "siblings")!;
 
   beforeAll(async () => {
+    importsDir = mkdtempSync(join(tmpdir(), "aligner-site-imports-"));
+    const input = join(importsDir, "synthetic.jsonl"); // not a .parquet: the site skips it
+    writeFileSync(input, IMPORTED_ROWS.map((r) => JSON.stringify(r)).join("\n"));
+    await writeImport(input, join(importsDir, "synthetic.parquet"));
     // Expectations below come from the built tables, whichever the source.
     if (SOURCE === "fixture") {
       tablesDir = mkdtempSync(join(tmpdir(), "aligner-site-tables-"));
       writeFixtureTables(tablesDir, fixtureTables({ corrections: ROWS }));
-      dist = await buildSite("fixtures", { ALIGNER_TABLES_DIR: tablesDir, ALIGNER_PRESET: "tiny" });
+      dist = await buildSite("fixtures", { ALIGNER_TABLES_DIR: tablesDir, ALIGNER_PRESET: "tiny", ALIGNER_IMPORTS: importsDir });
     } else {
-      dist = await buildSite("tiny", { ALIGNER_PRESET: "tiny", ALIGNER_RUNS: mkdtempSync(join(tmpdir(), "aligner-site-runs-")) });
+      dist = await buildSite("tiny", { ALIGNER_PRESET: "tiny", ALIGNER_RUNS: mkdtempSync(join(tmpdir(), "aligner-site-runs-")), ALIGNER_IMPORTS: importsDir });
     }
     ({ server, base } = await serveDir(dist));
     browser = await openBrowser();
@@ -60,6 +76,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     await browser?.close();
     server?.close();
     if (tablesDir) rmSync(tablesDir, { recursive: true, force: true });
+    if (importsDir) rmSync(importsDir, { recursive: true, force: true });
   });
 
   async function open(path: string, ready: readonly string[]) {
@@ -86,7 +103,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("overview: headline, the paper table and the ω chart", async () => {
     const { page } = browser;
-    await open("/", PAGES[0].ready);
+    await open("/", readyOf("overview"));
     const [latest] = await db.query("SELECT run_id FROM runs ORDER BY started_at DESC, run_id LIMIT 1");
     const [expected] = await db.query(
       "SELECT count(DISTINCT upstream)::INTEGER AS n, avg(omega) FILTER (WHERE dimension = 'helpful') AS helpful FROM summary WHERE run_id = ? AND method = 'aligner' AND category = 'all' AND upstream <> 'all'",
@@ -102,7 +119,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
   it(`residuals: a filter change gives native DuckDB's row count; latency on the ${SOURCE} tables`, async () => {
     const { page, problems } = browser;
     problems.length = 0;
-    await open("/residuals", PAGES[1].ready);
+    await open("/residuals", readyOf("residuals"));
     const rowsShown = async () => Number(await page.locator("#row-count").getAttribute("data-rows"));
     const dlMax = Number(await page.locator("#filter-dl-max input[type=number]").inputValue());
     const defaults = { upstream: "all", category: "all", intent: "all", verdictHelpful: "any", verdictHarmless: "any", edit: "all", dlMin: 0, dlMax, search: "" };
@@ -152,7 +169,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
   it("residuals: selecting a row shows the answer and correction, the diff and every upstream's answer", async () => {
     const { page, problems } = browser;
     problems.length = 0;
-    await open("/residuals", PAGES[1].ready);
+    await open("/residuals", readyOf("residuals"));
     // Only edited rows; wait for the table to re-render before picking one.
     const [edited] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections WHERE NOT copy");
     await page.locator("#filter-edit label", { hasText: "edited" }).click();
@@ -171,10 +188,53 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it("residuals: the Dataset selector switches the explorer to an imported dataset, whose rows show the same diff", async () => {
+    const { page: tab, problems } = browser;
+    problems.length = 0;
+    await open("/residuals", readyOf("residuals"));
+    const [world] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections");
+    await tab.locator("#filter-dataset select").selectOption({ label: `synthetic (imported, ${IMPORTED_ROWS.length} rows)` });
+    await expect.poll(() => tab.locator("#row-count").getAttribute("data-dataset"), { timeout: 30_000 }).toBe("synthetic");
+    expect(await tab.locator("#row-count").getAttribute("data-rows")).toBe(String(IMPORTED_ROWS.length));
+    for (const hidden of ["category", "intent", "helpful", "harmless"]) expect(await tab.locator(`#filter-${hidden}`).isHidden(), hidden).toBe(true);
+    expect(await tab.locator("#filter-upstream option").allTextContents()).toEqual(["all generators", "gen-a", "gen-b"]);
+    await tab.locator("#filter-upstream select").selectOption({ label: "gen-a" });
+    await expect.poll(() => tab.locator("#row-count").getAttribute("data-rows"), { timeout: 30_000 }).toBe("2");
+    await tab.locator("#filter-edit label", { hasText: "edited" }).click();
+    await expect.poll(() => tab.locator("#row-count").getAttribute("data-rows"), { timeout: 30_000 }).toBe("1");
+    await tab.locator("#corrections-table tbody tr").first().locator("input").click();
+    await tab.locator("#detail .diff-side-by-side").waitFor({ timeout: 30_000 });
+    expect(await tab.locator("#detail").getAttribute("data-dataset")).toBe("synthetic");
+    expect(await tab.locator("#detail .diff-inline del").allTextContents()).toEqual(["Lyon"]);
+    expect(await tab.locator("#detail .diff-inline ins").allTextContents()).toEqual(["Paris"]);
+    expect(await tab.locator("#detail .detail-meta").textContent()).toMatch(/gen-a.*row 2.*DL\s*0\.14.*edited/s);
+    await tab.locator("#detail").scrollIntoViewIfNeeded();
+    await shot("residuals-imported");
+    // Back to the world run: its filters and row count return.
+    await tab.locator("#filter-dataset select").selectOption({ index: 0 });
+    await expect.poll(() => tab.locator("#row-count").getAttribute("data-rows"), { timeout: 30_000 }).toBe(String(world!.n));
+    expect(await tab.locator("#filter-category").isVisible()).toBe(true);
+    expect(await tab.locator(".observablehq--error").count()).toBe(0);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it("imports: the imported dataset's statistics", async () => {
+    const { page: tab, problems } = browser;
+    problems.length = 0;
+    await open("/imports", readyOf("imports"));
+    const cells = await tab.locator('#imports-stats tr[data-dataset="synthetic"] td').allTextContents();
+    // rows, copy rate, D_L mean and median, chars and tokens means, Δ tokens, degenerate
+    expect(cells.slice(0, 2)).toEqual(["4", "25.0%"]);
+    expect(cells.at(-1)).toBe("1");
+    expect(await tab.locator('#imports-degenerate tr[data-dataset="synthetic"] td').first().textContent()).toBe("1");
+    expect(await tab.locator("figure svg").count()).toBeGreaterThanOrEqual(2);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it("residuals: the SQL box shows a result, then an error message (not a console error)", async () => {
     const { page, problems } = browser;
     problems.length = 0;
-    await open("/residuals", PAGES[1].ready);
+    await open("/residuals", readyOf("residuals"));
     const box = page.locator("textarea");
     await box.fill("SELECT upstream_kind, count(*) AS n FROM corrections GROUP BY upstream_kind ORDER BY upstream_kind");
     await page.getByRole("button", { name: "Run" }).click();
@@ -194,9 +254,9 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("data: every download is served, and the Parquet export reads back in DuckDB", async () => {
     const { page } = browser;
-    await open("/data", PAGES[5].ready);
+    await open("/data", readyOf("data"));
     const hrefs = await page.locator("#downloads a, #dataset a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    expect(hrefs).toHaveLength(17); // 8 tables as Parquet and Arrow, and dataset.jsonl
+    expect(hrefs).toHaveLength(19); // 9 tables as Parquet and Arrow, and dataset.jsonl
     for (const href of hrefs) expect(new URL(href).hostname).toBe("127.0.0.1");
     const parquet = hrefs.find((h) => /corrections\.[0-9a-f]+\.parquet$/.test(h))!;
     const bytes = new Uint8Array(await (await fetch(parquet)).arrayBuffer());
@@ -214,9 +274,9 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     problems.length = 0;
     await page.emulateMedia({ colorScheme: "dark" });
     try {
-      await open("/", PAGES[0].ready);
+      await open("/", readyOf("overview"));
       await shot("overview-dark");
-      await open("/residuals", PAGES[1].ready);
+      await open("/residuals", readyOf("residuals"));
       await page.locator("#corrections-table tbody tr", { hasText: "edited" }).first().locator("input").click();
       await page.locator("#detail .diff-side-by-side").waitFor({ timeout: 30_000 });
       await page.locator("#detail").scrollIntoViewIfNeeded();
