@@ -42,6 +42,7 @@ const VALUES: Record<string, { defaults: Value; narrow: Value }> = {
   vocabUpstream: { defaults: "all", narrow: "alpaca-mini" },
   vocabCategory: { defaults: "all", narrow: "harmful" },
   shift: { defaults: "iid", narrow: "ood" },
+  questions: { defaults: "all", narrow: "iid" },
   dataset: { defaults: "", narrow: "alpaca-like" },
 };
 
@@ -108,7 +109,7 @@ describe("page SQL", () => {
     const q = find("residuals", "matches");
     expect(await run(q, "defaults")).toHaveLength(tables.corrections.length);
     const expected = tables.corrections.filter((r) =>
-      r.upstream === "llama-mini" && r.category === "facts" && r.intent === "answer" && r.verdict_helpful === "win" && r.verdict_harmless === "tie" &&
+      r.upstream === "llama-mini" && r.category === "facts" && r.intent === "answer" && r.shift === "iid" && r.verdict_helpful === "win" && r.verdict_harmless === "tie" &&
       !r.copy && (r.dl as number) >= 0.1 && (r.dl as number) <= 0.9 &&
       [r.question, r.answer, r.correction].some((t) => String(t).toLowerCase().includes("capital")));
     expect(expected.length).toBeGreaterThan(0);
