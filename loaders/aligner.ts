@@ -10,6 +10,7 @@ import type { Logger } from "./log.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { scoreSequences } from "./dpo.js";
 import { disposeModel, type GPT } from "./model.js";
 import { createRng, shuffle } from "./random.js";
 import { renderPrompt, type TemplateId } from "./templates.js";
@@ -88,17 +89,37 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
   }
 }
 
-/** Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round. */
+/**
+ * Of two complete candidates per prompt, the decoded text and the answer itself (a copy), keeps the
+ * one the model finds likelier: greedy decoding can leave the copy the model prefers on its first
+ * uncertain token. Both are scored as training scores a target (summed log-probs, EOS included).
+ */
+export function preferCopies(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]): Generated[] {
+  const decoded = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, generated[i]!.text)));
+  const copies = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, answers[i]!)));
+  return generated.map((g, i) => (g.text !== answers[i] && copies[i]! >= decoded[i]! ? { text: answers[i]!, hitLimit: false } : g));
+}
+
+/**
+ * Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round.
+ * With `copyCandidate`, each output is the likelier of the decoded text and a copy (`preferCopies`).
+ */
 export function correctAnswers(
   model: GPT, tok: Tokenizer, pairs: readonly { question: string; answer: string }[], template: TemplateId,
-  { decoding, rounds, log }: { decoding: Decoding; rounds: number; log: Logger },
+  { decoding, rounds, log, copyCandidate = false }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean },
 ): Generated[][] {
   const out: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
   for (let round = 1; round <= rounds; round++) {
     log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
     const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
-    const generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log);
+    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log);
+    if (copyCandidate) {
+      const before = generated.filter((g, i) => g.text === answers[i]).length;
+      generated = preferCopies(model, tok, prompts, answers, generated);
+      const after = generated.filter((g, i) => g.text === answers[i]).length;
+      log.info(`copy candidate: ${after - before} of ${pairs.length} outputs replaced by the likelier copy (copies ${before} → ${after})`);
+    }
     out.push(generated);
     answers = generated.map((g) => g.text);
   }

@@ -5,6 +5,7 @@
  * (an exclusive `mkdir`), the second waits for `done.json`. A lock whose owner died is taken over, so
  * an interrupted run resumes (a stage resumes from its own checkpoints inside its folder).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -21,6 +22,34 @@ export function hashOf(value: unknown): string {
 export function stageDir(runDir: string, name: string, key: unknown): string {
   return join(runDir, "stages", `${name}-${hashOf(key)}`);
 }
+
+/** One stage a piece of work used: how long its computation took when it ran (cached or not now). */
+export interface StageTiming {
+  name: string;
+  /** Seconds the stage's computation took (from its `timing.json` when cached); null if unknown (an older stage). */
+  seconds: number | null;
+  cached: boolean;
+}
+
+const _timings = new AsyncLocalStorage<StageTiming[]>();
+
+/**
+ * Runs `work` and lists every stage it used, in order, with the time each took to compute: the cold
+ * cost of a run even when all its stages came from the cache.
+ */
+export async function timeStages<T>(work: () => Promise<T>): Promise<{ result: T; stages: StageTiming[] }> {
+  const stages: StageTiming[] = [];
+  const result = await _timings.run(stages, work);
+  return { result, stages };
+}
+
+const _recorded = (dir: string): number | null => {
+  try {
+    return readJson<{ seconds: number }>(join(dir, "timing.json")).seconds;
+  } catch {
+    return null;
+  }
+};
 
 export interface StageContext {
   /** The stage's own folder (for checkpoints and outputs). */
@@ -85,6 +114,7 @@ export async function runStage<T>(
   for (;;) {
     if (existsSync(done)) {
       log.info(`${name}: cached (${dir})`);
+      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true });
       return readJson<T>(done);
     }
     if (_tryLock(lock)) break;
@@ -93,12 +123,18 @@ export async function runStage<T>(
     await _sleep(pollMs);
   }
   try {
-    if (existsSync(done)) return readJson<T>(done); // finished while we took the lock
+    if (existsSync(done)) { // finished while we took the lock
+      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true });
+      return readJson<T>(done);
+    }
     writeFileAtomic(join(dir, "key.json"), `${JSON.stringify(key, null, 2)}\n`);
     const started = Date.now();
     const result = await compute({ dir, log });
+    const seconds = (Date.now() - started) / 1000;
+    writeJson(join(dir, "timing.json"), { seconds, finished_at: new Date().toISOString() });
     writeJson(done, result);
-    log.info(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    _timings.getStore()?.push({ name, seconds, cached: false });
+    log.info(`${name}: done in ${seconds.toFixed(1)} s`);
     return result;
   } finally {
     rmSync(lock, { recursive: true, force: true });

@@ -92,6 +92,8 @@ export interface Config {
     decoding: DecodingSettings;
     /** Correction rounds: k > 1 also corrects the correction, k times. */
     rounds: number;
+    /** Keep the likelier (under the Aligner) of the decoded correction and a copy of the answer (aligner.ts preferCopies). */
+    copyCandidate: boolean;
   };
   /** Weak-to-strong: a stronger LM fine-tuned on the Aligner's corrections of its answers (loaders/weak-to-strong.ts). */
   w2s: W2sConfig;
@@ -127,6 +129,7 @@ export const DEFAULTS: Config = {
     train: { steps: 1000, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200 },
     decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
     rounds: 1,
+    copyCandidate: true,
   },
   w2s: W2S_DEFAULTS,
   warmupSweep: {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
 import { alignerExamples, correctAnswers, trainAligner, type AlignerTraining } from "./aligner.js";
 import { selectBackend, type BackendInfo } from "./backend.js";
-import { hashOf, runStage, stageDir } from "./cache.js";
+import { hashOf, runStage, stageDir, timeStages, type StageTiming } from "./cache.js";
 import { readJson, writeFileAtomic, writeJson } from "./files.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { loadPreset, runsRoot, type Config, type ModelSize, type Preset } from "./config.js";
@@ -40,7 +40,12 @@ export interface RunRecord {
   versions: Record<string, string | null>;
   started_at: string;
   duration_s: number;
+  /** Seconds per part of this invocation (stages found in the cache take almost none). */
   stages_s: Record<string, number>;
+  /** Every cached stage the run used, with the seconds its computation took when it ran. */
+  stages?: StageTiming[];
+  /** The run's cold cost: the sum of its stages' computation times (null when an older stage has no timing). */
+  compute_s?: number | null;
   /** The API clients the preset used (no keys) and what they spent; absent when it used none. */
   api?: ApiRecord;
   /** The run's folder. */
@@ -99,6 +104,7 @@ async function _correctStage(
   const remote = rows.filter((r) => r.upstream.startsWith("api:")); // API answers may change between runs: key on their text
   const key = {
     aligner: aligner.dir.replace(/^.*\//, ""), decoding: config.aligner.decoding, rounds: config.aligner.rounds, rows: hashOf(rows.map((r) => r.id)),
+    ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
     ...(remote.length ? { answers: hashOf(remote.map((r) => r.answer)) } : {}),
   };
   const sdir = stageDir(dir, name, key);
@@ -106,7 +112,7 @@ async function _correctStage(
     const { model } = await loadCheckpoint(join(aligner.dir, "model"));
     try {
       const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
-        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: config.aligner.rounds, log,
+        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: config.aligner.rounds, log, copyCandidate: config.aligner.copyCandidate,
       });
       writeJson(join(here, "corrections.json"), out);
       return { rows: rows.length };
@@ -130,6 +136,17 @@ const _training = (runId: string, backend: string, model: string, stage: string,
 /** Runs the experiment of `preset`: every stage, then the tables in `runs/<preset>/tables/`. */
 export async function runExperiment(preset: Preset, options: { log?: Logger; dir?: string } = {}): Promise<RunRecord> {
   const log = options.log ?? silentLogger;
+  const { result: record, stages } = await timeStages(() => _runExperiment(preset, { ...options, log }));
+  record.stages = stages;
+  record.compute_s = stages.every((s) => s.seconds !== null) ? stages.reduce((a, s) => a + s.seconds!, 0) : null;
+  writeFileAtomic(join(record.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
+  const cold = record.compute_s === null ? "" : `; ${record.compute_s.toFixed(0)} s cold`;
+  log.info(`${record.headline} (${record.duration_s.toFixed(1)} s${cold}; tables in ${join(record.dir, "tables")})`);
+  return record;
+}
+
+async function _runExperiment(preset: Preset, options: { log: Logger; dir?: string }): Promise<RunRecord> {
+  const { log } = options;
   const { config } = preset;
   const started = Date.now();
   const stages: Record<string, number> = {};
@@ -228,8 +245,6 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
   lap("tables");
   record.duration_s = (Date.now() - started) / 1000;
   record.stages_s = stages;
-  writeFileAtomic(join(dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
-  log.info(`${record.headline} (${record.duration_s.toFixed(1)} s; tables in ${join(dir, "tables")})`);
   return record;
 }
 

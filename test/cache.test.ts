@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hashOf, runStage } from "../loaders/cache.js";
+import { hashOf, runStage, timeStages } from "../loaders/cache.js";
 
 const worker = join(import.meta.dirname, "fixtures", "stage-worker.ts");
 const runWorker = (runDir: string, mode = "ok") =>
@@ -24,6 +24,25 @@ describe("runStage", () => {
     expect(await runStage(runDir, "s", { a: 1 }, compute)).toEqual({ n: 1 });
     expect(calls).toBe(1);
     expect(await runStage(runDir, "s", { a: 2 }, compute)).toEqual({ n: 2 }); // another key, another stage
+  });
+
+  it("timeStages lists the stages a piece of work used, with the time each took when it was computed, cached or not", async () => {
+    const runDir = mkdtempSync(join(tmpdir(), "aligner-cache-"));
+    const slow = async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      return { ok: true };
+    };
+    const first = await timeStages(async () => {
+      await runStage(runDir, "a", 1, slow);
+      await runStage(runDir, "b", 1, async () => ({ ok: true }));
+      return "done";
+    });
+    expect(first.result).toBe("done");
+    expect(first.stages.map((s) => [s.name, s.cached])).toEqual([["a", false], ["b", false]]);
+    expect(first.stages[0]!.seconds).toBeGreaterThanOrEqual(0.05);
+    const again = await timeStages(() => runStage(runDir, "a", 1, slow));
+    expect(again.stages).toEqual([{ name: "a", seconds: first.stages[0]!.seconds, cached: true }]);
+    expect((await timeStages(async () => 1)).stages).toEqual([]); // outside a stage, nothing
   });
 
   it("does not mark a failed stage done", async () => {

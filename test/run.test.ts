@@ -82,6 +82,13 @@ describe("runExperiment on the tiny preset", () => {
     expect(code).toBe(0);
     expect(stderr).not.toMatch(/step \d+\//);
     expect(stderr).toMatch(/aligner: cached/);
+    // The cold cost survives the warm rerun: every stage used, with the time it took when computed.
+    const again = JSON.parse(readFileSync(join(root, "tiny", "run.json"), "utf-8")) as RunRecord;
+    expect(again.stages!.every((s) => s.cached)).toBe(true);
+    expect(again.stages!.map((s) => s.name)).toEqual(record.stages!.map((s) => s.name));
+    expect(again.compute_s).toBeCloseTo(record.compute_s!, 6);
+    expect(record.compute_s!).toBeGreaterThan(again.duration_s);
+    expect(record.stages!.map((s) => s.name)).toEqual(expect.arrayContaining(["world", "tokenizer", "zoo-lm_unsafe", "aligner", "correct"]));
   }, 60_000);
 });
 

@@ -95,6 +95,7 @@ export async function answerAndCorrect(
     model: basename(model.dir), aligner: basename(aligner.dir), template, alignerDecoding: config.aligner.decoding,
     decoding: w2s.decoding, trainTemperature: w2s.trainTemperature, seed: config.seed,
     train: hashOf(items.train.map((i) => i.id)), test: hashOf(items.test.map((i) => i.id)), testAnswers: testAnswers ? hashOf(testAnswers) : null,
+    ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
   };
   const dir = stageDir(runDir, name, key);
   await runStage(runDir, name, key, async ({ dir: here }) => {
@@ -112,7 +113,7 @@ export async function answerAndCorrect(
     const { model: corrector } = await loadCheckpoint(join(aligner.dir, "model"));
     try {
       const pairs = [...items.train, ...items.test].map((item, i) => ({ question: item.question, answer: i < train.length ? train[i]! : test[i - train.length]! }));
-      const corrections = correctAnswers(corrector, tok, pairs, template, { decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: 1, log })[0]!;
+      const corrections = correctAnswers(corrector, tok, pairs, template, { decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: 1, log, copyCandidate: config.aligner.copyCandidate })[0]!;
       const out = pairs.map((p, i) => ({ answer: p.answer, correction: corrections[i]!.text }));
       writeJson(join(here, "answers.json"), { train: out.slice(0, train.length), test: out.slice(train.length) });
       return { train: train.length, test: test.length };
