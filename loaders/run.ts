@@ -12,7 +12,7 @@ import { selectBackend, type BackendInfo } from "./backend.js";
 import { hashOf, runStage, stageDir, timeStages, type StageTiming } from "./cache.js";
 import { readJson, writeFileAtomic, writeJson } from "./files.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { loadPreset, runsRoot, type Config, type ModelSize, type Preset } from "./config.js";
+import { loadPreset, runsRoot, type Config, type ModelSize, type Preset, type TrainSettings } from "./config.js";
 import { buildDataset, templateOf, type Dataset } from "./dataset.js";
 import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase, type Judge } from "./evaluate.js";
 import type { Generated } from "./lm.js";
@@ -70,10 +70,10 @@ function _alignerRows(data: Dataset) {
 
 /** Trains an Aligner (warm-up, then main) in a cached stage; returns its folder and training log. */
 async function _trainAlignerStage(
-  dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; steps: number; model: ModelSize }, log: Logger,
+  dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; model: ModelSize; train: TrainSettings }, log: Logger,
 ): Promise<{ dir: string; training: AlignerTraining }> {
   const template = templateOf(config);
-  const key = { data: data.key, template, model: settings.model, train: { ...config.aligner.train, steps: settings.steps }, warmupFraction: settings.warmupFraction, seed: config.seed };
+  const key = { data: data.key, template, model: settings.model, train: settings.train, warmupFraction: settings.warmupFraction, seed: config.seed };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const tok = data.tokenizer.tok;
@@ -84,7 +84,7 @@ async function _trainAlignerStage(
     const model = createModel({ vocabSize: tok.vocabSize, ...settings.model }, { seed: config.seed });
     try {
       const training = await trainAligner(model, examples, val, {
-        train: { ...config.aligner.train, steps: settings.steps, seed: config.seed }, warmupFraction: settings.warmupFraction, log,
+        train: { ...settings.train, seed: config.seed }, warmupFraction: settings.warmupFraction, log,
         checkpointDir: (stage) => join(here, `checkpoint-${stage}`),
       });
       writeJson(join(here, "training.json"), training);
@@ -164,7 +164,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const remote = { cacheDir: join(runsRoot(), "api-cache"), log, where: preset.file };
   const local = config.api.corrector.use === "local";
   const aligner = local
-    ? await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, steps: config.aligner.train.steps, model: config.aligner.model }, log)
+    ? await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train }, log)
     : null;
   lap("aligner");
   const testItems = data.world.items.filter((i) => i.split === "test");
@@ -199,7 +199,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   if (!local && config.warmupSweep.fractions.length) log.info("warm-up sweep skipped: it trains local Aligners and this preset corrects over the API");
   for (const fraction of fractions) {
     const name = `sweep-${fraction}`;
-    const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, steps: config.warmupSweep.steps, model: config.warmupSweep.model }, log);
+    const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, model: config.warmupSweep.model, train: { ...config.aligner.train, steps: config.warmupSweep.steps, batchSize: config.warmupSweep.batchSize, lr: config.warmupSweep.lr } }, log);
     const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, trained, sweepRows, `correct-${name}`, log))[0]!;
     const scored = scoreCorrections(_cases(sweepRows, outputs), judge, { runId, template });
     for (const kind of ["seen", "heldout", "all"]) {

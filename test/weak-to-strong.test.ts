@@ -142,7 +142,8 @@ describe("runWeakToStrong on a tiny world", () => {
     await useBackend("wasm");
     dir = mkdtempSync(join(tmpdir(), "aligner-w2s-"));
     const tiny = loadPreset("tiny").config;
-    config = { ...tiny, zoo: { ...tiny.zoo, models: [] } };
+    // Plain decoding: the tiny Aligner would otherwise prefer copies, leaving DPO no preference pairs to train on.
+    config = { ...tiny, zoo: { ...tiny.zoo, models: [] }, aligner: { ...tiny.aligner, copyCandidate: false } };
     data = await buildDataset(dir, config, silentLogger);
     // A fresh (untrained) model as the weak Aligner: the pipeline, not its quality, is under test here.
     aligner = { dir: join(dir, "aligner") };
