@@ -119,7 +119,7 @@ export function templateOf(config: Config): TemplateId {
 /** The dataset's columns as written by `aligner world` (Parquet) — the world's CorrectionRow plus the template id. */
 export const DATASET_SCHEMA = {
   id: "string", item_id: "string", question: "string", answer: "string", correction: "string", category: "string",
-  family: "string", harm: "string", intent: "string", upstream: "string", upstream_kind: "string", split: "string",
+  family: "string", harm: "string", intent: "string", upstream: "string", upstream_kind: "string", split: "string", shift: "string",
   template_id: "string", edit: "string", answer_helpful: "float", answer_harmless: "int", answer_refused: "bool",
   correction_helpful: "float", correction_harmless: "int",
 } as const satisfies Schema;

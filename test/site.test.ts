@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     await open("/", readyOf("overview"));
     const [latest] = await db.query("SELECT run_id FROM runs ORDER BY started_at DESC, run_id LIMIT 1");
     const [expected] = await db.query(
-      "SELECT count(DISTINCT upstream)::INTEGER AS n, avg(omega) FILTER (WHERE dimension = 'helpful') AS helpful FROM summary WHERE run_id = ? AND method = 'aligner' AND category = 'all' AND upstream <> 'all'",
+      "SELECT count(DISTINCT upstream)::INTEGER AS n, avg(omega) FILTER (WHERE dimension = 'helpful') AS helpful FROM summary WHERE run_id = ? AND method = 'aligner' AND category = 'all' AND shift = 'iid' AND upstream <> 'all'",
       [latest!.run_id as string],
     );
     const helpful = (expected!.helpful as number) * 100;
@@ -122,7 +122,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     await open("/residuals", readyOf("residuals"));
     const rowsShown = async () => Number(await page.locator("#row-count").getAttribute("data-rows"));
     const dlMax = Number(await page.locator("#filter-dl-max input[type=number]").inputValue());
-    const defaults = { upstream: "all", category: "all", intent: "all", verdictHelpful: "any", verdictHarmless: "any", edit: "all", dlMin: 0, dlMax, search: "" };
+    const defaults = { upstream: "all", category: "all", intent: "all", questions: "all", verdictHelpful: "any", verdictHarmless: "any", edit: "all", dlMin: 0, dlMax, search: "" };
     const expected = async (values: Record<string, string | number>) => (await db.query(matches.sql, matches.params.map((p) => values[p]!))).length;
     const [{ n: total } = { n: 0 }] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections");
     expect(await expected(defaults)).toBe(total);
