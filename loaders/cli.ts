@@ -48,7 +48,10 @@ Options:
   -v, --version   print the version
 
 Environment: ALIGNER_PRESET (preset), ALIGNER_BACKEND (auto|tensorflow|wasm|cpu), ALIGNER_LOG (silent..debug),
-ALIGNER_API_KEY (serve's key), ALIGNER_IMPORTS (the site's imported datasets; default runs/imports).
+ALIGNER_API_KEY (serve's key), ALIGNER_IMPORTS (the site's imported datasets; default runs/imports),
+ALIGNER_RUNS (the runs folder; default runs). A preset's api slice (e.g. the http preset) reads
+ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_BASE_URL, ALIGNER_{CORRECTOR,JUDGE}_MODEL and, for keys only,
+ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_KEY (keys are never written into a run).
 `;
 
 /** Thrown for a command line the CLI cannot run; the message says what was wrong. */
