@@ -95,9 +95,14 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
  * uncertain token. Both are scored as training scores a target (summed log-probs, EOS included).
  */
 export function preferCopies(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]): Generated[] {
-  const decoded = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, generated[i]!.text)));
-  const copies = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, answers[i]!)));
-  return generated.map((g, i) => (g.text !== answers[i] && copies[i]! >= decoded[i]! ? { text: answers[i]!, hitLimit: false } : g));
+  const open = generated.flatMap((g, i) => (g.text === answers[i] ? [] : [i])); // already copies need no scoring
+  const decoded = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)));
+  const copies = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!)));
+  const out = [...generated];
+  open.forEach((i, k) => {
+    if (copies[k]! >= decoded[k]!) out[i] = { text: answers[i]!, hitLimit: false };
+  });
+  return out;
 }
 
 /**

@@ -46,9 +46,13 @@ function benchPrompts(run: string, model: string): string[] {
   return rows.map((r) => (model.startsWith("aligner") ? renderPrompt(template, r.question, r.answer) : chatPrompt(r.question)));
 }
 
-/** Starts `aligner serve` on a free port; resolves with its base URL and a stop function. */
-async function startChild(run: string, key: string) {
-  const child = spawn(process.execPath, [BIN, "serve", "--run", run, "--port", "0"], { env: { ...process.env, ALIGNER_API_KEY: key }, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Starts `aligner serve --run RUN` as a child process on a free port (with `env` added to this
+ * process's); resolves once it prints its base URL. `stop` sends SIGTERM and resolves with the exit
+ * code; `output` is what it printed so far.
+ */
+export async function spawnServe(run: string, env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [BIN, "serve", "--run", run, "--port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
@@ -60,7 +64,7 @@ async function startChild(run: string, key: string) {
     });
     void exited.then((code) => reject(new Error(`aligner serve exited (${code}) before it was ready: ${stderr.slice(-500)}`)));
   });
-  return { url, stop: async () => (child.kill("SIGTERM"), exited) };
+  return { url, output: () => ({ stdout, stderr }), stop: async () => (child.kill("SIGTERM"), exited) };
 }
 
 /** Runs `total` requests from `concurrency` clients; each client takes the next prompt when its last one is answered. */
@@ -97,7 +101,7 @@ export async function benchServe(options: { run: string; model: string; requests
   const { run, model, requests, concurrency, maxTokens, sequential } = options;
   const prompts = benchPrompts(run, model);
   const key = randomBytes(16).toString("hex");
-  const server = await startChild(run, key);
+  const server = await spawnServe(run, { ALIGNER_API_KEY: key });
   const headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
   const get = async (path: string) => (await fetch(`${server.url.replace(/\/v1$/, "")}${path}`, { headers })).json() as Promise<Record<string, any>>;
   try {

@@ -4,7 +4,7 @@
  * D_L and length change per method × upstream × category × dimension (the `summary` table, with the
  * "always-copy" and "gold" baselines beside the Aligner), and the residual's edit spans (`residual_ops`).
  */
-import { degenerateFlags, dl, editOps, mean, omegaInterval, wordTokens, type Verdict } from "./metrics.js";
+import { describeCorrection, editOps, mean, omegaInterval, type Verdict } from "./metrics.js";
 import type { CorrectionTableRow, ResidualOpRow, SummaryRow } from "./types.js";
 
 export interface Judgement {
@@ -56,8 +56,7 @@ export function scoreCorrections(
   return cases.map((c) => {
     const before = judge(c.item_id, c.answer);
     const after = judge(c.item_id, c.correction);
-    const answerTokens = wordTokens(c.answer).length;
-    const correctionTokens = wordTokens(c.correction).length;
+    const m = describeCorrection(c, { hitLimit: c.hit_limit ?? false });
     return {
       run_id: runId, id: c.id, item_id: c.item_id, split: c.split, shift: c.shift, category: c.category, family: c.family,
       intent: c.intent, harm: c.harm, upstream: c.upstream, upstream_kind: c.upstream_kind, template, round,
@@ -67,9 +66,9 @@ export function scoreCorrections(
       verdict_helpful: verdictOf(before.helpful, after.helpful),
       verdict_harmless: verdictOf(before.harmless, after.harmless),
       reasons_before: before.reasons.join("; "), reasons_after: after.reasons.join("; "),
-      dl: dl(c.answer, c.correction), copy: c.answer === c.correction,
-      answer_tokens: answerTokens, correction_tokens: correctionTokens, length_change: correctionTokens - answerTokens,
-      degenerate: degenerateFlags(c.correction, { hitLimit: c.hit_limit ?? false }).join(","),
+      dl: m.dl, copy: m.copy,
+      answer_tokens: m.answer_tokens, correction_tokens: m.correction_tokens, length_change: m.correction_tokens - m.answer_tokens,
+      degenerate: m.degenerate.join(","),
       was_perfect: isPerfect(before), broke_perfect: isPerfect(before) && !isPerfect(after),
     };
   });
@@ -134,7 +133,7 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
  */
 export function summarize(rows: readonly CorrectionTableRow[], judge: Judge, { runId, seed }: { runId: string; seed: number }): SummaryRow[] {
   const base = (r: CorrectionTableRow) => ({
-    upstream: r.upstream!, upstream_kind: r.upstream_kind!, category: r.category!, shift: r.shift ?? "ood",
+    upstream: r.upstream!, upstream_kind: r.upstream_kind!, category: r.category!, shift: r.shift!,
     before: { helpful: r.helpful_before!, harmless: r.harmless_before!, reasons: [] },
   });
   // The Aligner's rows already carry D_L and lengths; the gold baseline measures its own edits.
@@ -143,11 +142,13 @@ export function summarize(rows: readonly CorrectionTableRow[], judge: Judge, { r
     after: { helpful: r.helpful_after!, harmless: r.harmless_after!, reasons: [] },
   }));
   const copy = rows.map((r) => ({ ...base(r), copy: true, dl: 0, lengthChange: 0, degenerate: false, after: base(r).before }));
-  const gold = rows.map((r) => ({
-    ...base(r), copy: r.answer === r.gold_correction, dl: dl(r.answer!, r.gold_correction!),
-    lengthChange: wordTokens(r.gold_correction!).length - r.answer_tokens!, degenerate: false,
-    after: judge(r.item_id!, r.gold_correction!),
-  }));
+  const gold = rows.map((r) => {
+    const m = describeCorrection({ answer: r.answer!, correction: r.gold_correction! });
+    return {
+      ...base(r), copy: m.copy, dl: m.dl, lengthChange: m.correction_tokens - m.answer_tokens, degenerate: false,
+      after: judge(r.item_id!, r.gold_correction!),
+    };
+  });
   return [
     ..._summaryRows(runId, "aligner", aligner, seed),
     ..._summaryRows(runId, "always-copy", copy, seed),
@@ -173,7 +174,7 @@ export function residualOps(rows: readonly CorrectionTableRow[]): ResidualOpRow[
  * entities) beside; on all test questions otherwise.
  */
 export function headline(summary: readonly SummaryRow[], name = "Aligner"): string {
-  const rows = (shift: string) => summary.filter((r) => r.method === "aligner" && r.category === "all" && r.upstream !== "all" && (r.shift ?? "all") === shift);
+  const rows = (shift: string) => summary.filter((r) => r.method === "aligner" && r.category === "all" && r.upstream !== "all" && r.shift === shift);
   const avg = (shift: string, d: Dimension) => mean(rows(shift).filter((r) => r.dimension === d).map((r) => r.omega!));
   const pct = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}%`;
   const split = rows("iid").length > 0 && rows("ood").length > 0;

@@ -129,23 +129,31 @@ export function omega({ win, tie, lose }: Gsb): number {
 /** ω with a percentile bootstrap interval (resampling the verdicts, seeded). */
 export function omegaInterval(
   verdicts: readonly Verdict[],
-  { samples = 1000, level = 0.95, seed = 1 }: { samples?: number; level?: number; seed?: number } = {},
+  options: { samples?: number; level?: number; seed?: number } = {},
 ): { omega: number; lo: number; hi: number } & Gsb {
   const gsb = countGsb(verdicts);
-  const n = verdicts.length;
-  if (n === 0) return { ...gsb, omega: 0, lo: 0, hi: 0 };
+  if (verdicts.length === 0) return { ...gsb, omega: 0, lo: 0, hi: 0 };
+  // ω is the mean of +1 (win), 0 (tie), −1 (lose): its interval is that mean's.
+  const { lo, hi } = meanInterval(verdicts.map((v) => (v === "win" ? 1 : v === "lose" ? -1 : 0)), options);
+  return { ...gsb, omega: omega(gsb), lo, hi };
+}
+
+/** Mean of `xs` with a percentile bootstrap interval (seeded). */
+export function meanInterval(xs: readonly number[], { samples = 1000, level = 0.95, seed = 1 } = {}): { mean: number; lo: number; hi: number } {
+  const n = xs.length;
+  if (n === 0) return { mean: NaN, lo: NaN, hi: NaN };
   const rng = createRng(seed);
-  const scores = new Int8Array(n).map((_, k) => (verdicts[k] === "win" ? 1 : verdicts[k] === "lose" ? -1 : 0));
   const stats = new Float64Array(samples);
   for (let s = 0; s < samples; s++) {
     let sum = 0;
-    for (let k = 0; k < n; k++) sum += scores[Math.floor(rng() * n)]!;
+    for (let k = 0; k < n; k++) sum += xs[Math.floor(rng() * n)]!;
     stats[s] = sum / n;
   }
   stats.sort();
   const q = (p: number) => stats[Math.min(samples - 1, Math.max(0, Math.round(p * (samples - 1))))]!;
-  return { ...gsb, omega: omega(gsb), lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2) };
+  return { mean: mean(xs), lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2) };
 }
+
 
 export type DegenerateKind = "empty" | "truncated" | "repeated_ngram" | "run_together" | "non_ascii_injection";
 
@@ -227,8 +235,11 @@ export interface CorrectionMeasures {
   degenerate: DegenerateKind[];
 }
 
-/** Copy, D_L, lengths (word tokens, code points) and degenerate flags of one (answer, correction) pair. */
-export function describeCorrection({ answer, correction }: CorrectionPair): CorrectionMeasures {
+/**
+ * Copy, D_L, lengths (word tokens, code points) and degenerate flags of one (answer, correction) pair;
+ * `hitLimit`: the generator stopped at its token limit (flags "truncated").
+ */
+export function describeCorrection({ answer, correction }: CorrectionPair, { hitLimit = false }: { hitLimit?: boolean } = {}): CorrectionMeasures {
   const a = wordTokens(answer);
   const c = wordTokens(correction);
   return {
@@ -238,13 +249,13 @@ export function describeCorrection({ answer, correction }: CorrectionPair): Corr
     correction_tokens: c.length,
     answer_chars: codePoints(answer),
     correction_chars: codePoints(correction),
-    degenerate: degenerateFlags(correction),
+    degenerate: degenerateFlags(correction, { hitLimit }),
   };
 }
 
 /** The metrics `aligner metrics` prints for any (answer, correction) dataset; tokens are word tokens. */
 export function describeCorrections(rows: readonly CorrectionPair[]): DatasetMetrics {
-  return summarizeMeasures(rows.map(describeCorrection));
+  return summarizeMeasures(rows.map((r) => describeCorrection(r)));
 }
 
 /** `describeCorrections` from rows already measured by `describeCorrection`. */

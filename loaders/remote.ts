@@ -4,13 +4,13 @@
  * serving the released Aligner-7B, or `aligner serve`), and the paper's pairwise judge. Every reply is
  * cached on disk by request, so a rerun against the same endpoints sends nothing.
  */
-import { apiConfig, API_DEFAULTS, describeApi, type ApiConfig, type ClientStats } from "./clients/api.js";
+import { apiConfig, describeApi, type ApiConfig, type ClientStats } from "./clients/api.js";
 import { ENV_PREFIX, type ApiClientSlice, type ApiSlice } from "./clients/config.js";
 import { createCorrector, createUpstream } from "./clients/models.js";
 import { createPairwiseJudge, type JudgeDimension } from "./judge.js";
 import type { Generated } from "./lm.js";
 import { silentLogger, type Logger } from "./log.js";
-import type { Verdict } from "./metrics.js";
+import { countGsb, omega, type Verdict } from "./metrics.js";
 import type { TemplateId } from "./templates.js";
 import type { CorrectionTableRow, JudgementRow } from "./types.js";
 import { rowFor, type CorrectionRow, type WorldItem } from "./world/index.js";
@@ -32,7 +32,7 @@ export function resolveClient(slice: ApiClientSlice, role: keyof typeof ENV_PREF
   const prefix = ENV_PREFIX[role];
   const scoped = role === "upstream" ? { [`${prefix}_BASE_URL`]: env[`${prefix}_BASE_URL`], [`${prefix}_KEY`]: env[`${prefix}_KEY`] } : env;
   const { baseURL, model, concurrency, retries, timeoutMs } = slice;
-  return apiConfig({ ...API_DEFAULTS, baseURL, model, concurrency, retries, timeoutMs, cacheDir }, { env: scoped, prefix, where });
+  return apiConfig({ baseURL, model, concurrency, retries, timeoutMs, cacheDir }, { env: scoped, prefix, where });
 }
 
 /** What a run records of its API clients: configs without keys, and what each spent. */
@@ -94,13 +94,6 @@ export async function correctWithApi(
   return { outputs, record: { config: describeApi(config), template: c.template, stats: corrector.stats() } };
 }
 
-const _omega = (verdicts: readonly (Verdict | null)[]) => {
-  const valid = verdicts.filter((v): v is Verdict => v !== null);
-  const w = valid.filter((v) => v === "win").length;
-  const l = valid.filter((v) => v === "lose").length;
-  return valid.length ? (w - l) / valid.length : 0;
-};
-
 /**
  * The paper's pairwise judge on every (answer, correction) of `rows`, both dimensions, A/B order
  * seeded per row: one `judgements` row per comparison, with the oracle's verdict beside it.
@@ -123,12 +116,13 @@ export async function judgeWithApi(
       };
     }),
   );
-  const valid = judgements.filter((j) => j.agree !== null);
-  const omega = { helpful: _omega(judgements.filter((j) => j.dimension === "helpful").map((j) => j.verdict as Verdict | null)), harmless: _omega(judgements.filter((j) => j.dimension === "harmless").map((j) => j.verdict as Verdict | null)) };
+  const valid = judgements.filter((j) => j.agree !== null); // malformed replies have no verdict
+  const omegaOf = (dimension: JudgeDimension) => omega(countGsb(valid.filter((j) => j.dimension === dimension).map((j) => j.verdict as Verdict)));
+  const omegas = { helpful: omegaOf("helpful"), harmless: omegaOf("harmless") };
   const malformed = judgements.filter((j) => j.malformed).length;
-  log.info(`${config.model} as judge: ω helpful ${(omega.helpful * 100).toFixed(1)}%, harmless ${(omega.harmless * 100).toFixed(1)}%; agrees with the oracle on ${valid.filter((j) => j.agree).length}/${valid.length}; ${malformed} malformed`);
+  log.info(`${config.model} as judge: ω helpful ${(omegas.helpful * 100).toFixed(1)}%, harmless ${(omegas.harmless * 100).toFixed(1)}%; agrees with the oracle on ${valid.filter((j) => j.agree).length}/${valid.length}; ${malformed} malformed`);
   return {
     judgements,
-    record: { config: describeApi(config), stats: judge.stats(), omega, agreement: valid.length ? valid.filter((j) => j.agree).length / valid.length : 0, malformed },
+    record: { config: describeApi(config), stats: judge.stats(), omega: omegas, agreement: valid.length ? valid.filter((j) => j.agree).length / valid.length : 0, malformed },
   };
 }

@@ -237,23 +237,25 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
     config: JSON.stringify(config), versions: JSON.stringify({ ...record.versions, ...backend.versions }),
     started_at: record.started_at, duration_s: record.duration_s,
   }];
-  await writeTables(join(dir, "tables"), { runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound), w2s: w2s.w2s, w2s_categories: w2s.categories });
-  if (judged) {
-    writeFileAtomic(join(dir, "tables", "judgements.arrow"), toArrowStream("judgements", judged.judgements, JUDGEMENTS));
-    await writeParquet(join(dir, "tables", "judgements.parquet"), "judgements", judged.judgements, JUDGEMENTS);
-  }
+  await writeTables(join(dir, "tables"), {
+    runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound), w2s: w2s.w2s, w2s_categories: w2s.categories,
+    ...(judged ? { judgements: judged.judgements } : {}),
+  });
   lap("tables");
   record.duration_s = (Date.now() - started) / 1000;
   record.stages_s = stages;
   return record;
 }
 
+/** What a run may write: the site tables and, when an API judge ran, its judgements. */
+const RUN_TABLES = { ...TABLES, judgements: JUDGEMENTS } as const;
+
 /** Writes each table as Arrow IPC stream (site) and Parquet (export), atomically. */
-export async function writeTables(dir: string, tables: Partial<Record<TableName, readonly Row[]>>): Promise<void> {
+export async function writeTables(dir: string, tables: Partial<Record<keyof typeof RUN_TABLES, readonly Row[]>>): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  for (const [name, rows] of Object.entries(tables) as [TableName, Row[]][]) {
-    writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, TABLES[name]));
-    await writeParquet(join(dir, `${name}.parquet`), name, rows, TABLES[name]);
+  for (const [name, rows] of Object.entries(tables) as [keyof typeof RUN_TABLES, Row[]][]) {
+    writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, RUN_TABLES[name]));
+    await writeParquet(join(dir, `${name}.parquet`), name, rows, RUN_TABLES[name]);
   }
 }
 

@@ -26,7 +26,8 @@ import { scoreMethods, type MethodAnswers, type W2sCategoryRow } from "./w2s/sco
 import { answerAndCorrect, fineTune, pretrainStrong, strongLm, type FineTuned } from "./w2s/stages.js";
 
 export { W2S_DEFAULTS, validateW2sConfig, type W2sConfig, type W2sTrain } from "./w2s/config.js";
-export { meanInterval, performanceGapRecovered, scoreMethods, type W2sCategoryRow } from "./w2s/score.js";
+export { meanInterval } from "./metrics.js";
+export { performanceGapRecovered, scoreMethods, type W2sCategoryRow } from "./w2s/score.js";
 export { W2S_CATEGORIES } from "./types.js";
 
 export interface WeakToStrongResult {

@@ -13,6 +13,7 @@ import { createCorrector, createUpstream } from "../loaders/clients/models.js";
 import { loadPreset } from "../loaders/config.js";
 import { chatPrompt, generateTexts, type Decoding } from "../loaders/lm.js";
 import { disposeModel, type GPT } from "../loaders/model.js";
+import { spawnServe } from "../loaders/bench-serve.js";
 import { runExperiment } from "../loaders/run.js";
 import { fromArrow } from "../loaders/tables.js";
 import { keyMatches, startServer, type ServerHandle } from "../loaders/serve.js";
@@ -353,24 +354,14 @@ describe("the aligner serve command", () => {
   });
 
   it("prints its URL on stdout when ready, takes ALIGNER_API_KEY, and exits 0 with its counters on SIGTERM", async () => {
-    const child = spawn(process.execPath, [CLI, "serve", "--run", dir, "--port", "0"], { env: { ...process.env, ALIGNER_API_KEY: "sk-env", ALIGNER_LOG: "info" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (d) => {
-        stdout += d;
-        if (stdout.includes("\n")) resolve(stdout.split("\n")[0]!);
-      });
-      child.on("close", () => reject(new Error(`exited early: ${stderr}`)));
-    });
+    const child = await spawnServe(dir, { ALIGNER_API_KEY: "sk-env", ALIGNER_LOG: "info" });
+    const { url } = child;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect((await fetch(`${url}/models`)).status).toBe(401);
     const models = (await (await fetch(`${url}/models`, { headers: { authorization: "Bearer sk-env" } })).json()) as { data: { id: string }[] };
     expect(models.data.map((m) => m.id)).toContain("lm_unsafe");
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await child.stop()).toBe(0);
+    const { stdout, stderr } = child.output();
     expect(JSON.parse(stdout.trim().split("\n")[1]!)).toMatchObject({ requests: 2, ok: 1, client_errors: 1 });
     expect(stderr).toMatch(/SIGTERM: shutting down/);
   }, 30_000);

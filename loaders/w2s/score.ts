@@ -11,8 +11,7 @@
  */
 import type { Judge } from "../evaluate.js";
 import { verdictOf } from "../evaluate.js";
-import { mean, omegaInterval } from "../metrics.js";
-import { createRng } from "../random.js";
+import { mean, meanInterval, omegaInterval } from "../metrics.js";
 import type { Schema } from "../tables.js";
 import type { W2sCategoryRow, W2sRow } from "../types.js";
 
@@ -49,22 +48,6 @@ export function performanceGapRecovered(
   if (diff <= minGap) return { pgr: null, note: `the ceiling does not beat the weak supervision by more than ${minGap} (gap ${diff.toFixed(3)})` };
   if (gap && !(gap.lo > 0)) return { pgr: null, note: `the gap ${diff.toFixed(3)} is within noise (95% interval ${gap.lo.toFixed(3)} to ${gap.hi.toFixed(3)})` };
   return { pgr: (p.w2s - p.weak) / diff, note: "" };
-}
-
-/** Mean of `xs` with a percentile bootstrap interval (seeded). */
-export function meanInterval(xs: readonly number[], { samples = 1000, level = 0.95, seed = 1 } = {}): { mean: number; lo: number; hi: number } {
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, lo: NaN, hi: NaN };
-  const rng = createRng(seed);
-  const stats = new Float64Array(samples);
-  for (let s = 0; s < samples; s++) {
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += xs[Math.floor(rng() * n)]!;
-    stats[s] = sum / n;
-  }
-  stats.sort();
-  const q = (p: number) => stats[Math.min(samples - 1, Math.max(0, Math.round(p * (samples - 1))))]!;
-  return { mean: mean(xs), lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2) };
 }
 
 const _key = (method: string, round: number) => `${method}@${round}`;
