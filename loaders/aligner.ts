@@ -55,7 +55,8 @@ export async function trainAligner(
   };
   const stage = async (name: string, data: Example[], steps: number) => {
     const dir = checkpointDir?.(name);
-    const config = { ...train, steps, ...(dir ? { checkpointDir: dir } : { checkpointEvery: 0 }) };
+    // Loss truncation applies to Q-A-C only: identity targets (copies) are all learnable.
+    const config = { ...train, steps, ...(name === "warmup" ? { lossTruncation: 0 } : {}), ...(dir ? { checkpointDir: dir } : { checkpointEvery: 0 }) };
     const resume = dir ? await resumeInto(model, dir, log) : undefined;
     const result = await trainModel(model, data, config, { val, logger: log, onStep: progress(name, steps), ...(resume ? { resume } : {}) });
     // A finished stage's checkpoint says so, so a resumed run skips it instead of redoing its last steps.

@@ -29,6 +29,8 @@ export interface StageTiming {
   /** Seconds the stage's computation took (from its `timing.json` when cached); null if unknown (an older stage). */
   seconds: number | null;
   cached: boolean;
+  /** This process found another one computing the stage and waited for it (e.g. the run's helper). */
+  waited?: boolean;
 }
 
 const _timings = new AsyncLocalStorage<StageTiming[]>();
@@ -114,7 +116,7 @@ export async function runStage<T>(
   for (;;) {
     if (existsSync(done)) {
       log.info(`${name}: cached (${dir})`);
-      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true });
+      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
       return readJson<T>(done);
     }
     if (_tryLock(lock)) break;
@@ -124,14 +126,14 @@ export async function runStage<T>(
   }
   try {
     if (existsSync(done)) { // finished while we took the lock
-      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true });
+      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
       return readJson<T>(done);
     }
     writeFileAtomic(join(dir, "key.json"), `${JSON.stringify(key, null, 2)}\n`);
     const started = Date.now();
     const result = await compute({ dir, log });
     const seconds = (Date.now() - started) / 1000;
-    writeJson(join(dir, "timing.json"), { seconds, finished_at: new Date().toISOString() });
+    writeJson(join(dir, "timing.json"), { seconds, finished_at: new Date().toISOString(), pid: process.pid });
     writeJson(done, result);
     _timings.getStore()?.push({ name, seconds, cached: false });
     log.info(`${name}: done in ${seconds.toFixed(1)} s`);

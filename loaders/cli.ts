@@ -2,13 +2,16 @@
  * The `aligner` command line. stdout carries results (JSON); progress goes to stderr.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ConfigError, listPresets, loadPreset } from "./config.js";
+import { dirname, resolve } from "node:path";
+import { ConfigError, DEFAULTS, listPresets, loadPreset, mergeConfig, validateConfig } from "./config.js";
+import { readJson } from "./files.js";
+import type { HelperSpec } from "./helper.js";
 import { describeFile, ImportError, parseMap, writeImport, type ImportOptions } from "./import.js";
 import { siteHint } from "./imports.js";
 import { createLogger } from "./log.js";
 import { ownVersion } from "./record.js";
 import { buildDataset, exportDataset } from "./dataset.js";
-import { runDir, runExperiment } from "./run.js";
+import { prefetchStages, runDir, runExperiment } from "./run.js";
 import { ServeError, serveUntilSignal } from "./serve.js";
 
 const HELP = `aligner — Aligner Workbench: learn to correct answers, measure it, publish it.
@@ -35,6 +38,8 @@ Commands:
                                   (or an imported Parquet), as one JSON object
     import and metrics take [--format auto|json|jsonl|csv|parquet] (default: from the extension)
     and [--map question=COL,answer=COL,correction=COL,id=COL] (default: from the column names)
+  prefetch --spec DIR/helper.json  (internal) the stages a run's helper process computes alongside
+                                  the main one (loaders/helper.ts); run starts it itself
   serve --run DIR [--port N] [--host H] [--api-key KEY]
                                   serve the run's Aligner (model "aligner", also "aligner/<template>")
                                   and its zoo LMs (by name, e.g. "lm_unsafe") as an OpenAI-compatible
@@ -49,7 +54,8 @@ Options:
 
 Environment: ALIGNER_PRESET (preset), ALIGNER_BACKEND (auto|tensorflow|wasm|cpu), ALIGNER_LOG (silent..debug),
 ALIGNER_API_KEY (serve's key), ALIGNER_IMPORTS (the site's imported datasets; default runs/imports),
-ALIGNER_RUNS (the runs folder; default runs). A preset's api slice (e.g. the http preset) reads
+ALIGNER_RUNS (the runs folder; default runs), ALIGNER_JOBS (processes a run may use: 2 by default on
+2+ cores, where a helper trains the zoo, the warm-up sweep and the strong LM beside the Aligner; 1 turns it off). A preset's api slice (e.g. the http preset) reads
 ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_BASE_URL, ALIGNER_{CORRECTOR,JUDGE}_MODEL and, for keys only,
 ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_KEY (keys are never written into a run).
 `;
@@ -115,6 +121,17 @@ const COMMANDS: Record<string, Command> = {
     options: IMPORT_OPTIONS,
     file: true,
     run: async (values, file) => describeFile(file, importOptions(values)),
+  },
+  prefetch: {
+    options: { spec: { type: "string" } },
+    text: true,
+    run: async (values) => {
+      if (typeof values.spec !== "string") throw new UsageError("prefetch: --spec FILE is required (run writes it for its helper)");
+      const spec = readJson<HelperSpec>(values.spec);
+      const config = validateConfig(mergeConfig(DEFAULTS, spec.config, values.spec), values.spec);
+      await prefetchStages({ name: spec.name, file: spec.file, config }, dirname(resolve(values.spec)), createLogger("helper"));
+      return "";
+    },
   },
   serve: {
     options: { run: { type: "string" }, port: { type: "string" }, host: { type: "string" }, "api-key": { type: "string" } },

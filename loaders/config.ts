@@ -40,6 +40,11 @@ export interface TrainSettings {
   evalEvery: number;
   /** Save a resumable checkpoint every N steps (0: never). */
   checkpointEvery: number;
+  /**
+   * Aligner only: share of each Q-A-C batch, the highest-loss examples, left out of the gradient after
+   * the first 20% of steps (loss truncation, Kang & Hashimoto 2020); 0 = off. See train.ts.
+   */
+  lossTruncation?: number;
 }
 
 export interface DecodingSettings {
@@ -129,7 +134,7 @@ export const DEFAULTS: Config = {
     template: "aligner-v1.0",
     warmupFraction: 0.2, // the paper's optimum (Fig. 3)
     model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
-    train: { steps: 1000, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200 },
+    train: { steps: 1000, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200, lossTruncation: 0 },
     decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
     rounds: 1,
     copyCandidate: true,
@@ -202,6 +207,7 @@ export function validateConfig(config: Config, where = "preset"): Config {
   }
   const fractions: [string, number][] = [
     ["aligner.warmupFraction", config.aligner.warmupFraction],
+    ["aligner.train.lossTruncation", config.aligner.train.lossTruncation ?? 0],
     ["world.iidShare", config.world.iidShare === 1 ? 0 : config.world.iidShare], // [0, 1] (1: no held-out questions)
     ...config.warmupSweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
   ];

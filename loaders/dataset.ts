@@ -96,12 +96,17 @@ export async function buildZooModel(
   return { name, dir, rows: readJson(join(dir, "rows.json")), training: readJson(join(dir, "training.json")) };
 }
 
-/** All rows of the run (rule-based and LM upstreams), train and test. */
-export async function buildDataset(runDir: string, config: Config, log: Logger) {
+/**
+ * All rows of the run (rule-based and LM upstreams), train and test. `reverse` trains the zoo models
+ * last to first (the helper process does, so it and the main process start on different models).
+ */
+export async function buildDataset(runDir: string, config: Config, log: Logger, { reverse = false }: { reverse?: boolean } = {}) {
   const world = await buildWorld(runDir, config, log);
   const tokenizer = await buildTokenizer(runDir, config, world, log);
-  const zoo: ZooModelStage[] = [];
-  for (const name of config.zoo.models) zoo.push(await buildZooModel(runDir, config, name, world, tokenizer, log));
+  const order = reverse ? [...config.zoo.models].reverse() : config.zoo.models;
+  const built = new Map<string, ZooModelStage>();
+  for (const name of order) built.set(name, await buildZooModel(runDir, config, name, world, tokenizer, log));
+  const zoo: ZooModelStage[] = config.zoo.models.map((name) => built.get(name)!);
   const rows = [...world.rows, ...zoo.flatMap((z) => z.rows)];
   return { world, tokenizer, zoo, rows, key: { tokenizer: tokenizer.key, zoo: zoo.map((z) => z.dir.replace(/^.*\//, "")) } };
 }

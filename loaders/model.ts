@@ -13,10 +13,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { mergeConfig } from "./config.js";
-import { causalSelfAttention, crossEntropy, gatherRows, gelu, layerNorm, linear, type AttentionPath } from "./ops.js";
+import { crossEntropyRows, causalSelfAttention, crossEntropy, gatherRows, gelu, layerNorm, linear, type AttentionPath } from "./ops.js";
 import { createRng, type Rng } from "./random.js";
 
-export { causalSelfAttention, crossEntropy, gatherRows, gelu, layerNorm, linear, type AttentionPath } from "./ops.js";
+export { causalSelfAttention, crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear, type AttentionPath } from "./ops.js";
 export { createKVCache, decodeStep, disposeKVCache, prefill, type KVCache } from "./kvcache.js";
 
 // ---------------------------------------------------------------------------------------------------
@@ -262,5 +262,43 @@ export function maskedLoss(model: GPT, batch: LossBatch, opts: ForwardOptions = 
   return tf.tidy(() => {
     const logits = forwardRows(model, batch, Int32Array.from(rows), opts);
     return crossEntropy(logits, tf.tensor1d(targets, "int32"));
+  });
+}
+
+/**
+ * Loss truncation (Kang & Hashimoto, ACL 2020): the mean cross-entropy over the target tokens of the
+ * examples whose own mean loss is at most `threshold`; the rest of the batch gets no gradient. It keeps
+ * a small model from learning to guess what it cannot know (a value it cannot compute) while it still
+ * learns from every example it can fit. `report` gets each example's mean loss (NaN without targets)
+ * and how many were dropped; if every example is above the threshold, none is dropped.
+ */
+export function truncatedLoss(
+  model: GPT, batch: LossBatch, threshold: number, report: (exampleLosses: Float64Array, dropped: number) => void, opts: ForwardOptions = {},
+): tf.Scalar {
+  const rows: number[] = [];
+  const targets: number[] = [];
+  batch.targets.forEach((t, i) => {
+    if (t >= 0) rows.push(i), targets.push(t);
+  });
+  if (rows.length === 0) throw new Error("batch has no target tokens");
+  return tf.tidy(() => {
+    const logits = forwardRows(model, batch, Int32Array.from(rows), opts);
+    const ce = crossEntropyRows(logits, tf.tensor1d(targets, "int32"));
+    const values = ce.dataSync();
+    const sums = new Float64Array(batch.batch);
+    const counts = new Float64Array(batch.batch);
+    rows.forEach((r, k) => {
+      const b = Math.floor(r / batch.length);
+      sums[b] = sums[b]! + values[k]!;
+      counts[b] = counts[b]! + 1;
+    });
+    const losses = sums.map((x, b) => (counts[b]! > 0 ? x / counts[b]! : NaN));
+    const keep = Array.from(losses, (x) => !(x > threshold));
+    const dropped = keep.every((k, b) => !k || counts[b] === 0) ? 0 : keep.filter((k, b) => !k && counts[b]! > 0).length;
+    report(losses, dropped);
+    if (dropped === 0) return tf.mean(ce) as tf.Scalar;
+    const weights = Float32Array.from(rows, (r) => (keep[Math.floor(r / batch.length)] ? 1 : 0));
+    const kept = weights.reduce((a, w) => a + w, 0);
+    return tf.div(tf.sum(tf.mul(ce, tf.tensor1d(weights))), kept) as tf.Scalar;
   });
 }

@@ -124,6 +124,22 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   }, x);
 }
 
+/** Cross-entropy of each row of logits [M, V] against `targets` [M]: a vector [M] (for weighted or truncated losses). */
+export function crossEntropyRows(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  return _customOp<tf.Tensor1D>(([l], save) => {
+    const v = l!.shape[1]!;
+    const z = tf.sub(l!, tf.max(l!, -1, true));
+    const e = tf.exp(z);
+    const s = tf.sum(e, -1, true);
+    const onehot = tf.oneHot(targets, v);
+    save([tf.div(e, s), onehot]);
+    return {
+      value: tf.reshape(tf.sub(tf.log(s), tf.sum(tf.mul(z, onehot), -1, true)), [-1]),
+      gradFunc: (dy, [p, oh]) => tf.mul(tf.sub(p!, oh!), tf.reshape(dy, [-1, 1])),
+    };
+  }, logits);
+}
+
 /** Mean cross-entropy of logits [M, V] against `targets` [M]. */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   return _customOp<tf.Scalar>(([l], save) => {

@@ -27,6 +27,8 @@ import { toTokenizerJson } from "./tokenize.js";
 import type { StepRow } from "./train.js";
 import { JUDGEMENTS, TABLES, type CorrectionTableRow, type TableName, type TrainingRow, type WarmupSweepRow } from "./types.js";
 import { runWeakToStrong } from "./weak-to-strong.js";
+import { pretrainStrong } from "./w2s/stages.js";
+import { runJobs, startHelper } from "./helper.js";
 import { judge as oracleJudge, type CorrectionRow } from "./world/index.js";
 
 export interface RunRecord {
@@ -48,6 +50,8 @@ export interface RunRecord {
   compute_s?: number | null;
   /** The API clients the preset used (no keys) and what they spent; absent when it used none. */
   api?: ApiRecord;
+  /** Processes the run used: 2 with its helper (loaders/helper.ts), else 1. */
+  jobs?: number;
   /** The run's folder. */
   dir: string;
 }
@@ -73,7 +77,9 @@ async function _trainAlignerStage(
   dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; model: ModelSize; train: TrainSettings }, log: Logger,
 ): Promise<{ dir: string; training: AlignerTraining }> {
   const template = templateOf(config);
-  const key = { data: data.key, template, model: settings.model, train: settings.train, warmupFraction: settings.warmupFraction, seed: config.seed };
+  // (lossTruncation joins the key only when on, so runs from before the option keep their cache.)
+  const { lossTruncation, ...train } = settings.train;
+  const key = { data: data.key, template, model: settings.model, train: lossTruncation ? settings.train : train, warmupFraction: settings.warmupFraction, seed: config.seed };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const tok = data.tokenizer.tok;
@@ -133,10 +139,67 @@ const _cases = (rows: readonly CorrectionRow[], outputs: readonly Generated[], a
 const _training = (runId: string, backend: string, model: string, stage: string, steps: readonly StepRow[]): TrainingRow[] =>
   steps.map((s) => ({ run_id: runId, model, stage, step: s.step, loss: s.loss, val_loss: s.val_loss, lr: s.lr, tokens_per_s: s.tokens_per_s, backend }));
 
+/** The sweep asks how warm-up shapes learning, on questions like the training ones (the iid ones, when the world has them). */
+function _sweepRows(config: Config, data: Dataset, test: readonly CorrectionRow[]): CorrectionRow[] {
+  const testItems = data.world.items.filter((i) => i.split === "test");
+  const pool = testItems.some((i) => i.shift === "iid") ? testItems.filter((i) => i.shift === "iid") : testItems;
+  const items = new Set(pool.slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
+  return test.filter((r) => items.has(r.item_id));
+}
+
+/** One point of the warm-up sweep: a small Aligner trained with warm-up `fraction`, and its corrections. */
+async function _sweepStages(dir: string, config: Config, data: Dataset, fraction: number, rows: readonly CorrectionRow[], log: Logger) {
+  const name = `sweep-${fraction}`;
+  const { steps, batchSize, lr, model } = config.warmupSweep;
+  const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } }, log);
+  const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, trained, rows, `correct-${name}`, log))[0]!;
+  return { trained, outputs };
+}
+
+/**
+ * The helper's share of a run (loaders/helper.ts), in the reverse of the main process's order: the zoo
+ * last to first, the warm-up sweep from its last fraction, weak-to-strong's strong LM (none of these
+ * needs the main Aligner), then, once the Aligner is trained, weak-to-strong's independent fine-tunes
+ * from the last. Presets with API upstreams keep only the zoo here.
+ */
+export async function prefetchStages(preset: Preset, dir: string, log: Logger): Promise<void> {
+  const { config } = preset;
+  await selectBackend(config.backend);
+  const data = await buildDataset(dir, config, log, { reverse: true });
+  if (config.api.corrector.use !== "local" || config.api.upstreams.length > 0) return;
+  const rows = _sweepRows(config, data, data.rows.filter((r) => r.split === "test"));
+  for (const fraction of [...config.warmupSweep.fractions].reverse()) await _sweepStages(dir, config, data, fraction, rows, log);
+  if (!config.w2s.enabled) return;
+  await pretrainStrong(dir, config, config.w2s, data, log);
+  // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists
+  // (by now the main process is training it: this waits on its lock).
+  const aligner = await _trainAlignerStage(dir, config, data, "aligner", _mainAlignerSettings(config), log);
+  await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId: "", backend: "", log, prefetch: true });
+}
+
+const _mainAlignerSettings = (config: Config) => ({ warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train });
+
+/** Whether a helper has work in this run: more than one zoo LM, a sweep, or a strong LM to train. */
+const _helperHasWork = (config: Config): boolean =>
+  config.zoo.models.length > 1 || (config.api.corrector.use === "local" && config.api.upstreams.length === 0 && (config.warmupSweep.fractions.length > 0 || config.w2s.enabled));
+
 /** Runs the experiment of `preset`: every stage, then the tables in `runs/<preset>/tables/`. */
 export async function runExperiment(preset: Preset, options: { log?: Logger; dir?: string } = {}): Promise<RunRecord> {
   const log = options.log ?? silentLogger;
-  const { result: record, stages } = await timeStages(() => _runExperiment(preset, { ...options, log }));
+  const dir = options.dir ?? runDir(preset.name);
+  mkdirSync(dir, { recursive: true });
+  const jobs = runJobs();
+  const helper = jobs > 1 && _helperHasWork(preset.config) && !_isCurrentIn(dir, preset) ? startHelper(preset, dir, log) : null;
+  if (helper) log.info(`helper process ${helper.pid} computes the zoo, the warm-up sweep and the strong LM alongside (ALIGNER_JOBS=1 turns it off)`);
+  let result: Awaited<ReturnType<typeof timeStages<RunRecord>>>;
+  try {
+    result = await timeStages(() => _runExperiment(preset, { ...options, dir, log }));
+  } finally {
+    helper?.stop();
+  }
+  await helper?.done.catch((error: unknown) => log.warn(`${(error as Error).message} (the main process computed what it left)`));
+  const { result: record, stages } = result;
+  record.jobs = helper ? 2 : 1;
   record.stages = stages;
   record.compute_s = stages.every((s) => s.seconds !== null) ? stages.reduce((a, s) => a + s.seconds!, 0) : null;
   writeFileAtomic(join(record.dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
@@ -164,7 +227,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const remote = { cacheDir: join(runsRoot(), "api-cache"), log, where: preset.file };
   const local = config.api.corrector.use === "local";
   const aligner = local
-    ? await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train }, log)
+    ? await _trainAlignerStage(dir, config, data, "aligner", _mainAlignerSettings(config), log)
     : null;
   lap("aligner");
   const testItems = data.world.items.filter((i) => i.split === "test");
@@ -191,16 +254,11 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
 
   const sweep: WarmupSweepRow[] = [];
   const sweepTraining: TrainingRow[] = [];
-  // The sweep asks how warm-up shapes learning, on questions like the training ones (the iid ones, when the world has them).
-  const sweepPool = testItems.some((i) => i.shift === "iid") ? testItems.filter((i) => i.shift === "iid") : testItems;
-  const sweepItems = new Set(sweepPool.slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
-  const sweepRows = test.filter((r) => sweepItems.has(r.item_id));
+  const sweepRows = _sweepRows(config, data, test);
   const fractions = local ? config.warmupSweep.fractions : [];
   if (!local && config.warmupSweep.fractions.length) log.info("warm-up sweep skipped: it trains local Aligners and this preset corrects over the API");
   for (const fraction of fractions) {
-    const name = `sweep-${fraction}`;
-    const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, model: config.warmupSweep.model, train: { ...config.aligner.train, steps: config.warmupSweep.steps, batchSize: config.warmupSweep.batchSize, lr: config.warmupSweep.lr } }, log);
-    const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, trained, sweepRows, `correct-${name}`, log))[0]!;
+    const { trained, outputs } = await _sweepStages(dir, config, data, fraction, sweepRows, log);
     const scored = scoreCorrections(_cases(sweepRows, outputs), judge, { runId, template });
     for (const kind of ["seen", "heldout", "all"]) {
       const group = scored.filter((r) => kind === "all" || r.upstream_kind === kind);
@@ -261,7 +319,11 @@ export async function writeTables(dir: string, tables: Partial<Record<keyof type
 
 /** The preset's run already finished with this config (loaders skip straight to its tables). */
 function _isCurrent(preset: Preset): boolean {
-  const file = join(runDir(preset.name), "run.json");
+  return _isCurrentIn(runDir(preset.name), preset);
+}
+
+function _isCurrentIn(dir: string, preset: Preset): boolean {
+  const file = join(dir, "run.json");
   return existsSync(file) && readJson<RunRecord>(file).run_id === `${preset.name}-${hashOf(preset.config)}`;
 }
 

@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { saveCheckpoint, type SaveOptions } from "./checkpoint.js";
 import { mergeConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
-import { maskedLoss, type GPT, type LossBatch } from "./model.js";
+import { maskedLoss, truncatedLoss, type GPT, type LossBatch } from "./model.js";
 import { createRng, shuffle } from "./random.js";
 
 export interface Example {
@@ -36,6 +36,8 @@ export interface TrainConfig {
   checkpointDir: string; // "": required when checkpointEvery > 0
   seed: number; // 1: batch order and dropout
   bucketBatches: number; // 16: batches per length-sorted pool (1 = no bucketing)
+  lossTruncation: number; // 0: drop from each batch's gradient the examples whose loss is in the top share of recent losses (Kang & Hashimoto 2020); 0 = off
+  truncationStart: number; // 0.2: share of steps trained on every example before truncation starts (its warm start)
   padId: number; // 0: pads batches on the right (causal attention never looks right, the loss skips it)
 }
 
@@ -55,6 +57,8 @@ export const defaultTrainConfig: Readonly<TrainConfig> = Object.freeze({
   checkpointDir: "",
   seed: 1,
   bucketBatches: 16,
+  lossTruncation: 0,
+  truncationStart: 0.2,
   padId: 0,
 });
 
@@ -93,6 +97,8 @@ export interface TrainerState {
   seed: number;
   config: TrainConfig;
   log: StepRow[];
+  /** Recent per-example losses, the window loss truncation takes its quantile from (when on). */
+  recentLosses?: number[];
 }
 
 export interface TrainOptions {
@@ -224,6 +230,30 @@ function _applyAdamW(model: GPT, adam: Adam, grads: Record<string, tf.Tensor>, l
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Loss truncation: the threshold is the (1 − c) quantile of the most recent per-example losses
+
+function _truncationWindow(config: TrainConfig, from?: number[]) {
+  if (!(config.lossTruncation > 0 && config.lossTruncation < 1)) throw new Error(`train config lossTruncation must be in [0, 1), got ${config.lossTruncation}`);
+  const size = Math.max(512, 8 * config.batchSize);
+  const recent: number[] = from ? from.slice(-size) : [];
+  const window = {
+    recent,
+    dropped: 0,
+    record(losses: Float64Array, dropped: number) {
+      for (const x of losses) if (Number.isFinite(x)) recent.push(x);
+      if (recent.length > size) recent.splice(0, recent.length - size);
+      window.dropped += dropped;
+    },
+    threshold(): number {
+      if (recent.length < size / 2) return Infinity;
+      const sorted = recent.slice().sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.floor((1 - config.lossTruncation) * sorted.length))]!;
+    },
+  };
+  return window;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Training loop
 
 /** Mean loss per target token over `examples` (no gradients). */
@@ -255,6 +285,7 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
   const adam = _createAdam(model, options.resume?.optimizer);
   const rows: StepRow[] = options.resume ? options.resume.trainer.log.slice() : [];
   let plan: { epoch: number; batches: number[][] } | undefined;
+  const truncation = config.lossTruncation > 0 ? _truncationWindow(config, options.resume?.trainer.recentLosses) : null;
   const state = (step: number): TrainerState => ({
     step,
     epoch: Math.floor(step / perEpoch),
@@ -262,6 +293,7 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
     seed: config.seed,
     config,
     log: rows,
+    ...(truncation ? { recentLosses: truncation.recent.slice() } : {}),
   });
   let step = options.resume?.trainer.step ?? 0;
   if (step !== adam.step) throw new Error(`resume state is inconsistent: trainer at step ${step}, optimizer at ${adam.step}`);
@@ -272,8 +304,10 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
       const batch = makeBatch(plan.batches[step % perEpoch]!.map((i) => seqs[i]!), config.padId);
       const lr = learningRate(step, config);
       const start = performance.now();
+      const forward = { training: true, dropoutSeed: config.seed * 1_000_003 + step };
+      const threshold = truncation && step >= Math.round(config.truncationStart * config.steps) ? truncation.threshold() : Infinity;
       const { value, grads: byVar } = tf.variableGrads(
-        () => maskedLoss(model, batch, { training: true, dropoutSeed: config.seed * 1_000_003 + step }),
+        () => (truncation ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward) : maskedLoss(model, batch, forward)),
         Object.values(model.params),
       );
       let loss = NaN;
@@ -304,7 +338,7 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
       rows.push(row);
       options.onStep?.(row);
       if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step + 1}`);
-      log.debug(`step ${row.step} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${Math.round(row.tokens_per_s)} tok/s`);
+      log.debug(`step ${row.step} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${Math.round(row.tokens_per_s)} tok/s${truncation ? `, ${truncation.dropped} examples truncated so far` : ""}`);
       if (config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) {
         await saveCheckpoint(config.checkpointDir, model, { ...options.checkpoint, optimizer: _readAdam(adam), trainer: state(step + 1) });
       }

@@ -53,7 +53,7 @@ const _firstN = <T>(xs: readonly T[], n: number): T[] => (n > 0 ? xs.slice(0, n)
  */
 export async function runWeakToStrong(
   dir: string, config: Config, w2s: W2sConfig, data: Dataset, aligner: { dir: string },
-  { runId, backend, log = silentLogger, judge }: { runId: string; backend: string; log?: Logger; judge?: Judge },
+  { runId, backend, log = silentLogger, judge, prefetch = false }: { runId: string; backend: string; log?: Logger; judge?: Judge; prefetch?: boolean },
 ): Promise<WeakToStrongResult> {
   if (!w2s.enabled) return { w2s: [], categories: [], training: [], dpoPairs: 0 };
   const items = data.world.items;
@@ -66,17 +66,26 @@ export async function runWeakToStrong(
   const r1 = await answerAndCorrect(dir, 1, config, w2s, data, strong, aligner, { train, test }, undefined, log);
   const tune = (name: string, base: { dir: string }, what: Parameters<typeof fineTune>[6]) => fineTune(dir, name, config, w2s, data, base, what, test, log);
 
-  const sft = await tune("sft", strong, { kind: "sft", questions: train, targets: r1.train.map((c) => c.correction) });
-  const own = await tune("sft-own", strong, { kind: "sft", questions: train, targets: r1.train.map((c) => c.answer) });
   const lm = strongLm(w2s);
   const gold = train.map((item, i) => rowFor(item, lm, r1.train[i]!.answer).correction);
-  const ceiling = await tune("sft-gold", strong, { kind: "sft", questions: train, targets: gold });
   // A pair whose correction copies the answer has zero DPO gradient; an empty correction is no answer.
   const kept = train.flatMap((q, i) => {
     const c = r1.train[i]!;
     return c.correction.trim() !== "" && c.correction.trim() !== c.answer.trim() ? [{ q, pair: { chosen: c.correction, rejected: c.answer } }] : [];
   });
-  const dpo = kept.length > 0 ? await tune("dpo", strong, { kind: "dpo", questions: kept.map((k) => k.q), pairs: kept.map((k) => k.pair) }) : undefined;
+  const tuneDpo = () => (kept.length > 0 ? tune("dpo", strong, { kind: "dpo", questions: kept.map((k) => k.q), pairs: kept.map((k) => k.pair) }) : Promise.resolve(undefined));
+  const tuneOwn = () => tune("sft-own", strong, { kind: "sft", questions: train, targets: r1.train.map((c) => c.answer) });
+  const tuneGold = () => tune("sft-gold", strong, { kind: "sft", questions: train, targets: gold });
+  if (prefetch) { // the run's helper: the fine-tunes that do not build on each other, last first
+    await tuneDpo();
+    await tuneGold();
+    await tuneOwn();
+    return { w2s: [], categories: [], training: [], dpoPairs: kept.length };
+  }
+  const sft = await tune("sft", strong, { kind: "sft", questions: train, targets: r1.train.map((c) => c.correction) });
+  const own = await tuneOwn();
+  const ceiling = await tuneGold();
+  const dpo = await tuneDpo();
   if (!dpo) log.warn("w2s: every weak correction copies its answer; no DPO pairs, no w2s-dpo rows");
 
   const methods: MethodAnswers[] = [

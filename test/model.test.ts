@@ -7,6 +7,7 @@ import {
   forward,
   forwardRows,
   maskedLoss,
+  truncatedLoss,
   paramShapes,
   resolveModelConfig,
   type AttentionPath,
@@ -157,5 +158,50 @@ describe("model on wasm", () => {
     expect(maxAbsDiff(alone.dataSync(), padded.dataSync())).toBeLessThan(1e-5);
     tf.dispose([alone, padded]);
     disposeModel(model);
+  });
+});
+
+describe("truncatedLoss", () => {
+  let model: GPT;
+  beforeAll(async () => {
+    await useBackend("wasm");
+    model = createModel({ ...TINY }, { seed: 5 });
+  });
+  afterAll(() => disposeModel(model));
+
+  const grads = (loss: () => tf.Scalar) => {
+    const { value, grads: g } = tf.variableGrads(loss, Object.values(model.params));
+    const out = { loss: value.dataSync()[0]!, grads: Object.values(g).map((t) => t.dataSync() as Float32Array) };
+    tf.dispose([value, ...Object.values(g)]);
+    return out;
+  };
+
+  it("equals the mean loss with no threshold, and the kept examples' loss and gradients above one", () => {
+    const batch = tinyBatch();
+    let losses: Float64Array = new Float64Array(0);
+    let dropped = -1;
+    const all = grads(() => truncatedLoss(model, batch, Infinity, (l, d) => ((losses = l), (dropped = d))));
+    expect(all.loss).toBeCloseTo(lossOf(model, batch), 5);
+    expect(dropped).toBe(0);
+    expect(losses.length).toBe(2);
+    const [lo, hi] = [Math.min(losses[0]!, losses[1]!), Math.max(losses[0]!, losses[1]!)];
+    expect(hi).toBeGreaterThan(lo);
+    // Both examples have 3 target tokens, so the batch loss is their mean.
+    expect(all.loss).toBeCloseTo((losses[0]! + losses[1]!) / 2, 5);
+
+    // A threshold between the two drops the worse example: loss and gradients are the kept one's alone.
+    const keep = losses[0]! < losses[1]! ? 0 : 1;
+    const T = batch.length;
+    const alone: LossBatch = { ids: batch.ids.slice(keep * T, keep * T + T), targets: batch.targets.slice(keep * T, keep * T + T), batch: 1, length: T };
+    const cut = grads(() => truncatedLoss(model, batch, (lo + hi) / 2, (_l, d) => (dropped = d)));
+    const ref = grads(() => maskedLoss(model, alone));
+    expect(dropped).toBe(1);
+    expect(cut.loss).toBeCloseTo(lo, 5);
+    expect(cut.loss).toBeCloseTo(ref.loss, 5);
+    cut.grads.forEach((g, i) => expect(maxAbsDiff(g, ref.grads[i]!)).toBeLessThan(1e-5));
+
+    // A threshold below both drops none (a batch is never left without gradient).
+    grads(() => truncatedLoss(model, batch, lo / 2, (_l, d) => (dropped = d)));
+    expect(dropped).toBe(0);
   });
 });

@@ -161,6 +161,59 @@ describe("trainModel", () => {
   });
 });
 
+describe("loss truncation", () => {
+  beforeAll(async () => {
+    await useBackend("wasm");
+  });
+
+  it("rejects a share outside [0, 1)", async () => {
+    const model = createModel(TASK_MODEL, { seed: 1 });
+    await expect(trainModel(model, stringTask("copy", 8, 1), { ...QUICK, lossTruncation: 1 })).rejects.toThrow(/lossTruncation must be in \[0, 1\), got 1/);
+    disposeModel(model);
+  });
+
+  it("resumes onto the uninterrupted loss curve (its window of recent losses is saved)", async () => {
+    const data = stringTask("reverse", 64, 1);
+    const config = { ...QUICK, steps: 10, batchSize: 16, lossTruncation: 0.25, truncationStart: 0.3 };
+    const fullModel = createModel(TASK_MODEL, { seed: 1 });
+    const full = (await trainModel(fullModel, data, config)).log;
+    disposeModel(fullModel);
+    const dir = mkdtempSync(join(tmpdir(), "aligner-trunc-"));
+    const first = createModel(TASK_MODEL, { seed: 1 });
+    const crash = (r: StepRow) => {
+      if (r.step === 7) throw new Error("interrupted");
+    };
+    await expect(trainModel(first, data, { ...config, checkpointEvery: 6, checkpointDir: dir }, { onStep: crash })).rejects.toThrow("interrupted");
+    disposeModel(first);
+    const saved = await loadCheckpoint(dir);
+    expect(saved.trainer?.recentLosses?.length).toBeGreaterThan(0);
+    const resumed = await trainModel(saved.model, data, config, { resume: { optimizer: saved.optimizer!, trainer: saved.trainer! } });
+    expect(losses(resumed.log)).toEqual(losses(full));
+    disposeModel(saved.model);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("learns the copy task better when a quarter of the targets are noise the model cannot fit", async () => {
+    // Every fourth example's target is a random string: no model can predict it from the prompt.
+    const rng = createRng(11);
+    const noisy = stringTask("copy", 800, 3).map((e, i) =>
+      i % 4 === 3 ? { prompt: e.prompt, target: [...e.target.slice(0, -1).map(() => 3 + Math.floor(rng() * 5)), EOS] } : e);
+    const clean = stringTask("copy", 200, 4);
+    const valLoss = async (lossTruncation: number) => {
+      const model = createModel(TASK_MODEL, { seed: 1 });
+      try {
+        const { log } = await trainModel(model, noisy, { steps: 500, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0, lossTruncation, truncationStart: 0.4 }, { val: clean });
+        return log.at(-1)!.val_loss!;
+      } finally {
+        disposeModel(model);
+      }
+    };
+    const plain = await valLoss(0);
+    const truncated = await valLoss(0.3);
+    expect(truncated).toBeLessThan(plain * 0.8);
+  }, 90_000);
+});
+
 describe("learning", () => {
   let model: GPT | undefined;
   beforeAll(async () => {
