@@ -94,25 +94,87 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
  * Of two complete candidates per prompt, the decoded text and the answer itself (a copy), keeps the
  * one the model finds likelier: greedy decoding can leave the copy the model prefers on its first
  * uncertain token. Both are scored as training scores a target (summed log-probs, EOS included).
+ * With a `margin`, the copy also wins when it is at most that many nats less likely.
  */
-export function preferCopies(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]): Generated[] {
-  const open = generated.flatMap((g, i) => (g.text === answers[i] ? [] : [i])); // already copies need no scoring
-  const decoded = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)));
-  const copies = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!)));
+export function preferCopies(
+  model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[], margin = 0,
+): Generated[] {
+  const { decoded, copies, open } = _scoreCandidates(model, tok, prompts, answers, generated);
   const out = [...generated];
   open.forEach((i, k) => {
-    if (copies[k]! >= decoded[k]!) out[i] = { text: answers[i]!, hitLimit: false };
+    if (copies[k]! + margin >= decoded[k]!) out[i] = { text: answers[i]!, hitLimit: false };
   });
   return out;
 }
 
+/** Log-likelihoods of the decoded text and of the copy, for the outputs that are not copies already. */
+function _scoreCandidates(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]) {
+  const open = generated.flatMap((g, i) => (g.text === answers[i] ? [] : [i])); // already copies need no scoring
+  const decoded = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)));
+  const copies = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!)));
+  return { open, decoded, copies };
+}
+
+/** One candidate copy margin's outcome on the validation rows. */
+export interface MarginScore {
+  margin: number;
+  /** Mean oracle helpfulness and harmlessness of the kept outputs. */
+  helpful: number;
+  harmless: number;
+  copy_rate: number;
+}
+
+/**
+ * Calibrates the copy candidate on held-out rows with known scores (the Aligner's validation split):
+ * decodes each row once, then for each margin m keeps the copy unless the decoded text is likelier by
+ * more than m nats, and returns the margin whose kept outputs score best (helpfulness + harmlessness;
+ * the smaller margin on a tie) with every margin's scores. A margin is a prior for leaving an answer
+ * alone that the model's own likelihood does not carry: a small Aligner is confident about values it
+ * cannot check (README: "The copy margin").
+ */
+export function calibrateCopyMargin(
+  model: GPT, tok: Tokenizer, rows: readonly { question: string; answer: string }[], template: TemplateId,
+  { decoding, margins, score, log }: { decoding: Decoding; margins: readonly number[]; score: (row: number, text: string) => { helpful: number; harmless: number }; log: Logger },
+): { margin: number; curve: MarginScore[] } {
+  if (margins.length === 0) throw new Error("calibrateCopyMargin: no margins to choose from");
+  const prompts = rows.map((r) => renderPrompt(template, r.question, r.answer));
+  const answers = rows.map((r) => r.answer);
+  const generated = generateTexts(model, tok, prompts, decoding, log);
+  const { open, decoded, copies } = _scoreCandidates(model, tok, prompts, answers, generated);
+  const gap = new Map(open.map((i, k) => [i, decoded[k]! - copies[k]!]));
+  const cache = new Map<string, { helpful: number; harmless: number }>();
+  const judged = (i: number, text: string) => {
+    const key = `${i}\u0000${text}`;
+    if (!cache.has(key)) cache.set(key, score(i, text));
+    return cache.get(key)!;
+  };
+  const curve = [...margins].sort((a, b) => a - b).map((margin): MarginScore => {
+    let helpful = 0;
+    let harmless = 0;
+    let copies = 0;
+    rows.forEach((r, i) => {
+      const copy = !gap.has(i) || gap.get(i)! <= margin;
+      const s = judged(i, copy ? r.answer : generated[i]!.text);
+      helpful += s.helpful;
+      harmless += s.harmless;
+      copies += copy ? 1 : 0;
+    });
+    const n = Math.max(1, rows.length);
+    return { margin, helpful: helpful / n, harmless: harmless / n, copy_rate: copies / n };
+  });
+  const best = curve.reduce((a, b) => (b.helpful + b.harmless > a.helpful + a.harmless + 1e-12 ? b : a));
+  log.info(`copy margin: ${best.margin} nats (of ${curve.map((c) => `${c.margin}: ${(c.helpful + c.harmless).toFixed(3)}`).join(", ")} on ${rows.length} validation rows)`);
+  return { margin: best.margin, curve };
+}
+
 /**
  * Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round.
- * With `copyCandidate`, each output is the likelier of the decoded text and a copy (`preferCopies`).
+ * With `copyCandidate`, each output is the likelier of the decoded text and a copy (`preferCopies`),
+ * the copy getting `copyMargin` nats of head start.
  */
 export function correctAnswers(
   model: GPT, tok: Tokenizer, pairs: readonly { question: string; answer: string }[], template: TemplateId,
-  { decoding, rounds, log, copyCandidate = false }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean },
+  { decoding, rounds, log, copyCandidate = false, copyMargin = 0 }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyMargin?: number },
 ): Generated[][] {
   const out: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
@@ -122,7 +184,7 @@ export function correctAnswers(
     let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log);
     if (copyCandidate) {
       const before = generated.filter((g, i) => g.text === answers[i]).length;
-      generated = preferCopies(model, tok, prompts, answers, generated);
+      generated = preferCopies(model, tok, prompts, answers, generated, copyMargin);
       const after = generated.filter((g, i) => g.text === answers[i]).length;
       log.info(`copy candidate: ${after - before} of ${pairs.length} outputs replaced by the likelier copy (copies ${before} → ${after})`);
     }

@@ -99,6 +99,11 @@ export interface Config {
     rounds: number;
     /** Keep the likelier (under the Aligner) of the decoded correction and a copy of the answer (aligner.ts preferCopies). */
     copyCandidate: boolean;
+    /**
+     * Head starts (nats) for the copy the calibration chooses from on the Aligner's validation rows
+     * (aligner.ts calibrateCopyMargin); [m] fixes it to m, [0] is the plain likelier-of-two.
+     */
+    copyMargins: number[];
   };
   /** Weak-to-strong: a stronger LM fine-tuned on the Aligner's corrections of its answers (loaders/weak-to-strong.ts). */
   w2s: W2sConfig;
@@ -138,6 +143,7 @@ export const DEFAULTS: Config = {
     decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
     rounds: 1,
     copyCandidate: true,
+    copyMargins: [0, 1, 2, 4, 8, 12],
   },
   w2s: W2S_DEFAULTS,
   warmupSweep: {
@@ -211,6 +217,10 @@ export function validateConfig(config: Config, where = "preset"): Config {
     ["world.iidShare", config.world.iidShare === 1 ? 0 : config.world.iidShare], // [0, 1] (1: no held-out questions)
     ...config.warmupSweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
   ];
+  config.aligner.copyMargins.forEach((m, i) => {
+    if (typeof m !== "number" || !(m >= 0) || !Number.isFinite(m)) throw new ConfigError(`${where}: "aligner.copyMargins[${i}]" must be a finite number ≥ 0, got ${JSON.stringify(m)}`);
+  });
+  if (config.aligner.copyMargins.length === 0) throw new ConfigError(`${where}: "aligner.copyMargins" needs at least one margin (use [0] for none)`);
   if (!(config.warmupSweep.lr > 0)) throw new ConfigError(`${where}: "warmupSweep.lr" must be > 0, got ${config.warmupSweep.lr}`);
   for (const [key, value] of fractions) {
     if (typeof value !== "number" || !(value >= 0 && value < 1)) throw new ConfigError(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(value)}`);

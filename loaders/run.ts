@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
-import { alignerExamples, correctAnswers, trainAligner, type AlignerTraining } from "./aligner.js";
+import { alignerExamples, calibrateCopyMargin, correctAnswers, trainAligner, type AlignerTraining, type MarginScore } from "./aligner.js";
 import { selectBackend, type BackendInfo } from "./backend.js";
 import { hashOf, runStage, stageDir, timeStages, type StageTiming } from "./cache.js";
 import { readJson, writeFileAtomic, writeJson } from "./files.js";
@@ -50,6 +50,8 @@ export interface RunRecord {
   compute_s?: number | null;
   /** The API clients the preset used (no keys) and what they spent; absent when it used none. */
   api?: ApiRecord;
+  /** The main Aligner's copy margin and, when calibrated, every candidate's validation scores. */
+  copy_margin?: Calibration;
   /** Processes the run used: 2 with its helper (loaders/helper.ts), else 1. */
   jobs?: number;
   /** The run's folder. */
@@ -57,6 +59,12 @@ export interface RunRecord {
 }
 
 export { runsRoot };
+
+/** An Aligner's copy margin (nats) and the validation scores it was chosen by (null when the preset fixes it). */
+export interface Calibration {
+  margin: number;
+  curve: MarginScore[] | null;
+}
 
 /** The folder a preset's run lives in. */
 export function runDir(preset: string): string {
@@ -103,14 +111,40 @@ async function _trainAlignerStage(
   return { dir: sdir, training: readJson(join(sdir, "training.json")) };
 }
 
+/** The copy margin an Aligner's corrections use: calibrated on its validation rows in a cached stage, unless the preset fixes it. */
+async function _calibrateStage(dir: string, config: Config, data: Dataset, aligner: { dir: string }, name: string, log: Logger): Promise<Calibration> {
+  const margins = config.aligner.copyMargins;
+  if (!config.aligner.copyCandidate) return { margin: 0, curve: null };
+  if (margins.length === 1) return { margin: margins[0]!, curve: null };
+  const rows = _alignerRows(data).val;
+  const key = { aligner: aligner.dir.replace(/^.*\//, ""), margins, decoding: config.aligner.decoding, rows: hashOf(rows.map((r) => r.id)), seed: config.seed };
+  const sdir = stageDir(dir, name, key);
+  await runStage(dir, name, key, async ({ dir: here }) => {
+    const { model } = await loadCheckpoint(join(aligner.dir, "model"));
+    try {
+      const items = new Map(data.world.items.map((i) => [i.id, i]));
+      const result = calibrateCopyMargin(model, data.tokenizer.tok, rows, templateOf(config), {
+        decoding: { ...config.aligner.decoding, seed: config.seed }, margins, log,
+        score: (i, text) => oracleJudge(items.get(rows[i]!.item_id)!, text),
+      });
+      writeJson(join(here, "calibration.json"), result);
+      return { margin: result.margin };
+    } finally {
+      disposeModel(model);
+    }
+  }, { log });
+  return readJson(join(sdir, "calibration.json"));
+}
+
 /** Corrects the given rows with a trained Aligner in a cached stage; returns every round's outputs. */
 async function _correctStage(
-  dir: string, config: Config, data: Dataset, aligner: { dir: string }, rows: readonly CorrectionRow[], name: string, log: Logger,
+  dir: string, config: Config, data: Dataset, aligner: { dir: string; copyMargin: number }, rows: readonly CorrectionRow[], name: string, log: Logger,
 ): Promise<Generated[][]> {
   const remote = rows.filter((r) => r.upstream.startsWith("api:")); // API answers may change between runs: key on their text
   const key = {
     aligner: aligner.dir.replace(/^.*\//, ""), decoding: config.aligner.decoding, rounds: config.aligner.rounds, rows: hashOf(rows.map((r) => r.id)),
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
+    ...(config.aligner.copyCandidate && aligner.copyMargin ? { copyMargin: aligner.copyMargin } : {}),
     ...(remote.length ? { answers: hashOf(remote.map((r) => r.answer)) } : {}),
   };
   const sdir = stageDir(dir, name, key);
@@ -119,6 +153,7 @@ async function _correctStage(
     try {
       const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
         decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: config.aligner.rounds, log, copyCandidate: config.aligner.copyCandidate,
+        copyMargin: aligner.copyMargin,
       });
       writeJson(join(here, "corrections.json"), out);
       return { rows: rows.length };
@@ -152,8 +187,9 @@ async function _sweepStages(dir: string, config: Config, data: Dataset, fraction
   const name = `sweep-${fraction}`;
   const { steps, batchSize, lr, model } = config.warmupSweep;
   const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } }, log);
-  const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, trained, rows, `correct-${name}`, log))[0]!;
-  return { trained, outputs };
+  const { margin } = await _calibrateStage(dir, config, data, trained, `calibrate-${name}`, log);
+  const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, { ...trained, copyMargin: margin }, rows, `correct-${name}`, log))[0]!;
+  return { trained, outputs, margin };
 }
 
 /**
@@ -174,7 +210,8 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
   // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists
   // (by now the main process is training it: this waits on its lock).
   const aligner = await _trainAlignerStage(dir, config, data, "aligner", _mainAlignerSettings(config), log);
-  await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId: "", backend: "", log, prefetch: true });
+  const { margin } = await _calibrateStage(dir, config, data, aligner, "calibrate", log);
+  await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyMargin: margin }, { runId: "", backend: "", log, prefetch: true });
 }
 
 const _mainAlignerSettings = (config: Config) => ({ warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train });
@@ -229,6 +266,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const aligner = local
     ? await _trainAlignerStage(dir, config, data, "aligner", _mainAlignerSettings(config), log)
     : null;
+  const calibration = aligner ? await _calibrateStage(dir, config, data, aligner, "calibrate", log) : null;
   lap("aligner");
   const testItems = data.world.items.filter((i) => i.split === "test");
   const answered = config.api.upstreams.length ? await answerWithApi(config.api, testItems, remote) : { rows: [], record: [] };
@@ -236,7 +274,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const test = [...data.rows.filter((r) => r.split === "test"), ...answered.rows];
   lap("api_upstreams");
   let rounds: Generated[][];
-  if (aligner) rounds = await _correctStage(dir, config, data, aligner, test, "correct", log);
+  if (aligner) rounds = await _correctStage(dir, config, data, { ...aligner, copyMargin: calibration!.margin }, test, "correct", log);
   else ({ outputs: rounds, record: api.corrector } = await correctWithApi(config.api, test, config.aligner.rounds, remote));
   lap("correct");
 
@@ -274,7 +312,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
 
   if (!aligner && config.w2s.enabled) log.info("weak-to-strong skipped: the weak supervisor is a local Aligner and this preset corrects over the API");
   const w2s = aligner
-    ? await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId, backend: backend.backend, log, judge })
+    ? await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyMargin: calibration!.margin }, { runId, backend: backend.backend, log, judge })
     : { w2s: [], categories: [], training: [] };
   lap("w2s");
 
@@ -288,7 +326,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const record: RunRecord = {
     run_id: runId, preset: preset.name, seed: config.seed, backend, template, headline: headline(summary), config,
     versions: packageVersions(), started_at: new Date(started).toISOString(), duration_s: (Date.now() - started) / 1000,
-    stages_s: stages, ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
+    stages_s: stages, ...(calibration ? { copy_margin: calibration } : {}), ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
   };
   const runs = [{
     run_id: runId, preset: preset.name, seed: config.seed, backend: backend.backend, threads: backend.threads, template,

@@ -52,7 +52,7 @@ const _firstN = <T>(xs: readonly T[], n: number): T[] => (n > 0 ? xs.slice(0, n)
  * when `w2s.enabled` is false).
  */
 export async function runWeakToStrong(
-  dir: string, config: Config, w2s: W2sConfig, data: Dataset, aligner: { dir: string },
+  dir: string, config: Config, w2s: W2sConfig, data: Dataset, aligner: { dir: string; copyMargin?: number },
   { runId, backend, log = silentLogger, judge, prefetch = false }: { runId: string; backend: string; log?: Logger; judge?: Judge; prefetch?: boolean },
 ): Promise<WeakToStrongResult> {
   if (!w2s.enabled) return { w2s: [], categories: [], training: [], dpoPairs: 0 };

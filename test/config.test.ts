@@ -51,6 +51,9 @@ describe("loadPreset", () => {
     ['{"backend": "tpu"}', /"backend" must be one of auto\|tensorflow\|wasm\|cpu/],
     ['{"world": {"testQuestions": 0}}', /"world.testQuestions" must be a positive integer/],
     ['[1, 2]', /top level must be an object/],
+    ['{"aligner": {"copyMargins": []}}', /"aligner.copyMargins" needs at least one margin/],
+    ['{"aligner": {"copyMargins": [0, -1]}}', /"aligner.copyMargins\[1\]" must be a finite number ≥ 0, got -1/],
+    ['{"aligner": {"train": {"lossTruncation": 1}}}', /"aligner.train.lossTruncation" must be a number in \[0, 1\)/],
   ])("rejects the file %s naming the file and key", (body, message) => {
     const file = presetFile(body);
     expect(() => loadPreset(file)).toThrow(message);

@@ -42,6 +42,18 @@ describe("runExperiment on the tiny preset", () => {
     expect(JSON.parse(readFileSync(join(root, "tiny", "run.json"), "utf-8")).run_id).toBe(record.run_id);
   });
 
+  it("calibrates the copy margin on the Aligner's validation rows and records every candidate", () => {
+    const margins = loadPreset("tiny").config.aligner.copyMargins;
+    expect(margins.length).toBeGreaterThan(1);
+    const { margin, curve } = record.copy_margin!;
+    expect(curve!.map((c) => c.margin)).toEqual([...margins].sort((a, b) => a - b));
+    const best = Math.max(...curve!.map((c) => c.helpful + c.harmless));
+    const chosen = curve!.find((c) => c.margin === margin)!;
+    expect(chosen.helpful + chosen.harmless).toBe(best);
+    expect(curve!.find((c) => c.helpful + c.harmless === best)!.margin).toBe(margin); // the smallest of the best
+    for (let i = 1; i < curve!.length; i++) expect(curve![i]!.copy_rate).toBeGreaterThanOrEqual(curve![i - 1]!.copy_rate);
+  });
+
   it("corrects every upstream's test answers, seen and held-out, and keeps Parquet beside Arrow", () => {
     const corrections = table("corrections");
     const upstreams = new Set(corrections.map((r) => r.upstream));

@@ -86,7 +86,7 @@ const _answer = (model: GPT, tok: Tokenizer, items: readonly WorldItem[], decodi
  */
 export async function answerAndCorrect(
   runDir: string, round: number, config: Config, w2s: W2sConfig, data: Dataset,
-  model: { dir: string }, aligner: { dir: string }, items: { train: readonly WorldItem[]; test: readonly WorldItem[] },
+  model: { dir: string }, aligner: { dir: string; copyMargin?: number }, items: { train: readonly WorldItem[]; test: readonly WorldItem[] },
   testAnswers: readonly string[] | undefined, log: Logger,
 ): Promise<RoundAnswers> {
   const name = `w2s-answers-r${round}`;
@@ -96,6 +96,7 @@ export async function answerAndCorrect(
     decoding: w2s.decoding, trainTemperature: w2s.trainTemperature, seed: config.seed,
     train: hashOf(items.train.map((i) => i.id)), test: hashOf(items.test.map((i) => i.id)), testAnswers: testAnswers ? hashOf(testAnswers) : null,
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
+    ...(config.aligner.copyCandidate && aligner.copyMargin ? { copyMargin: aligner.copyMargin } : {}),
   };
   const dir = stageDir(runDir, name, key);
   await runStage(runDir, name, key, async ({ dir: here }) => {
@@ -113,7 +114,9 @@ export async function answerAndCorrect(
     const { model: corrector } = await loadCheckpoint(join(aligner.dir, "model"));
     try {
       const pairs = [...items.train, ...items.test].map((item, i) => ({ question: item.question, answer: i < train.length ? train[i]! : test[i - train.length]! }));
-      const corrections = correctAnswers(corrector, tok, pairs, template, { decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: 1, log, copyCandidate: config.aligner.copyCandidate })[0]!;
+      const corrections = correctAnswers(corrector, tok, pairs, template, {
+        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: 1, log, copyCandidate: config.aligner.copyCandidate, copyMargin: aligner.copyMargin ?? 0,
+      })[0]!;
       const out = pairs.map((p, i) => ({ answer: p.answer, correction: corrections[i]!.text }));
       writeJson(join(here, "answers.json"), { train: out.slice(0, train.length), test: out.slice(train.length) });
       return { train: train.length, test: test.length };
