@@ -139,7 +139,9 @@ export const DEFAULTS: Config = {
     template: "aligner-v1.0",
     warmupFraction: 0.2, // the paper's optimum (Fig. 3)
     model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
-    train: { steps: 1000, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200, lossTruncation: 0 },
+    // 600 steps (+120 of warm-up): on the default world it corrects as well as 1,000 did (held-out iid ω
+    // within a few points, README) and keeps the main stages of a cold default run within 10 minutes.
+    train: { steps: 600, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200, lossTruncation: 0 },
     decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
     rounds: 1,
     copyCandidate: true,
