@@ -10,7 +10,7 @@ import type { Logger } from "./log.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { scoreSequences } from "./dpo.js";
+import { scoreSequences, scoreTokens } from "./dpo.js";
 import { disposeModel, type GPT } from "./model.js";
 import { createRng, shuffle } from "./random.js";
 import { renderPrompt, type TemplateId } from "./templates.js";
@@ -91,33 +91,63 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
 }
 
 /**
+ * When the decoded correction replaces the answer (aligner.ts preferCopies): only if it is likelier
+ * than the copy by more than `margin` nats and each of its tokens had probability ≥ `minTokenProb`.
+ * { margin: 0, minTokenProb: 0 } keeps the likelier of the two.
+ */
+export interface CopyRule {
+  margin: number;
+  minTokenProb: number;
+}
+
+export const LIKELIER_OF_TWO: Readonly<CopyRule> = Object.freeze({ margin: 0, minTokenProb: 0 });
+
+/** The cache-key part of a copy rule (empty for the likelier-of-two, so older stages keep their keys). */
+export const copyRuleKey = (rule: CopyRule) => ({
+  ...(rule.margin ? { copyMargin: rule.margin } : {}),
+  ...(rule.minTokenProb ? { minTokenProb: rule.minTokenProb } : {}),
+});
+
+/**
  * Of two complete candidates per prompt, the decoded text and the answer itself (a copy), keeps the
- * one the model finds likelier: greedy decoding can leave the copy the model prefers on its first
+ * decoded text only where `rule` lets it replace the answer. With the default rule that is the one
+ * the model finds likelier: greedy decoding can leave the copy the model prefers on its first
  * uncertain token. Both are scored as training scores a target (summed log-probs, EOS included).
- * With a `margin`, the copy also wins when it is at most that many nats less likely.
  */
 export function preferCopies(
-  model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[], margin = 0,
+  model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[], rule: CopyRule = LIKELIER_OF_TWO,
 ): Generated[] {
-  const { decoded, copies, open } = _scoreCandidates(model, tok, prompts, answers, generated);
+  const candidates = _scoreCandidates(model, tok, prompts, answers, generated);
   const out = [...generated];
-  open.forEach((i, k) => {
-    if (copies[k]! + margin >= decoded[k]!) out[i] = { text: answers[i]!, hitLimit: false };
+  candidates.open.forEach((i, k) => {
+    if (!_keepsDecoded(candidates, k, rule)) out[i] = { text: answers[i]!, hitLimit: false };
   });
   return out;
 }
 
-/** Log-likelihoods of the decoded text and of the copy, for the outputs that are not copies already. */
-function _scoreCandidates(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]) {
-  const open = generated.flatMap((g, i) => (g.text === answers[i] ? [] : [i])); // already copies need no scoring
-  const decoded = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)));
-  const copies = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!)));
-  return { open, decoded, copies };
+interface Candidates {
+  /** Rows whose decoded text is not already a copy. */
+  open: number[];
+  /** Per open row: the decoded text's summed and least token log-prob, the copy's summed log-prob. */
+  decoded: Float64Array;
+  weakest: Float64Array;
+  copies: Float64Array;
 }
 
-/** One candidate copy margin's outcome on the validation rows. */
-export interface MarginScore {
+function _scoreCandidates(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]): Candidates {
+  const open = generated.flatMap((g, i) => (g.text === answers[i] ? [] : [i])); // already copies need no scoring
+  const decoded = scoreTokens(model, open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)));
+  const copies = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!)));
+  return { open, decoded: decoded.sum, weakest: decoded.min, copies };
+}
+
+const _keepsDecoded = (c: Candidates, k: number, rule: CopyRule): boolean =>
+  c.decoded[k]! - c.copies[k]! > rule.margin && (rule.minTokenProb <= 0 || c.weakest[k]! >= Math.log(rule.minTokenProb));
+
+/** One candidate rule's outcome on the validation rows. */
+export interface RuleScore {
   margin: number;
+  min_token_prob: number;
   /** Mean oracle helpfulness and harmlessness of the kept outputs. */
   helpful: number;
   harmless: number;
@@ -125,56 +155,64 @@ export interface MarginScore {
 }
 
 /**
- * Calibrates the copy candidate on held-out rows with known scores (the Aligner's validation split):
- * decodes each row once, then for each margin m keeps the copy unless the decoded text is likelier by
- * more than m nats, and returns the margin whose kept outputs score best (helpfulness + harmlessness;
- * the smaller margin on a tie) with every margin's scores. A margin is a prior for leaving an answer
- * alone that the model's own likelihood does not carry: a small Aligner is confident about values it
- * cannot check (README: "The copy margin").
+ * Calibrates the copy rule on held-out rows with known scores (the Aligner's validation split): decodes
+ * each row once, then for every (margin, minTokenProb) pair keeps the decoded text only where the rule
+ * lets it replace the answer, and returns the rule whose kept outputs score best (helpfulness +
+ * harmlessness; on a tie the smaller margin, then the smaller probability) with every rule's scores.
+ * Why: a small Aligner is confident about values it cannot check; the margin is a prior for leaving
+ * an answer alone, the probability floor refuses edits whose weakest token is a guess (README: "What
+ * the default run finds").
  */
-export function calibrateCopyMargin(
+export function calibrateCopyRule(
   model: GPT, tok: Tokenizer, rows: readonly { question: string; answer: string }[], template: TemplateId,
-  { decoding, margins, score, log }: { decoding: Decoding; margins: readonly number[]; score: (row: number, text: string) => { helpful: number; harmless: number }; log: Logger },
-): { margin: number; curve: MarginScore[] } {
-  if (margins.length === 0) throw new Error("calibrateCopyMargin: no margins to choose from");
+  { decoding, margins, minTokenProbs = [0], score, log }: {
+    decoding: Decoding; margins: readonly number[]; minTokenProbs?: readonly number[];
+    score: (row: number, text: string) => { helpful: number; harmless: number }; log: Logger;
+  },
+): CopyRule & { curve: RuleScore[] } {
+  if (margins.length === 0 || minTokenProbs.length === 0) throw new Error("calibrateCopyRule: no margins or probabilities to choose from");
   const prompts = rows.map((r) => renderPrompt(template, r.question, r.answer));
   const answers = rows.map((r) => r.answer);
   const generated = generateTexts(model, tok, prompts, decoding, log);
-  const { open, decoded, copies } = _scoreCandidates(model, tok, prompts, answers, generated);
-  const gap = new Map(open.map((i, k) => [i, decoded[k]! - copies[k]!]));
-  const cache = new Map<string, { helpful: number; harmless: number }>();
-  const judged = (i: number, text: string) => {
+  const candidates = _scoreCandidates(model, tok, prompts, answers, generated);
+  const openAt = new Map(candidates.open.map((i, k) => [i, k]));
+  const judged = new Map<string, { helpful: number; harmless: number }>();
+  const judge = (i: number, text: string) => {
     const key = `${i}\u0000${text}`;
-    if (!cache.has(key)) cache.set(key, score(i, text));
-    return cache.get(key)!;
+    if (!judged.has(key)) judged.set(key, score(i, text));
+    return judged.get(key)!;
   };
-  const curve = [...margins].sort((a, b) => a - b).map((margin): MarginScore => {
-    let helpful = 0;
-    let harmless = 0;
-    let copies = 0;
-    rows.forEach((r, i) => {
-      const copy = !gap.has(i) || gap.get(i)! <= margin;
-      const s = judged(i, copy ? r.answer : generated[i]!.text);
-      helpful += s.helpful;
-      harmless += s.harmless;
-      copies += copy ? 1 : 0;
-    });
-    const n = Math.max(1, rows.length);
-    return { margin, helpful: helpful / n, harmless: harmless / n, copy_rate: copies / n };
-  });
+  const curve: RuleScore[] = [];
+  for (const margin of [...margins].sort((a, b) => a - b)) {
+    for (const minTokenProb of [...minTokenProbs].sort((a, b) => a - b)) {
+      let helpful = 0;
+      let harmless = 0;
+      let copies = 0;
+      rows.forEach((r, i) => {
+        const k = openAt.get(i);
+        const copy = k === undefined || !_keepsDecoded(candidates, k, { margin, minTokenProb });
+        const s = judge(i, copy ? r.answer : generated[i]!.text);
+        helpful += s.helpful;
+        harmless += s.harmless;
+        copies += copy ? 1 : 0;
+      });
+      const n = Math.max(1, rows.length);
+      curve.push({ margin, min_token_prob: minTokenProb, helpful: helpful / n, harmless: harmless / n, copy_rate: copies / n });
+    }
+  }
   const best = curve.reduce((a, b) => (b.helpful + b.harmless > a.helpful + a.harmless + 1e-12 ? b : a));
-  log.info(`copy margin: ${best.margin} nats (of ${curve.map((c) => `${c.margin}: ${(c.helpful + c.harmless).toFixed(3)}`).join(", ")} on ${rows.length} validation rows)`);
-  return { margin: best.margin, curve };
+  log.info(`copy rule: margin ${best.margin} nats, token probability ≥ ${best.min_token_prob} (score ${(best.helpful + best.harmless).toFixed(3)} of ${curve.length} rules on ${rows.length} validation rows; likelier-of-two ${(curve[0]!.helpful + curve[0]!.harmless).toFixed(3)})`);
+  return { margin: best.margin, minTokenProb: best.min_token_prob, curve };
 }
 
 /**
  * Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round.
- * With `copyCandidate`, each output is the likelier of the decoded text and a copy (`preferCopies`),
- * the copy getting `copyMargin` nats of head start.
+ * With `copyCandidate`, each output is the decoded text or a copy of the answer, as `copyRule` says
+ * (`preferCopies`).
  */
 export function correctAnswers(
   model: GPT, tok: Tokenizer, pairs: readonly { question: string; answer: string }[], template: TemplateId,
-  { decoding, rounds, log, copyCandidate = false, copyMargin = 0 }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyMargin?: number },
+  { decoding, rounds, log, copyCandidate = false, copyRule = LIKELIER_OF_TWO }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyRule?: CopyRule },
 ): Generated[][] {
   const out: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
@@ -184,7 +222,7 @@ export function correctAnswers(
     let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log);
     if (copyCandidate) {
       const before = generated.filter((g, i) => g.text === answers[i]).length;
-      generated = preferCopies(model, tok, prompts, answers, generated, copyMargin);
+      generated = preferCopies(model, tok, prompts, answers, generated, copyRule);
       const after = generated.filter((g, i) => g.text === answers[i]).length;
       log.info(`copy candidate: ${after - before} of ${pairs.length} outputs replaced by the likelier copy (copies ${before} → ${after})`);
     }

@@ -100,10 +100,13 @@ export interface Config {
     /** Keep the likelier (under the Aligner) of the decoded correction and a copy of the answer (aligner.ts preferCopies). */
     copyCandidate: boolean;
     /**
-     * Head starts (nats) for the copy the calibration chooses from on the Aligner's validation rows
-     * (aligner.ts calibrateCopyMargin); [m] fixes it to m, [0] is the plain likelier-of-two.
+     * The copy rule the calibration chooses from on the Aligner's validation rows (aligner.ts
+     * calibrateCopyRule): the decoded correction replaces the answer only if it is likelier than the
+     * copy by more than a margin (nats) and its least likely token has at least a probability.
+     * One value in each list fixes the rule; [0] and [0] is the plain likelier-of-two.
      */
     copyMargins: number[];
+    copyMinTokenProbs: number[];
   };
   /** Weak-to-strong: a stronger LM fine-tuned on the Aligner's corrections of its answers (loaders/weak-to-strong.ts). */
   w2s: W2sConfig;
@@ -146,6 +149,7 @@ export const DEFAULTS: Config = {
     rounds: 1,
     copyCandidate: true,
     copyMargins: [0, 1, 2, 4, 8, 12],
+    copyMinTokenProbs: [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9],
   },
   w2s: W2S_DEFAULTS,
   warmupSweep: {
@@ -223,6 +227,10 @@ export function validateConfig(config: Config, where = "preset"): Config {
     if (typeof m !== "number" || !(m >= 0) || !Number.isFinite(m)) throw new ConfigError(`${where}: "aligner.copyMargins[${i}]" must be a finite number ≥ 0, got ${JSON.stringify(m)}`);
   });
   if (config.aligner.copyMargins.length === 0) throw new ConfigError(`${where}: "aligner.copyMargins" needs at least one margin (use [0] for none)`);
+  config.aligner.copyMinTokenProbs.forEach((p, i) => {
+    if (typeof p !== "number" || !(p >= 0 && p < 1)) throw new ConfigError(`${where}: "aligner.copyMinTokenProbs[${i}]" must be a number in [0, 1), got ${JSON.stringify(p)}`);
+  });
+  if (config.aligner.copyMinTokenProbs.length === 0) throw new ConfigError(`${where}: "aligner.copyMinTokenProbs" needs at least one value (use [0] for none)`);
   if (!(config.warmupSweep.lr > 0)) throw new ConfigError(`${where}: "warmupSweep.lr" must be > 0, got ${config.warmupSweep.lr}`);
   for (const [key, value] of fractions) {
     if (typeof value !== "number" || !(value >= 0 && value < 1)) throw new ConfigError(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(value)}`);

@@ -70,6 +70,32 @@ export function sequenceLogProbs(model: GPT, examples: readonly Example[], opts:
   });
 }
 
+/**
+ * Per example, without gradients: the summed target log-prob and the log-prob of its least likely
+ * target token (how sure the model is of its weakest step).
+ */
+export function scoreTokens(model: GPT, examples: readonly Example[], batchSize = 32, padId = 0): { sum: Float64Array; min: Float64Array } {
+  const sum = new Float64Array(examples.length);
+  const min = new Float64Array(examples.length).fill(Infinity);
+  for (let start = 0; start < examples.length; start += batchSize) {
+    const batch = makeBatch(examples.slice(start, start + batchSize).map((e) => toSequence(e, model.config.maxLen)), padId);
+    const rows: number[] = [];
+    const targets: number[] = [];
+    batch.targets.forEach((t, i) => {
+      if (t >= 0) rows.push(i), targets.push(t);
+    });
+    const picked = tf.tidy(() => tf.sum(tf.mul(tf.logSoftmax(forwardRows(model, batch, Int32Array.from(rows))), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1));
+    const values = picked.dataSync();
+    picked.dispose();
+    rows.forEach((row, r) => {
+      const b = start + Math.floor(row / batch.length);
+      sum[b] = sum[b]! + values[r]!;
+      min[b] = Math.min(min[b]!, values[r]!);
+    });
+  }
+  return { sum, min };
+}
+
 /** Summed target log-probs of many examples, without gradients, in batches: plain numbers. */
 export function scoreSequences(model: GPT, examples: readonly Example[], batchSize = 32): Float64Array {
   const out = new Float64Array(examples.length);

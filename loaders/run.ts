@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableFromIPC, tableToIPC, Table } from "apache-arrow";
-import { alignerExamples, calibrateCopyMargin, correctAnswers, trainAligner, type AlignerTraining, type MarginScore } from "./aligner.js";
+import { alignerExamples, calibrateCopyRule, copyRuleKey, correctAnswers, LIKELIER_OF_TWO, trainAligner, type AlignerTraining, type CopyRule, type RuleScore } from "./aligner.js";
 import { selectBackend, type BackendInfo } from "./backend.js";
 import { hashOf, runStage, stageDir, timeStages, type StageTiming } from "./cache.js";
 import { readJson, writeFileAtomic, writeJson } from "./files.js";
@@ -50,8 +50,8 @@ export interface RunRecord {
   compute_s?: number | null;
   /** The API clients the preset used (no keys) and what they spent; absent when it used none. */
   api?: ApiRecord;
-  /** The main Aligner's copy margin and, when calibrated, every candidate's validation scores. */
-  copy_margin?: Calibration;
+  /** The main Aligner's copy rule and, when calibrated, every candidate's validation scores. */
+  copy_rule?: Calibration;
   /** Processes the run used: 2 with its helper (loaders/helper.ts), else 1. */
   jobs?: number;
   /** The run's folder. */
@@ -60,10 +60,9 @@ export interface RunRecord {
 
 export { runsRoot };
 
-/** An Aligner's copy margin (nats) and the validation scores it was chosen by (null when the preset fixes it). */
-export interface Calibration {
-  margin: number;
-  curve: MarginScore[] | null;
+/** An Aligner's copy rule and the validation scores it was chosen by (null when the preset fixes it). */
+export interface Calibration extends CopyRule {
+  curve: RuleScore[] | null;
 }
 
 /** The folder a preset's run lives in. */
@@ -111,24 +110,24 @@ async function _trainAlignerStage(
   return { dir: sdir, training: readJson(join(sdir, "training.json")) };
 }
 
-/** The copy margin an Aligner's corrections use: calibrated on its validation rows in a cached stage, unless the preset fixes it. */
+/** The copy rule an Aligner's corrections use: calibrated on its validation rows in a cached stage, unless the preset fixes it. */
 async function _calibrateStage(dir: string, config: Config, data: Dataset, aligner: { dir: string }, name: string, log: Logger): Promise<Calibration> {
-  const margins = config.aligner.copyMargins;
-  if (!config.aligner.copyCandidate) return { margin: 0, curve: null };
-  if (margins.length === 1) return { margin: margins[0]!, curve: null };
+  const { copyCandidate, copyMargins: margins, copyMinTokenProbs: minTokenProbs } = config.aligner;
+  if (!copyCandidate) return { ...LIKELIER_OF_TWO, curve: null };
+  if (margins.length === 1 && minTokenProbs.length === 1) return { margin: margins[0]!, minTokenProb: minTokenProbs[0]!, curve: null };
   const rows = _alignerRows(data).val;
-  const key = { aligner: aligner.dir.replace(/^.*\//, ""), margins, decoding: config.aligner.decoding, rows: hashOf(rows.map((r) => r.id)), seed: config.seed };
+  const key = { aligner: aligner.dir.replace(/^.*\//, ""), margins, minTokenProbs, decoding: config.aligner.decoding, rows: hashOf(rows.map((r) => r.id)), seed: config.seed };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const { model } = await loadCheckpoint(join(aligner.dir, "model"));
     try {
       const items = new Map(data.world.items.map((i) => [i.id, i]));
-      const result = calibrateCopyMargin(model, data.tokenizer.tok, rows, templateOf(config), {
-        decoding: { ...config.aligner.decoding, seed: config.seed }, margins, log,
+      const result = calibrateCopyRule(model, data.tokenizer.tok, rows, templateOf(config), {
+        decoding: { ...config.aligner.decoding, seed: config.seed }, margins, minTokenProbs, log,
         score: (i, text) => oracleJudge(items.get(rows[i]!.item_id)!, text),
       });
       writeJson(join(here, "calibration.json"), result);
-      return { margin: result.margin };
+      return { margin: result.margin, minTokenProb: result.minTokenProb };
     } finally {
       disposeModel(model);
     }
@@ -136,15 +135,17 @@ async function _calibrateStage(dir: string, config: Config, data: Dataset, align
   return readJson(join(sdir, "calibration.json"));
 }
 
+const _rule = (c: Calibration): CopyRule => ({ margin: c.margin, minTokenProb: c.minTokenProb });
+
 /** Corrects the given rows with a trained Aligner in a cached stage; returns every round's outputs. */
 async function _correctStage(
-  dir: string, config: Config, data: Dataset, aligner: { dir: string; copyMargin: number }, rows: readonly CorrectionRow[], name: string, log: Logger,
+  dir: string, config: Config, data: Dataset, aligner: { dir: string; copyRule: CopyRule }, rows: readonly CorrectionRow[], name: string, log: Logger,
 ): Promise<Generated[][]> {
   const remote = rows.filter((r) => r.upstream.startsWith("api:")); // API answers may change between runs: key on their text
   const key = {
     aligner: aligner.dir.replace(/^.*\//, ""), decoding: config.aligner.decoding, rounds: config.aligner.rounds, rows: hashOf(rows.map((r) => r.id)),
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
-    ...(config.aligner.copyCandidate && aligner.copyMargin ? { copyMargin: aligner.copyMargin } : {}),
+    ...(config.aligner.copyCandidate ? copyRuleKey(aligner.copyRule) : {}),
     ...(remote.length ? { answers: hashOf(remote.map((r) => r.answer)) } : {}),
   };
   const sdir = stageDir(dir, name, key);
@@ -153,7 +154,7 @@ async function _correctStage(
     try {
       const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
         decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: config.aligner.rounds, log, copyCandidate: config.aligner.copyCandidate,
-        copyMargin: aligner.copyMargin,
+        copyRule: aligner.copyRule,
       });
       writeJson(join(here, "corrections.json"), out);
       return { rows: rows.length };
@@ -182,14 +183,15 @@ function _sweepRows(config: Config, data: Dataset, test: readonly CorrectionRow[
   return test.filter((r) => items.has(r.item_id));
 }
 
-/** One point of the warm-up sweep: a small Aligner trained with warm-up `fraction`, and its corrections. */
+/** One point of the warm-up sweep: a small Aligner trained with warm-up `fraction`, and its corrections (likelier-of-two). */
 async function _sweepStages(dir: string, config: Config, data: Dataset, fraction: number, rows: readonly CorrectionRow[], log: Logger) {
   const name = `sweep-${fraction}`;
   const { steps, batchSize, lr, model } = config.warmupSweep;
   const trained = await _trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } }, log);
-  const { margin } = await _calibrateStage(dir, config, data, trained, `calibrate-${name}`, log);
-  const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, { ...trained, copyMargin: margin }, rows, `correct-${name}`, log))[0]!;
-  return { trained, outputs, margin };
+  // Every point decodes with the same rule, the likelier of the decoded text and the copy: a calibrated
+  // rule would make each weak Aligner copy more and hide what warm-up changed in what it learned.
+  const outputs = (await _correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, { ...trained, copyRule: LIKELIER_OF_TWO }, rows, `correct-${name}`, log))[0]!;
+  return { trained, outputs };
 }
 
 /**
@@ -210,8 +212,8 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
   // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists
   // (by now the main process is training it: this waits on its lock).
   const aligner = await _trainAlignerStage(dir, config, data, "aligner", _mainAlignerSettings(config), log);
-  const { margin } = await _calibrateStage(dir, config, data, aligner, "calibrate", log);
-  await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyMargin: margin }, { runId: "", backend: "", log, prefetch: true });
+  const calibration = await _calibrateStage(dir, config, data, aligner, "calibrate", log);
+  await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyRule: _rule(calibration) }, { runId: "", backend: "", log, prefetch: true });
 }
 
 const _mainAlignerSettings = (config: Config) => ({ warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train });
@@ -274,7 +276,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const test = [...data.rows.filter((r) => r.split === "test"), ...answered.rows];
   lap("api_upstreams");
   let rounds: Generated[][];
-  if (aligner) rounds = await _correctStage(dir, config, data, { ...aligner, copyMargin: calibration!.margin }, test, "correct", log);
+  if (aligner) rounds = await _correctStage(dir, config, data, { ...aligner, copyRule: _rule(calibration!) }, test, "correct", log);
   else ({ outputs: rounds, record: api.corrector } = await correctWithApi(config.api, test, config.aligner.rounds, remote));
   lap("correct");
 
@@ -312,7 +314,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
 
   if (!aligner && config.w2s.enabled) log.info("weak-to-strong skipped: the weak supervisor is a local Aligner and this preset corrects over the API");
   const w2s = aligner
-    ? await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyMargin: calibration!.margin }, { runId, backend: backend.backend, log, judge })
+    ? await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyRule: _rule(calibration!) }, { runId, backend: backend.backend, log, judge })
     : { w2s: [], categories: [], training: [] };
   lap("w2s");
 
@@ -326,7 +328,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const record: RunRecord = {
     run_id: runId, preset: preset.name, seed: config.seed, backend, template, headline: headline(summary), config,
     versions: packageVersions(), started_at: new Date(started).toISOString(), duration_s: (Date.now() - started) / 1000,
-    stages_s: stages, ...(calibration ? { copy_margin: calibration } : {}), ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
+    stages_s: stages, ...(calibration ? { copy_rule: calibration } : {}), ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
   };
   const runs = [{
     run_id: runId, preset: preset.name, seed: config.seed, backend: backend.backend, threads: backend.threads, template,

@@ -23,6 +23,7 @@ import type { TrainingRow, W2sRow } from "./types.js";
 import { judge as oracleJudge, rowFor } from "./world/index.js";
 import type { W2sConfig } from "./w2s/config.js";
 import { scoreMethods, type MethodAnswers, type W2sCategoryRow } from "./w2s/score.js";
+import type { CopyRule } from "./aligner.js";
 import { answerAndCorrect, fineTune, pretrainStrong, strongLm, type FineTuned } from "./w2s/stages.js";
 
 export { W2S_DEFAULTS, validateW2sConfig, type W2sConfig, type W2sTrain } from "./w2s/config.js";
@@ -52,7 +53,7 @@ const _firstN = <T>(xs: readonly T[], n: number): T[] => (n > 0 ? xs.slice(0, n)
  * when `w2s.enabled` is false).
  */
 export async function runWeakToStrong(
-  dir: string, config: Config, w2s: W2sConfig, data: Dataset, aligner: { dir: string; copyMargin?: number },
+  dir: string, config: Config, w2s: W2sConfig, data: Dataset, aligner: { dir: string; copyRule?: CopyRule },
   { runId, backend, log = silentLogger, judge, prefetch = false }: { runId: string; backend: string; log?: Logger; judge?: Judge; prefetch?: boolean },
 ): Promise<WeakToStrongResult> {
   if (!w2s.enabled) return { w2s: [], categories: [], training: [], dpoPairs: 0 };

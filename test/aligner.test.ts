@@ -1,8 +1,8 @@
 // The Aligner's decoding choice: the likelier of the decoded correction and a copy of the answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calibrateCopyMargin, preferCopies } from "../loaders/aligner.js";
+import { calibrateCopyRule, preferCopies } from "../loaders/aligner.js";
 import { silentLogger } from "../loaders/log.js";
-import { scoreSequences } from "../loaders/dpo.js";
+import { scoreSequences, scoreTokens } from "../loaders/dpo.js";
 import { encodeExample, type Generated } from "../loaders/lm.js";
 import { createModel, disposeModel, type GPT } from "../loaders/model.js";
 import { renderPrompt } from "../loaders/templates.js";
@@ -41,34 +41,53 @@ describe("preferCopies", () => {
   });
 });
 
-describe("copy margin", () => {
+describe("copy rule", () => {
   const prompts = PAIRS.map((p) => renderPrompt("aligner-v1.0", p.question, p.answer));
   const answers = PAIRS.map((p) => p.answer);
   const decoded: Generated[] = ["4", "cat", "No.", "Lyon."].map((text) => ({ text, hitLimit: false }));
+  const decodedExamples = () => prompts.map((p, i) => encodeExample(tok, p, decoded[i]!.text));
 
   it("gives the copy a head start of `margin` nats", () => {
-    const d = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, decoded[i]!.text)));
+    const d = scoreSequences(model, decodedExamples());
     const c = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, answers[i]!)));
     const gaps = Array.from(d, (x, i) => x - c[i]!);
     const m = [...gaps].sort((a, b) => a - b)[1]! + 1e-3; // between the second and third smallest gap
-    const chosen = preferCopies(model, tok, prompts, answers, decoded, m);
+    const chosen = preferCopies(model, tok, prompts, answers, decoded, { margin: m, minTokenProb: 0 });
     chosen.forEach((g, i) => expect(g.text).toBe(gaps[i]! <= m ? answers[i] : decoded[i]!.text));
-    expect(chosen.filter((g, i) => g.text === answers[i]).length).toBe(gaps.filter((g) => g <= m).length);
-    expect(preferCopies(model, tok, prompts, answers, decoded, 1e9).map((g) => g.text)).toEqual(answers);
+    expect(preferCopies(model, tok, prompts, answers, decoded, { margin: 1e9, minTokenProb: 0 }).map((g) => g.text)).toEqual(answers);
   });
 
-  it("chooses on rows with known scores the margin whose outputs score best, the smaller on a tie", () => {
+  it("keeps a decoded text only if its least likely token reaches `minTokenProb`", () => {
+    const { sum, min } = scoreTokens(model, decodedExamples());
+    expect(Array.from(sum)).toEqual(Array.from(scoreSequences(model, decodedExamples())).map((x) => expect.closeTo(x, 4)));
+    Array.from(min).forEach((x, i) => {
+      expect(x).toBeGreaterThanOrEqual(sum[i]! - 1e-6); // one token's log-prob: between the sum of all and 0
+      expect(x).toBeLessThan(0);
+    });
+    const free = preferCopies(model, tok, prompts, answers, decoded, { margin: -1e9, minTokenProb: 0 }); // any decoded text beats the copy
+    expect(free.map((g) => g.text)).toEqual(decoded.map((g) => g.text));
+    const floor = Math.exp([...min].sort((a, b) => a - b)[1]!) * 1.0001; // above the two weakest rows' weakest tokens
+    const gated = preferCopies(model, tok, prompts, answers, decoded, { margin: -1e9, minTokenProb: floor });
+    gated.forEach((g, i) => expect(g.text).toBe(min[i]! >= Math.log(floor) ? decoded[i]!.text : answers[i]));
+    expect(gated.filter((g, i) => g.text === answers[i]).length).toBe(2);
+  });
+
+  it("chooses on rows with known scores the rule whose outputs score best, the least strict on a tie", () => {
     const decoding = { temperature: 0, topK: 0, topP: 1, maxNewTokens: 8, batchSize: 4, seed: 1 };
     const copiesWin = (i: number, text: string) => ({ helpful: text === answers[i] ? 1 : 0, harmless: 1 });
-    const a = calibrateCopyMargin(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [1e9, 0], score: copiesWin, log: silentLogger });
-    expect(a.curve.map((c) => c.margin)).toEqual([0, 1e9]);
-    expect(a.curve[1]).toEqual({ margin: 1e9, helpful: 1, harmless: 1, copy_rate: 1 });
+    const a = calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [1e9, 0], minTokenProbs: [0.5, 0], score: copiesWin, log: silentLogger });
+    expect(a.curve.map((c) => [c.margin, c.min_token_prob])).toEqual([[0, 0], [0, 0.5], [1e9, 0], [1e9, 0.5]]);
+    expect(a.curve[2]).toEqual({ margin: 1e9, min_token_prob: 0, helpful: 1, harmless: 1, copy_rate: 1 });
     expect(a.curve[0]!.copy_rate).toBeLessThan(1); // an untrained model rarely decodes a copy
-    expect(a.margin).toBe(1e9);
+    expect(a.curve[1]!.copy_rate).toBeGreaterThanOrEqual(a.curve[0]!.copy_rate);
+    expect(a.curve[0]!.helpful + a.curve[0]!.harmless).toBeLessThan(2);
+    // Every strict-enough rule makes only copies here; the first of them in (margin, probability) order wins.
+    const best = a.curve.find((c) => c.helpful === 1)!;
+    expect([a.margin, a.minTokenProb]).toEqual([best.margin, best.min_token_prob]);
     const editsWin = (i: number, text: string) => ({ helpful: text === answers[i] ? 0 : 1, harmless: 1 });
-    expect(calibrateCopyMargin(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [0, 1e9], score: editsWin, log: silentLogger }).margin).toBe(0);
+    expect(calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [0, 1e9], minTokenProbs: [0, 0.9], score: editsWin, log: silentLogger })).toMatchObject({ margin: 0, minTokenProb: 0 });
     const flat = () => ({ helpful: 0.5, harmless: 1 });
-    expect(calibrateCopyMargin(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [4, 2, 8], score: flat, log: silentLogger }).margin).toBe(2);
-    expect(() => calibrateCopyMargin(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [], score: flat, log: silentLogger })).toThrow(/no margins/);
+    expect(calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [4, 2, 8], score: flat, log: silentLogger })).toMatchObject({ margin: 2, minTokenProb: 0 });
+    expect(() => calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [], score: flat, log: silentLogger })).toThrow(/no margins/);
   });
 });

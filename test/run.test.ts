@@ -1,6 +1,6 @@
 // The main job on the tiny preset: every stage, the tables, the cache, the lock and resume.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -42,17 +42,22 @@ describe("runExperiment on the tiny preset", () => {
     expect(JSON.parse(readFileSync(join(root, "tiny", "run.json"), "utf-8")).run_id).toBe(record.run_id);
   });
 
-  it("calibrates the copy margin on the Aligner's validation rows and records every candidate", () => {
-    const margins = loadPreset("tiny").config.aligner.copyMargins;
-    expect(margins.length).toBeGreaterThan(1);
-    const { margin, curve } = record.copy_margin!;
-    expect(curve!.map((c) => c.margin)).toEqual([...margins].sort((a, b) => a - b));
+  it("calibrates the copy rule on the Aligner's validation rows when the preset gives candidates", async () => {
+    expect(record.copy_rule).toEqual({ margin: 0, minTokenProb: 0, curve: null }); // tiny fixes it to likelier-of-two
+    const base = loadPreset("tiny");
+    const config = { ...base.config, aligner: { ...base.config.aligner, copyMargins: [0, 4], copyMinTokenProbs: [0, 0.3] }, warmupSweep: { ...base.config.warmupSweep, fractions: [] }, w2s: { ...base.config.w2s, enabled: false } };
+    const dir = join(root, "calibrated");
+    cpSync(join(root, "tiny", "stages"), join(dir, "stages"), { recursive: true }); // the same world and Aligner, from the cache
+    const calibrated = await runExperiment({ ...base, config }, { dir });
+    expect(calibrated.stages!.find((s) => s.name === "aligner")!.cached).toBe(true);
+    const { margin, minTokenProb, curve } = calibrated.copy_rule!;
+    expect(curve!.map((c) => [c.margin, c.min_token_prob])).toEqual([[0, 0], [0, 0.3], [4, 0], [4, 0.3]]);
     const best = Math.max(...curve!.map((c) => c.helpful + c.harmless));
-    const chosen = curve!.find((c) => c.margin === margin)!;
-    expect(chosen.helpful + chosen.harmless).toBe(best);
-    expect(curve!.find((c) => c.helpful + c.harmless === best)!.margin).toBe(margin); // the smallest of the best
-    for (let i = 1; i < curve!.length; i++) expect(curve![i]!.copy_rate).toBeGreaterThanOrEqual(curve![i - 1]!.copy_rate);
-  });
+    const first = curve!.find((c) => c.helpful + c.harmless === best)!; // the least strict of the best
+    expect([margin, minTokenProb]).toEqual([first.margin, first.min_token_prob]);
+    for (const c of curve!) expect(c.copy_rate).toBeGreaterThanOrEqual(curve![0]!.copy_rate);
+    expect(calibrated.stages!.some((s) => s.name === "calibrate" && !s.cached)).toBe(true); // its own calibration stage ran
+  }, 120_000);
 
   it("corrects every upstream's test answers, seen and held-out, and keeps Parquet beside Arrow", () => {
     const corrections = table("corrections");

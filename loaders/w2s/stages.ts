@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { correctAnswers } from "../aligner.js";
+import { copyRuleKey, correctAnswers, LIKELIER_OF_TWO, type CopyRule } from "../aligner.js";
 import { hashOf, runStage, stageDir } from "../cache.js";
 import { loadCheckpoint, saveCheckpoint } from "../checkpoint.js";
 import type { Config } from "../config.js";
@@ -86,7 +86,7 @@ const _answer = (model: GPT, tok: Tokenizer, items: readonly WorldItem[], decodi
  */
 export async function answerAndCorrect(
   runDir: string, round: number, config: Config, w2s: W2sConfig, data: Dataset,
-  model: { dir: string }, aligner: { dir: string; copyMargin?: number }, items: { train: readonly WorldItem[]; test: readonly WorldItem[] },
+  model: { dir: string }, aligner: { dir: string; copyRule?: CopyRule }, items: { train: readonly WorldItem[]; test: readonly WorldItem[] },
   testAnswers: readonly string[] | undefined, log: Logger,
 ): Promise<RoundAnswers> {
   const name = `w2s-answers-r${round}`;
@@ -96,7 +96,7 @@ export async function answerAndCorrect(
     decoding: w2s.decoding, trainTemperature: w2s.trainTemperature, seed: config.seed,
     train: hashOf(items.train.map((i) => i.id)), test: hashOf(items.test.map((i) => i.id)), testAnswers: testAnswers ? hashOf(testAnswers) : null,
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
-    ...(config.aligner.copyCandidate && aligner.copyMargin ? { copyMargin: aligner.copyMargin } : {}),
+    ...(config.aligner.copyCandidate && aligner.copyRule ? copyRuleKey(aligner.copyRule) : {}),
   };
   const dir = stageDir(runDir, name, key);
   await runStage(runDir, name, key, async ({ dir: here }) => {
@@ -115,7 +115,7 @@ export async function answerAndCorrect(
     try {
       const pairs = [...items.train, ...items.test].map((item, i) => ({ question: item.question, answer: i < train.length ? train[i]! : test[i - train.length]! }));
       const corrections = correctAnswers(corrector, tok, pairs, template, {
-        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: 1, log, copyCandidate: config.aligner.copyCandidate, copyMargin: aligner.copyMargin ?? 0,
+        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: 1, log, copyCandidate: config.aligner.copyCandidate, copyRule: aligner.copyRule ?? LIKELIER_OF_TWO,
       })[0]!;
       const out = pairs.map((p, i) => ({ answer: p.answer, correction: corrections[i]!.text }));
       writeJson(join(here, "answers.json"), { train: out.slice(0, train.length), test: out.slice(train.length) });
