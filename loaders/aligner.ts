@@ -10,7 +10,7 @@ import type { Logger } from "./log.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { scoreSequences, scoreTokens } from "./dpo.js";
+import { scoreTokens } from "./dpo.js";
 import { disposeModel, type GPT } from "./model.js";
 import { createRng, shuffle } from "./random.js";
 import { renderPrompt, type TemplateId } from "./templates.js";
@@ -136,8 +136,9 @@ interface Candidates {
 
 function _scoreCandidates(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]): Candidates {
   const open = generated.flatMap((g, i) => (g.text === answers[i] ? [] : [i])); // already copies need no scoring
+  // Both candidates scored the same way, so that their comparison is exact.
   const decoded = scoreTokens(model, open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)));
-  const copies = scoreSequences(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!)));
+  const copies = scoreTokens(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!))).sum;
   return { open, decoded: decoded.sum, weakest: decoded.min, copies };
 }
 

@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createLogger, type Logger } from "./log.js";
-import { forwardRows, type GPT, type ForwardOptions } from "./model.js";
+import { forwardRows, targetRows, type GPT, type ForwardOptions } from "./model.js";
 import { createRng, shuffle } from "./random.js";
 import { learningRate, makeBatch, toSequence, type Example, type StepRow } from "./train.js";
 
@@ -52,19 +52,14 @@ export const defaultDpoConfig: Readonly<DpoConfig> = Object.freeze({
  */
 export function sequenceLogProbs(model: GPT, examples: readonly Example[], opts: ForwardOptions = {}, padId = 0): tf.Tensor1D {
   const batch = makeBatch(examples.map((e) => toSequence(e, model.config.maxLen)), padId);
-  const rows: number[] = [];
-  const targets: number[] = [];
-  const owner: number[] = [];
-  batch.targets.forEach((t, i) => {
-    if (t >= 0) rows.push(i), targets.push(t), owner.push(Math.floor(i / batch.length));
-  });
+  const { rows, targets } = targetRows(batch);
   const N = examples.length;
   const R = rows.length;
   // Which example each target row belongs to, as a [N, R] 0/1 matrix: wasm has no UnsortedSegmentSum.
   const segments = new Float32Array(N * R);
-  owner.forEach((b, r) => (segments[b * R + r] = 1));
+  rows.forEach((row, r) => (segments[Math.floor(row / batch.length) * R + r] = 1));
   return tf.tidy(() => {
-    const logits = forwardRows(model, batch, Int32Array.from(rows), opts); // [R, V]
+    const logits = forwardRows(model, batch, rows, opts); // [R, V]
     const picked = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1); // [R]
     return tf.reshape(tf.matMul(tf.tensor2d(segments, [N, R]), tf.reshape(picked, [R, 1])), [N]) as tf.Tensor1D; // [N, R] @ [R, 1] -> [N]
   });
@@ -79,12 +74,8 @@ export function scoreTokens(model: GPT, examples: readonly Example[], batchSize 
   const min = new Float64Array(examples.length).fill(Infinity);
   for (let start = 0; start < examples.length; start += batchSize) {
     const batch = makeBatch(examples.slice(start, start + batchSize).map((e) => toSequence(e, model.config.maxLen)), padId);
-    const rows: number[] = [];
-    const targets: number[] = [];
-    batch.targets.forEach((t, i) => {
-      if (t >= 0) rows.push(i), targets.push(t);
-    });
-    const picked = tf.tidy(() => tf.sum(tf.mul(tf.logSoftmax(forwardRows(model, batch, Int32Array.from(rows))), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1));
+    const { rows, targets } = targetRows(batch);
+    const picked = tf.tidy(() => tf.sum(tf.mul(tf.logSoftmax(forwardRows(model, batch, rows)), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1));
     const values = picked.dataSync();
     picked.dispose();
     rows.forEach((row, r) => {

@@ -251,18 +251,21 @@ export interface LossBatch extends TokenBatch {
   targets: Int32Array;
 }
 
-/** Mean cross-entropy over the positions with a target; the head runs on those rows only. */
-export function maskedLoss(model: GPT, batch: LossBatch, opts: ForwardOptions = {}): tf.Scalar {
+/** The flat positions of `batch` that have a target (row r belongs to example ⌊r / T⌋), and those targets. */
+export function targetRows(batch: LossBatch): { rows: Int32Array; targets: Int32Array } {
   const rows: number[] = [];
   const targets: number[] = [];
   batch.targets.forEach((t, i) => {
     if (t >= 0) rows.push(i), targets.push(t);
   });
   if (rows.length === 0) throw new Error("batch has no target tokens");
-  return tf.tidy(() => {
-    const logits = forwardRows(model, batch, Int32Array.from(rows), opts);
-    return crossEntropy(logits, tf.tensor1d(targets, "int32"));
-  });
+  return { rows: Int32Array.from(rows), targets: Int32Array.from(targets) };
+}
+
+/** Mean cross-entropy over the positions with a target; the head runs on those rows only. */
+export function maskedLoss(model: GPT, batch: LossBatch, opts: ForwardOptions = {}): tf.Scalar {
+  const { rows, targets } = targetRows(batch);
+  return tf.tidy(() => crossEntropy(forwardRows(model, batch, rows, opts), tf.tensor1d(targets, "int32")));
 }
 
 /**
@@ -275,30 +278,27 @@ export function maskedLoss(model: GPT, batch: LossBatch, opts: ForwardOptions = 
 export function truncatedLoss(
   model: GPT, batch: LossBatch, threshold: number, report: (exampleLosses: Float64Array, dropped: number) => void, opts: ForwardOptions = {},
 ): tf.Scalar {
-  const rows: number[] = [];
-  const targets: number[] = [];
-  batch.targets.forEach((t, i) => {
-    if (t >= 0) rows.push(i), targets.push(t);
-  });
-  if (rows.length === 0) throw new Error("batch has no target tokens");
+  const { rows, targets } = targetRows(batch);
+  const owner = (row: number) => Math.floor(row / batch.length);
   return tf.tidy(() => {
-    const logits = forwardRows(model, batch, Int32Array.from(rows), opts);
-    const ce = crossEntropyRows(logits, tf.tensor1d(targets, "int32"));
+    const ce = crossEntropyRows(forwardRows(model, batch, rows, opts), tf.tensor1d(targets, "int32"));
     const values = ce.dataSync();
     const sums = new Float64Array(batch.batch);
     const counts = new Float64Array(batch.batch);
-    rows.forEach((r, k) => {
-      const b = Math.floor(r / batch.length);
-      sums[b] = sums[b]! + values[k]!;
-      counts[b] = counts[b]! + 1;
+    rows.forEach((row, k) => {
+      sums[owner(row)] = sums[owner(row)]! + values[k]!;
+      counts[owner(row)] = counts[owner(row)]! + 1;
     });
     const losses = sums.map((x, b) => (counts[b]! > 0 ? x / counts[b]! : NaN));
-    const keep = Array.from(losses, (x) => !(x > threshold));
-    const dropped = keep.every((k, b) => !k || counts[b] === 0) ? 0 : keep.filter((k, b) => !k && counts[b]! > 0).length;
+    const above = Array.from(losses, (x) => x > threshold); // NaN (no targets) is never above
+    const withTargets = counts.filter((c) => c > 0).length;
+    const dropped = above.filter(Boolean).length;
+    if (dropped === 0 || dropped === withTargets) {
+      report(losses, 0);
+      return tf.mean(ce) as tf.Scalar;
+    }
     report(losses, dropped);
-    if (dropped === 0) return tf.mean(ce) as tf.Scalar;
-    const weights = Float32Array.from(rows, (r) => (keep[Math.floor(r / batch.length)] ? 1 : 0));
-    const kept = weights.reduce((a, w) => a + w, 0);
-    return tf.div(tf.sum(tf.mul(ce, tf.tensor1d(weights))), kept) as tf.Scalar;
+    const weights = Float32Array.from(rows, (row) => (above[owner(row)] ? 0 : 1));
+    return tf.div(tf.sum(tf.mul(ce, tf.tensor1d(weights))), weights.reduce((a, w) => a + w, 0)) as tf.Scalar;
   });
 }

@@ -142,18 +142,7 @@ export function crossEntropyRows(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.
 
 /** Mean cross-entropy of logits [M, V] against `targets` [M]. */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
-  return _customOp<tf.Scalar>(([l], save) => {
-    const [m, v] = l!.shape as [number, number];
-    const z = tf.sub(l!, tf.max(l!, -1, true));
-    const e = tf.exp(z);
-    const s = tf.sum(e, -1, true);
-    const onehot = tf.oneHot(targets, v);
-    save([tf.div(e, s), onehot]);
-    return {
-      value: tf.mean(tf.sub(tf.log(s), tf.sum(tf.mul(z, onehot), -1, true))),
-      gradFunc: (dy, [p, oh]) => tf.mul(tf.sub(p!, oh!), tf.div(dy, m)),
-    };
-  }, logits);
+  return tf.mean(crossEntropyRows(logits, targets));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -358,10 +358,6 @@ export async function writeTables(dir: string, tables: Partial<Record<keyof type
 }
 
 /** The preset's run already finished with this config (loaders skip straight to its tables). */
-function _isCurrent(preset: Preset): boolean {
-  return _isCurrentIn(runDir(preset.name), preset);
-}
-
 function _isCurrentIn(dir: string, preset: Preset): boolean {
   const file = join(dir, "run.json");
   return existsSync(file) && readJson<RunRecord>(file).run_id === `${preset.name}-${hashOf(preset.config)}`;
@@ -383,7 +379,7 @@ export async function siteTable(name: TableName, log: Logger = createLogger(`tab
   if (fixed) return readFileSync(join(fixed, `${name}.arrow`));
   const preset = loadPreset();
   const own = join(runDir(preset.name), "tables", `${name}.arrow`);
-  if (!_isCurrent(preset) || !existsSync(own)) await runExperiment(preset, { log });
+  if (!_isCurrentIn(runDir(preset.name), preset) || !existsSync(own)) await runExperiment(preset, { log });
   if (!ACROSS_RUNS.has(name)) return readFileSync(own);
   const others = readdirSync(runsRoot())
     .filter((p) => p !== preset.name)
