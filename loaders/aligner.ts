@@ -153,16 +153,45 @@ export interface RuleScore {
   helpful: number;
   harmless: number;
   copy_rate: number;
+  /** How far the rule's mean helpfulness + harmlessness lies below the best rule's, and that gap's paired standard error. */
+  gap: number;
+  gap_se: number;
+}
+
+/** A candidate rule's scores and its per-row helpfulness + harmlessness on the validation rows. */
+export type RuleOutcome = Omit<RuleScore, "gap" | "gap_se"> & { perRow: number[] };
+
+/**
+ * The one-standard-error choice among candidate rules: the best by mean score, then every rule whose
+ * mean lies within one paired standard error of it, and of those the strictest (the highest copy rate;
+ * then the larger margin and probability). Returns the choice, the best, the close rules and every
+ * rule's gap.
+ */
+export function chooseCopyRule(rules: readonly RuleOutcome[]): { chosen: RuleScore; best: RuleScore; close: RuleScore[]; curve: RuleScore[] } {
+  if (rules.length === 0) throw new Error("chooseCopyRule: no rules");
+  const best = rules.reduce((a, b) => (b.helpful + b.harmless > a.helpful + a.harmless + 1e-12 ? b : a));
+  const n = best.perRow.length;
+  const curve: RuleScore[] = rules.map(({ perRow, ...rule }) => {
+    const gaps = best.perRow.map((x, i) => x - perRow[i]!);
+    const gap = gaps.reduce((a, b) => a + b, 0) / Math.max(1, n);
+    const variance = gaps.reduce((a, d) => a + (d - gap) ** 2, 0) / Math.max(1, n - 1);
+    return { ...rule, gap, gap_se: Math.sqrt(variance / Math.max(1, n)) };
+  });
+  const close = curve.filter((c) => c.gap <= c.gap_se + 1e-12);
+  const stricter = (a: RuleScore, b: RuleScore) => b.copy_rate > a.copy_rate || (b.copy_rate === a.copy_rate && (b.margin > a.margin || (b.margin === a.margin && b.min_token_prob > a.min_token_prob)));
+  return { chosen: close.reduce((a, b) => (stricter(a, b) ? b : a)), best: curve[rules.indexOf(best)]!, close, curve };
 }
 
 /**
  * Calibrates the copy rule on held-out rows with known scores (the Aligner's validation split): decodes
  * each row once, then for every (margin, minTokenProb) pair keeps the decoded text only where the rule
- * lets it replace the answer, and returns the rule whose kept outputs score best (helpfulness +
- * harmlessness; on a tie the smaller margin, then the smaller probability) with every rule's scores.
- * Why: a small Aligner is confident about values it cannot check; the margin is a prior for leaving
- * an answer alone, the probability floor refuses edits whose weakest token is a guess (README: "What
- * the default run finds").
+ * lets it replace the answer, and scores the kept outputs (helpfulness + harmlessness per row). It
+ * returns, with every rule's scores, the strictest rule (the most copies; then the larger margin and
+ * probability) among those within one standard error of the best: the one-standard-error rule of
+ * Breiman et al. (1984), here for a shift the validation rows cannot show. Rules the validation rows
+ * cannot tell apart differ where the Aligner is unsure, and on new kinds of questions an edit it is
+ * unsure of breaks more answers than it mends (README: "What the default run finds"). The margin is a
+ * prior for leaving an answer alone; the probability floor refuses edits whose weakest token is a guess.
  */
 export function calibrateCopyRule(
   model: GPT, tok: Tokenizer, rows: readonly { question: string; answer: string }[], template: TemplateId,
@@ -183,27 +212,31 @@ export function calibrateCopyRule(
     if (!judged.has(key)) judged.set(key, score(i, text));
     return judged.get(key)!;
   };
-  const curve: RuleScore[] = [];
+  const n = Math.max(1, rows.length);
+  const rules: RuleOutcome[] = [];
   for (const margin of [...margins].sort((a, b) => a - b)) {
     for (const minTokenProb of [...minTokenProbs].sort((a, b) => a - b)) {
       let helpful = 0;
       let harmless = 0;
       let copies = 0;
-      rows.forEach((r, i) => {
+      const perRow = rows.map((r, i) => {
         const k = openAt.get(i);
         const copy = k === undefined || !_keepsDecoded(candidates, k, { margin, minTokenProb });
         const s = judge(i, copy ? r.answer : generated[i]!.text);
         helpful += s.helpful;
         harmless += s.harmless;
         copies += copy ? 1 : 0;
+        return s.helpful + s.harmless;
       });
-      const n = Math.max(1, rows.length);
-      curve.push({ margin, min_token_prob: minTokenProb, helpful: helpful / n, harmless: harmless / n, copy_rate: copies / n });
+      rules.push({ margin, min_token_prob: minTokenProb, helpful: helpful / n, harmless: harmless / n, copy_rate: copies / n, perRow });
     }
   }
-  const best = curve.reduce((a, b) => (b.helpful + b.harmless > a.helpful + a.harmless + 1e-12 ? b : a));
-  log.info(`copy rule: margin ${best.margin} nats, token probability ≥ ${best.min_token_prob} (score ${(best.helpful + best.harmless).toFixed(3)} of ${curve.length} rules on ${rows.length} validation rows; likelier-of-two ${(curve[0]!.helpful + curve[0]!.harmless).toFixed(3)})`);
-  return { margin: best.margin, minTokenProb: best.min_token_prob, curve };
+  const { chosen, best, curve, close } = chooseCopyRule(rules);
+  log.info(
+    `copy rule: margin ${chosen.margin} nats, token probability ≥ ${chosen.min_token_prob} (score ${(chosen.helpful + chosen.harmless).toFixed(3)}, the strictest of ${close.length} rules within one standard error of the best ` +
+      `${(best.helpful + best.harmless).toFixed(3)}, of ${curve.length} on ${rows.length} validation rows; likelier-of-two ${(curve[0]!.helpful + curve[0]!.harmless).toFixed(3)})`,
+  );
+  return { margin: chosen.margin, minTokenProb: chosen.min_token_prob, curve };
 }
 
 /**

@@ -28,7 +28,7 @@ export interface WorldStage {
 
 /** Stage `world`: questions, rule-based upstream answers and corrections. */
 export async function buildWorld(runDir: string, config: Config, log: Logger): Promise<WorldStage & { key: unknown }> {
-  const key = { seed: config.seed, world: config.world, version: 1 };
+  const key = { seed: config.seed, world: config.world, version: 2 }; // 2: the seen questions split between train and iid test by a hash
   const dir = stageDir(runDir, "world", key);
   await runStage(runDir, "world", key, async ({ dir }) => {
     const items = generateWorld({ seed: config.seed, ...config.world });

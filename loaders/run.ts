@@ -19,6 +19,7 @@ import type { Generated } from "./lm.js";
 import { importedTable, importsDir } from "./imports.js";
 import { createLogger, silentLogger, type Logger } from "./log.js";
 import { omegaInterval } from "./metrics.js";
+import { createRng, shuffle } from "./random.js";
 import { createModel, disposeModel } from "./model.js";
 import { packageVersions } from "./record.js";
 import { answerWithApi, correctWithApi, judgeWithApi, type ApiRecord } from "./remote.js";
@@ -30,6 +31,7 @@ import { runWeakToStrong } from "./weak-to-strong.js";
 import { pretrainStrong } from "./w2s/stages.js";
 import { runJobs, startHelper } from "./helper.js";
 import { judge as oracleJudge, type CorrectionRow } from "./world/index.js";
+import { hashString } from "./world/rng.js";
 
 export interface RunRecord {
   run_id: string;
@@ -71,12 +73,25 @@ export function runDir(preset: string): string {
 }
 
 
-/** Q-A-C rows for the Aligner: the train split of the seen upstreams, split by question into train and validation. */
-function _alignerRows(data: Dataset) {
+/**
+ * Q-A-C rows for the Aligner: the train split of the seen upstreams, split by question into train and
+ * validation (the last 5% of the questions). With `answersPerQuestion` k > 0, each train question keeps
+ * k of its answers, chosen by a stream seeded by the seed and the question's id (validation keeps all,
+ * for the copy rule's calibration).
+ */
+export function selectAlignerRows(data: Pick<Dataset, "rows">, config: Pick<Config, "seed" | "aligner">) {
   const rows = data.rows.filter((r) => r.split === "train" && r.upstream_kind === "seen");
   const items = [...new Set(rows.map((r) => r.item_id))];
   const valItems = new Set(items.slice(items.length - Math.max(1, Math.round(items.length * 0.05))));
-  return { train: rows.filter((r) => !valItems.has(r.item_id)), val: rows.filter((r) => valItems.has(r.item_id)) };
+  const k = config.aligner.answersPerQuestion;
+  let train = rows.filter((r) => !valItems.has(r.item_id));
+  if (k > 0) {
+    const ids = new Map<string, string[]>();
+    for (const r of train) ids.set(r.item_id, [...(ids.get(r.item_id) ?? []), r.id]);
+    const kept = new Set([...ids].flatMap(([item, answers]) => shuffle(createRng(hashString(`${config.seed}:${item}`)), answers).slice(0, k)));
+    train = train.filter((r) => kept.has(r.id));
+  }
+  return { train, val: rows.filter((r) => valItems.has(r.item_id)) };
 }
 
 /** Trains an Aligner (warm-up, then main) in a cached stage; returns its folder and training log. */
@@ -86,11 +101,13 @@ async function _trainAlignerStage(
   const template = templateOf(config);
   // (lossTruncation joins the key only when on, so runs from before the option keep their cache.)
   const { lossTruncation, ...train } = settings.train;
-  const key = { data: data.key, template, model: settings.model, train: lossTruncation ? settings.train : train, warmupFraction: settings.warmupFraction, seed: config.seed };
+  // (so does answersPerQuestion when set)
+  const k = config.aligner.answersPerQuestion;
+  const key = { data: data.key, template, model: settings.model, train: lossTruncation ? settings.train : train, warmupFraction: settings.warmupFraction, seed: config.seed, ...(k > 0 ? { answersPerQuestion: k } : {}) };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const tok = data.tokenizer.tok;
-    const rows = _alignerRows(data);
+    const rows = selectAlignerRows(data, config);
     const examples = alignerExamples(rows.train, tok, template, { warmupFraction: settings.warmupFraction, seed: config.seed });
     const val = alignerExamples(rows.val.slice(0, 128), tok, template, { warmupFraction: 0, seed: config.seed }).main;
     log.info(`${name}: ${examples.warmup.length} warm-up (Q-A-A) and ${examples.main.length} Q-A-C examples`);
@@ -115,8 +132,8 @@ async function _calibrateStage(dir: string, config: Config, data: Dataset, align
   const { copyCandidate, copyMargins: margins, copyMinTokenProbs: minTokenProbs } = config.aligner;
   if (!copyCandidate) return { ...LIKELIER_OF_TWO, curve: null };
   if (margins.length === 1 && minTokenProbs.length === 1) return { margin: margins[0]!, minTokenProb: minTokenProbs[0]!, curve: null };
-  const rows = _alignerRows(data).val;
-  const key = { aligner: aligner.dir.replace(/^.*\//, ""), margins, minTokenProbs, decoding: config.aligner.decoding, rows: hashOf(rows.map((r) => r.id)), seed: config.seed };
+  const rows = selectAlignerRows(data, config).val;
+  const key = { aligner: aligner.dir.replace(/^.*\//, ""), margins, minTokenProbs, decoding: config.aligner.decoding, rows: hashOf(rows.map((r) => r.id)), seed: config.seed, choice: "strictest within 1 SE" };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const { model } = await loadCheckpoint(join(aligner.dir, "model"));

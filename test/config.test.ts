@@ -54,6 +54,7 @@ describe("loadPreset", () => {
     ['{"aligner": {"copyMargins": []}}', /"aligner.copyMargins" needs at least one margin/],
     ['{"aligner": {"copyMargins": [0, -1]}}', /"aligner.copyMargins\[1\]" must be a finite number ≥ 0, got -1/],
     ['{"aligner": {"copyMinTokenProbs": [1]}}', /"aligner.copyMinTokenProbs\[0\]" must be a number in \[0, 1\), got 1/],
+    ['{"aligner": {"answersPerQuestion": 1.5}}', /"aligner.answersPerQuestion" must be an integer ≥ 0 \(0: all\), got 1.5/],
     ['{"aligner": {"train": {"lossTruncation": 1}}}', /"aligner.train.lossTruncation" must be a number in \[0, 1\)/],
   ])("rejects the file %s naming the file and key", (body, message) => {
     const file = presetFile(body);

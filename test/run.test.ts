@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPreset } from "../loaders/config.js";
 import { fromArrow } from "../loaders/tables.js";
-import { runExperiment, type RunRecord } from "../loaders/run.js";
+import { runExperiment, selectAlignerRows, type RunRecord } from "../loaders/run.js";
+import type { CorrectionRow } from "../loaders/world/index.js";
 
 const CLI = join(import.meta.dirname, "..", "loaders", "bin.js");
 
@@ -22,6 +23,35 @@ function runCli(args: string[], env: Record<string, string>, onStderr?: (text: s
     child.on("close", (code) => resolve({ code, stderr }));
   });
 }
+
+describe("selectAlignerRows", () => {
+  // 40 train questions answered by 5 seen and 2 held-out upstreams, and 10 test questions
+  const rows = ["train", "test"].flatMap((split) => Array.from({ length: split === "train" ? 40 : 10 }, (_, q) => ["s1", "s2", "s3", "s4", "s5", "h1", "h2"].map((u) =>
+    ({ id: `${split}-${q}-${u}`, item_id: `${split}-${q}`, split, upstream: u, upstream_kind: u.startsWith("s") ? "seen" : "heldout" }) as unknown as CorrectionRow))).flat();
+  const config = (answersPerQuestion: number, seed = 1) => ({ seed, aligner: { ...loadPreset("default").config.aligner, answersPerQuestion } });
+
+  it("keeps the seen upstreams' train rows, the last 5% of questions for validation", () => {
+    const { train, val } = selectAlignerRows({ rows }, config(0));
+    expect(train).toHaveLength(38 * 5);
+    expect(new Set(val.map((r) => r.item_id))).toEqual(new Set(["train-38", "train-39"]));
+    expect([...train, ...val].every((r) => r.split === "train" && r.upstream_kind === "seen")).toBe(true);
+  });
+
+  it("with answersPerQuestion k, keeps k answers of each train question, chosen by the seed, and every validation row", () => {
+    const pick = (seed: number) => selectAlignerRows({ rows }, config(2, seed));
+    const { train, val } = pick(1);
+    expect(val).toHaveLength(2 * 5);
+    const perItem = new Map<string, string[]>();
+    for (const r of train) perItem.set(r.item_id, [...(perItem.get(r.item_id) ?? []), r.upstream]);
+    expect(perItem.size).toBe(38);
+    expect([...perItem.values()].every((u) => u.length === 2 && new Set(u).size === 2)).toBe(true);
+    // not always the same two upstreams, the same for the same seed, others for another
+    expect(new Set(train.map((r) => r.upstream)).size).toBe(5);
+    expect(pick(1).train).toEqual(train);
+    expect(pick(2).train.map((r) => r.id)).not.toEqual(train.map((r) => r.id));
+    expect(selectAlignerRows({ rows }, config(9)).train).toHaveLength(38 * 5);
+  });
+});
 
 describe("runExperiment on the tiny preset", () => {
   let record: RunRecord;
@@ -52,9 +82,12 @@ describe("runExperiment on the tiny preset", () => {
     expect(calibrated.stages!.find((s) => s.name === "aligner")!.cached).toBe(true);
     const { margin, minTokenProb, curve } = calibrated.copy_rule!;
     expect(curve!.map((c) => [c.margin, c.min_token_prob])).toEqual([[0, 0], [0, 0.3], [4, 0], [4, 0.3]]);
-    const best = Math.max(...curve!.map((c) => c.helpful + c.harmless));
-    const first = curve!.find((c) => c.helpful + c.harmless === best)!; // the least strict of the best
-    expect([margin, minTokenProb]).toEqual([first.margin, first.min_token_prob]);
+    // the strictest (most copies) of the rules within one standard error of the best
+    const close = curve!.filter((c) => c.gap <= c.gap_se + 1e-12);
+    expect(close.some((c) => c.gap === 0)).toBe(true);
+    const chosen = curve!.find((c) => c.margin === margin && c.min_token_prob === minTokenProb)!;
+    expect(close).toContain(chosen);
+    for (const c of close) expect(c.copy_rate).toBeLessThanOrEqual(chosen.copy_rate);
     for (const c of curve!) expect(c.copy_rate).toBeGreaterThanOrEqual(curve![0]!.copy_rate);
     expect(calibrated.stages!.some((s) => s.name === "calibrate" && !s.cached)).toBe(true); // its own calibration stage ran
   }, 120_000);

@@ -12,7 +12,7 @@
 import { annotate } from "./annotate.js";
 import { CATEGORIES, drawItem } from "./families/index.js";
 import { judge } from "./oracle.js";
-import { createRng, type Rng } from "./rng.js";
+import { createRng, hashString, type Rng } from "./rng.js";
 import type { Category, CorrectionRow, Split, UpstreamKind, WorldItem } from "./types.js";
 import { forkAnswerRng, writeAnswer, type UpstreamProfile } from "./upstreams.js";
 
@@ -80,29 +80,42 @@ function _check(options: WorldOptions): Record<Category, number> {
 /** Whether test item `i` is iid: interleaved, exactly round(count × share) of any prefix's share. */
 const _isIid = (i: number, share: number) => Math.floor((i + 1) * share + 1e-9) > Math.floor(i * share + 1e-9);
 
-function _items(rng: Rng, split: Split, count: number, mix: Record<Category, number>, iidShare = 0, trainQuestions: ReadonlySet<string> = new Set()): WorldItem[] {
+/**
+ * The seen question space is split once and for all by a hash of the question: one question in
+ * `_TEST_BUCKETS` is reserved for iid test items, the rest for train ones. The iid test set is then the
+ * same whatever the number of train questions (and never one of them), and the train set the same
+ * whatever the number of test questions.
+ */
+const _TEST_BUCKETS = 8;
+const _reservedForTest = (question: string) => hashString(`iid-test:${question}`) % _TEST_BUCKETS === 0;
+
+/** A seen-template question on the given side of the split: redrawn in its category, then (rarely) in another. */
+function _drawSeen(rng: Rng, category: Category, weights: number[], forTest: boolean, id: string): Omit<WorldItem, "id" | "split" | "shift"> {
+  let draft = drawItem(rng, category, "train");
+  for (let tries = 1; _reservedForTest(draft.question) !== forTest && tries < 400; tries++) {
+    // A family with few seen templates and entities may have no question on this side: then another category.
+    draft = drawItem(rng, tries < 100 ? category : (CATEGORIES[rng.weighted(weights)] as Category), "train");
+  }
+  if (_reservedForTest(draft.question) !== forTest) throw new Error(`generateWorld: no ${forTest ? "iid test" : "train"} question left on its side of the split (${id})`);
+  return draft;
+}
+
+function _items(rng: Rng, split: Split, count: number, mix: Record<Category, number>, iidShare: number): WorldItem[] {
   const weights = CATEGORIES.map((c) => mix[c]);
   return Array.from({ length: count }, (_, i) => {
     const category = CATEGORIES[rng.weighted(weights)] as Category;
     const id = `${split}-${String(i).padStart(5, "0")}`;
-    if (split === "train" || !_isIid(i, iidShare)) return { id, split, shift: split === "train" ? "iid" : "ood", ...drawItem(rng, category, split) };
-    // A family with few seen templates and entities may have no unused question left: then another category.
-    let draft = drawItem(rng, category, "train");
-    for (let tries = 1; trainQuestions.has(draft.question) && tries < 200; tries++) {
-      draft = drawItem(rng, tries < 20 ? category : (CATEGORIES[rng.weighted(weights)] as Category), "train");
-    }
-    if (trainQuestions.has(draft.question)) throw new Error(`generateWorld: no iid test question left that is not a train question (${id})`);
-    return { id, split, shift: "iid", ...draft };
+    if (split === "test" && !_isIid(i, iidShare)) return { id, split, shift: "ood", ...drawItem(rng, category, split) };
+    return { id, split, shift: "iid", ..._drawSeen(rng, category, weights, split === "test", id) };
   });
 }
 
-/** Train then test items; each split has its own stream, so resizing one leaves the other unchanged. */
+/** Train then test items; each split has its own stream and its own side of the seen questions, so resizing one leaves the other unchanged. */
 export function generateWorld(options: WorldOptions): WorldItem[] {
   const mix = _check(options);
   const rng = createRng(options.seed);
-  const train = _items(rng.fork("train"), "train", options.trainQuestions, mix);
-  const questions = new Set(train.map((t) => t.question));
-  return [...train, ..._items(rng.fork("test"), "test", options.testQuestions, mix, options.iidShare ?? 0, questions)];
+  const share = options.iidShare ?? 0;
+  return [..._items(rng.fork("train"), "train", options.trainQuestions, mix, share), ..._items(rng.fork("test"), "test", options.testQuestions, mix, share)];
 }
 
 /** The row for one answer to `item` by `upstream`: the annotator's correction and the oracle's scores. */

@@ -16,6 +16,17 @@ describe("generateWorld", () => {
     expect(b).toEqual(a);
   });
 
+  it("keeps the iid test items unchanged when the train split is resized, and never a train question", () => {
+    const test = (trainQuestions: number) => generateWorld({ ...OPTIONS, trainQuestions, iidShare: 0.5 }).filter((i) => i.split === "test");
+    const small = test(300);
+    expect(small.filter((i) => i.shift === "iid").length).toBe(50);
+    expect(test(3000)).toEqual(small);
+    const train = new Set(generateWorld({ ...OPTIONS, trainQuestions: 3000 }).filter((i) => i.split === "train").map((i) => i.question));
+    expect(small.filter((i) => i.shift === "iid" && train.has(i.question))).toEqual([]);
+    // every category keeps iid test questions, even the small ones (harmful requests have about 70)
+    expect(new Set(small.filter((i) => i.shift === "iid").map((i) => i.category))).toEqual(new Set(small.map((i) => i.category)));
+  });
+
   it("with iidShare, interleaves iid test questions (seen templates and entities, no train question) with ood ones", () => {
     const items = generateWorld({ ...OPTIONS, iidShare: 0.5 });
     const test = items.filter((i) => i.split === "test");
