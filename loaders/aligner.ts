@@ -258,7 +258,7 @@ export function correctAnswers(
       const before = generated.filter((g, i) => g.text === answers[i]).length;
       generated = preferCopies(model, tok, prompts, answers, generated, copyRule);
       const after = generated.filter((g, i) => g.text === answers[i]).length;
-      log.info(`copy candidate: ${after - before} of ${pairs.length} outputs replaced by the likelier copy (copies ${before} → ${after})`);
+      log.info(`copy candidate: ${after - before} of ${pairs.length} outputs replaced by a copy of the answer (copy rule: margin ${copyRule.margin} nats, token probability ≥ ${copyRule.minTokenProb}; copies ${before} → ${after})`);
     }
     out.push(generated);
     answers = generated.map((g) => g.text);

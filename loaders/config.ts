@@ -97,7 +97,7 @@ export interface Config {
     decoding: DecodingSettings;
     /** Correction rounds: k > 1 also corrects the correction, k times. */
     rounds: number;
-    /** Keep the likelier (under the Aligner) of the decoded correction and a copy of the answer (aligner.ts preferCopies). */
+    /** Let a copy of the answer compete with the decoded correction, as the copy rule below decides (aligner.ts preferCopies). */
     copyCandidate: boolean;
     /**
      * The copy rule the calibration chooses from on the Aligner's validation rows (aligner.ts

@@ -59,10 +59,14 @@ export function sequenceLogProbs(model: GPT, examples: readonly Example[], opts:
   const segments = new Float32Array(N * R);
   rows.forEach((row, r) => (segments[Math.floor(row / batch.length) * R + r] = 1));
   return tf.tidy(() => {
-    const logits = forwardRows(model, batch, rows, opts); // [R, V]
-    const picked = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1); // [R]
+    const picked = _targetLogProbs(model, batch, rows, targets, opts); // [R]
     return tf.reshape(tf.matMul(tf.tensor2d(segments, [N, R]), tf.reshape(picked, [R, 1])), [N]) as tf.Tensor1D; // [N, R] @ [R, 1] -> [N]
   });
+}
+
+/** The log-prob of each target token: the head on the target rows only, [R] (call inside a tidy). */
+function _targetLogProbs(model: GPT, batch: ReturnType<typeof makeBatch>, rows: Int32Array, targets: Int32Array, opts: ForwardOptions = {}): tf.Tensor1D {
+  return tf.sum(tf.mul(tf.logSoftmax(forwardRows(model, batch, rows, opts)), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1) as tf.Tensor1D;
 }
 
 /**
@@ -75,7 +79,7 @@ export function scoreTokens(model: GPT, examples: readonly Example[], batchSize 
   for (let start = 0; start < examples.length; start += batchSize) {
     const batch = makeBatch(examples.slice(start, start + batchSize).map((e) => toSequence(e, model.config.maxLen)), padId);
     const { rows, targets } = targetRows(batch);
-    const picked = tf.tidy(() => tf.sum(tf.mul(tf.logSoftmax(forwardRows(model, batch, rows)), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1));
+    const picked = tf.tidy(() => _targetLogProbs(model, batch, rows, targets));
     const values = picked.dataSync();
     picked.dispose();
     rows.forEach((row, r) => {
@@ -87,7 +91,11 @@ export function scoreTokens(model: GPT, examples: readonly Example[], batchSize 
   return { sum, min };
 }
 
-/** Summed target log-probs of many examples, without gradients, in batches: plain numbers. */
+/**
+ * Summed target log-probs of many examples, without gradients, in batches: plain numbers. It sums as
+ * `sequenceLogProbs` does (a float32 segment matmul), so DPO's reference and policy agree exactly at
+ * the start; `scoreTokens` sums in float64 and adds each example's weakest token.
+ */
 export function scoreSequences(model: GPT, examples: readonly Example[], batchSize = 32): Float64Array {
   const out = new Float64Array(examples.length);
   for (let start = 0; start < examples.length; start += batchSize) {

@@ -13,8 +13,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Config, Preset } from "./config.js";
-import { PROJECT_ROOT } from "./config.js";
+import { PROJECT_ROOT, type Config, type Preset } from "./config.js";
 import { writeJson } from "./files.js";
 import type { Logger } from "./log.js";
 

@@ -87,7 +87,11 @@ export function selectAlignerRows(data: Pick<Dataset, "rows">, config: Pick<Conf
   let train = rows.filter((r) => !valItems.has(r.item_id));
   if (k > 0) {
     const ids = new Map<string, string[]>();
-    for (const r of train) ids.set(r.item_id, [...(ids.get(r.item_id) ?? []), r.id]);
+    for (const r of train) {
+      const answers = ids.get(r.item_id);
+      if (answers) answers.push(r.id);
+      else ids.set(r.item_id, [r.id]);
+    }
     const kept = new Set([...ids].flatMap(([item, answers]) => shuffle(createRng(hashString(`${config.seed}:${item}`)), answers).slice(0, k)));
     train = train.filter((r) => kept.has(r.id));
   }
@@ -152,7 +156,13 @@ async function _calibrateStage(dir: string, config: Config, data: Dataset, align
   return readJson(join(sdir, "calibration.json"));
 }
 
-const _rule = (c: Calibration): CopyRule => ({ margin: c.margin, minTokenProb: c.minTokenProb });
+/** The main Aligner and the copy rule its corrections use (calibrated on its validation rows unless the preset fixes it). */
+async function _mainAlignerStages(dir: string, config: Config, data: Dataset, log: Logger) {
+  const trained = await _trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train }, log);
+  const calibration = await _calibrateStage(dir, config, data, trained, "calibrate", log);
+  const copyRule: CopyRule = { margin: calibration.margin, minTokenProb: calibration.minTokenProb };
+  return { ...trained, copyRule, calibration };
+}
 
 /** Corrects the given rows with a trained Aligner in a cached stage; returns every round's outputs. */
 async function _correctStage(
@@ -228,12 +238,8 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
   await pretrainStrong(dir, config, config.w2s, data, log);
   // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists
   // (by now the main process is training it: this waits on its lock).
-  const aligner = await _trainAlignerStage(dir, config, data, "aligner", _mainAlignerSettings(config), log);
-  const calibration = await _calibrateStage(dir, config, data, aligner, "calibrate", log);
-  await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyRule: _rule(calibration) }, { runId: "", backend: "", log, prefetch: true });
+  await runWeakToStrong(dir, config, config.w2s, data, await _mainAlignerStages(dir, config, data, log), { runId: "", backend: "", log, prefetch: true });
 }
-
-const _mainAlignerSettings = (config: Config) => ({ warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train });
 
 /** Whether a helper has work in this run: more than one zoo LM, a sweep, or a strong LM to train. */
 const _helperHasWork = (config: Config): boolean =>
@@ -282,10 +288,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const api: ApiRecord = { upstreams: [], corrector: null, judge: null };
   const remote = { cacheDir: join(runsRoot(), "api-cache"), log, where: preset.file };
   const local = config.api.corrector.use === "local";
-  const aligner = local
-    ? await _trainAlignerStage(dir, config, data, "aligner", _mainAlignerSettings(config), log)
-    : null;
-  const calibration = aligner ? await _calibrateStage(dir, config, data, aligner, "calibrate", log) : null;
+  const aligner = local ? await _mainAlignerStages(dir, config, data, log) : null;
   lap("aligner");
   const testItems = data.world.items.filter((i) => i.split === "test");
   const answered = config.api.upstreams.length ? await answerWithApi(config.api, testItems, remote) : { rows: [], record: [] };
@@ -293,7 +296,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const test = [...data.rows.filter((r) => r.split === "test"), ...answered.rows];
   lap("api_upstreams");
   let rounds: Generated[][];
-  if (aligner) rounds = await _correctStage(dir, config, data, { ...aligner, copyRule: _rule(calibration!) }, test, "correct", log);
+  if (aligner) rounds = await _correctStage(dir, config, data, aligner, test, "correct", log);
   else ({ outputs: rounds, record: api.corrector } = await correctWithApi(config.api, test, config.aligner.rounds, remote));
   lap("correct");
 
@@ -331,7 +334,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
 
   if (!aligner && config.w2s.enabled) log.info("weak-to-strong skipped: the weak supervisor is a local Aligner and this preset corrects over the API");
   const w2s = aligner
-    ? await runWeakToStrong(dir, config, config.w2s, data, { ...aligner, copyRule: _rule(calibration!) }, { runId, backend: backend.backend, log, judge })
+    ? await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId, backend: backend.backend, log, judge })
     : { w2s: [], categories: [], training: [] };
   lap("w2s");
 
@@ -345,7 +348,7 @@ async function _runExperiment(preset: Preset, options: { log: Logger; dir?: stri
   const record: RunRecord = {
     run_id: runId, preset: preset.name, seed: config.seed, backend, template, headline: headline(summary), config,
     versions: packageVersions(), started_at: new Date(started).toISOString(), duration_s: (Date.now() - started) / 1000,
-    stages_s: stages, ...(calibration ? { copy_rule: calibration } : {}), ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
+    stages_s: stages, ...(aligner ? { copy_rule: aligner.calibration } : {}), ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
   };
   const runs = [{
     run_id: runId, preset: preset.name, seed: config.seed, backend: backend.backend, threads: backend.threads, template,

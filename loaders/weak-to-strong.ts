@@ -87,7 +87,7 @@ export async function runWeakToStrong(
   const own = await tuneOwn();
   const ceiling = await tuneGold();
   const dpo = await tuneDpo();
-  if (!dpo) log.warn("w2s: every weak correction copies its answer; no DPO pairs, no w2s-dpo rows");
+  if (!dpo) log.warn("w2s: every weak correction copies its answer or is empty; no DPO pairs, no w2s-dpo rows");
 
   const methods: MethodAnswers[] = [
     { method: "strong", round: 1, answers: r1.test.map((c) => c.answer) },
