@@ -1,7 +1,7 @@
 /** Shared test helpers for the tfjs engine: backend set-up and a tensor-leak assertion. */
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
-import { selectBackend, type BackendInfo, type BackendRequest } from "../loaders/backend.js";
+import { selectBackend, type BackendInfo, type BackendRequest } from "../loaders/engine/backend.js";
 
 tf.env().set("PROD", true); // silences tfjs's console warnings (e.g. the cpu backend's "install tfjs-node" banner)
 

@@ -12,9 +12,9 @@
  * Decoding is synchronous: one batch runs at a time, and between batches the event loop reads new
  * requests (which then join the next batch without waiting for a window).
  */
-import { generate } from "../generate.js";
-import { silentLogger, type Logger } from "../log.js";
-import { EOS_ID, PAD_ID } from "../tokenize.js";
+import { generate } from "../engine/generate.js";
+import { silentLogger, type Logger } from "../engine/log.js";
+import { EOS_ID, PAD_ID } from "../engine/tokenizer/bpe.js";
 import { HttpError } from "./protocol.js";
 import type { ServedModel } from "./registry.js";
 

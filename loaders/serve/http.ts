@@ -10,7 +10,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "../log.js";
+import type { Logger } from "../engine/log.js";
 import type { Batcher } from "./batcher.js";
 import {
   chatReply, completionReply, encodePrompt, errorBody, HttpError, modelCard, parseChat, parseCompletion, toChoice, type ParsedRequest,

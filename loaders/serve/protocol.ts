@@ -10,8 +10,8 @@
  * Other fields are ignored.
  */
 import { randomBytes } from "node:crypto";
-import { chatPrompt } from "../lm.js";
-import { BOS_ID } from "../tokenize.js";
+import { chatPrompt } from "../engine/lm.js";
+import { BOS_ID } from "../engine/tokenizer/bpe.js";
 import type { Sampling, SequenceRequest, SequenceResult } from "./batcher.js";
 import type { ServedModel } from "./registry.js";
 

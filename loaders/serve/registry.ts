@@ -6,10 +6,11 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadCheckpoint } from "../checkpoint.js";
-import { disposeModel, type GPT } from "../model.js";
-import { TEMPLATE_IDS, type TemplateId } from "../templates.js";
-import { fromTokenizerJson, type Tokenizer } from "../tokenize.js";
+import { loadCheckpoint } from "../engine/checkpoint.js";
+import { disposeModel, type GPT } from "../engine/model.js";
+import { TEMPLATE_IDS, type TemplateId } from "../experiment/templates.js";
+import { type Tokenizer } from "../engine/tokenizer/bpe.js";
+import { fromTokenizerJson } from "../engine/tokenizer/json.js";
 
 /** A user-facing failure of `aligner serve` (bad run folder, bad option); the CLI prints its message. */
 export class ServeError extends Error {

@@ -3,7 +3,7 @@
  * `fork(label)` derives an independent stream from the seed and a label, not from how much the parent
  * has been used: adding an upstream or a test question never changes what the others draw.
  */
-import { createRng as mulberry32, shuffle as shuffled } from "../random.js";
+import { createRng as mulberry32, shuffle as shuffled } from "../engine/random.js";
 
 export interface Rng {
   readonly seed: number;

@@ -1,4 +1,4 @@
 // The run's `corrections` table as Parquet, for download (DuckDB CLI, pandas, polars).
-import { emit, siteParquet } from "../../loaders/run.js";
+import { emit, siteParquet } from "../../loaders/tables/site.js";
 
 await emit(siteParquet("corrections"));

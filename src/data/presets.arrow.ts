@@ -1,8 +1,4 @@
 // The presets shipped in data/presets, one row per preset and setting, as an Arrow IPC stream.
-import { flattenConfig, listPresets } from "../../loaders/config.js";
-import { toArrowStream } from "../../loaders/tables.js";
+import { presetsTable } from "../../loaders/tables/site.js";
 
-const rows = listPresets().flatMap(({ name, config }) =>
-  Object.entries(flattenConfig(config)).map(([key, value]) => ({ preset: name, key, value: String(value), number: typeof value === "number" ? value : null })),
-);
-process.stdout.write(toArrowStream("presets", rows, { preset: "string", key: "string", value: "string", number: "float" }));
+process.stdout.write(presetsTable());

@@ -1,5 +1,5 @@
 // The run's weak-to-strong results (loaders/types.ts W2S) as an Arrow IPC stream; empty when the preset
 // did not run weak-to-strong.
-import { emit, siteTable } from "../../loaders/run.js";
+import { emit, siteTable } from "../../loaders/tables/site.js";
 
 await emit(siteTable("w2s"));

@@ -1,4 +1,4 @@
 // The run's `w2s` table as Parquet, for download (DuckDB CLI, pandas, polars).
-import { emit, siteParquet } from "../../loaders/run.js";
+import { emit, siteParquet } from "../../loaders/tables/site.js";
 
 await emit(siteParquet("w2s_categories"));

@@ -1,7 +1,0 @@
-#!/usr/bin/env node
-// The `aligner` executable: registers tsx so the TypeScript engine runs as is, then hands over.
-import { register } from "tsx/esm/api";
-
-register();
-const { main } = await import("./cli.ts");
-process.exitCode = await main(process.argv.slice(2));

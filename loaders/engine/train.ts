@@ -1,0 +1,354 @@
+/**
+ * Supervised fine-tuning on token-id examples: loss on the target span only (the target carries its EOS),
+ * AdamW (torch semantics, decoupled weight decay on matrices), cosine schedule with linear warm-up,
+ * global-norm clipping, length-bucketed batches padded to their own longest example, validation loss,
+ * checkpoints that resume exactly, and one log row per step.
+ *
+ * Determinism: the batch plan of epoch e is a pure function of (seed, e) and dropout masks of (seed, step),
+ * so a run is a pure function of its seed, data and config, and a resumed run needs only the step counter,
+ * the weights and the Adam moments to continue bit for bit (on a deterministic backend: wasm, cpu).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { saveCheckpoint, type SaveOptions } from "./checkpoint.js";
+import { mergeConfig } from "./settings.js";
+import { createLogger, type Logger } from "./log.js";
+import { maskedLoss, truncatedLoss, type GPT, type LossBatch } from "./model.js";
+import { createRng, shuffle } from "./random.js";
+
+export interface Example {
+  prompt: number[]; // context tokens: no loss
+  target: number[]; // tokens the model learns to produce, EOS included
+}
+
+export interface TrainConfig {
+  steps: number; // 1000: optimizer steps in the whole run
+  batchSize: number; // 32: examples per step
+  lr: number; // 3e-3: peak learning rate
+  lrWarmupRatio: number; // 0.05: share of steps with a linear learning-rate warm-up from 0 (not the paper's identity warm-up stage)
+  minLrRatio: number; // 0.1: the cosine ends at lr·minLrRatio
+  weightDecay: number; // 0.1: decoupled (AdamW), on matrices and embeddings only, as nanoGPT
+  beta1: number; // 0.9
+  beta2: number; // 0.95
+  eps: number; // 1e-8: as torch.optim.AdamW
+  gradClip: number; // 1.0: clip the global gradient norm to this; 0 = off
+  evalEvery: number; // 0: validation loss every N steps and at the last step; 0 = only at the last step (if val data)
+  checkpointEvery: number; // 0: save every N steps to checkpointDir; 0 = never
+  checkpointDir: string; // "": required when checkpointEvery > 0
+  seed: number; // 1: batch order and dropout
+  bucketBatches: number; // 16: batches per length-sorted pool (1 = no bucketing)
+  lossTruncation: number; // 0: drop from each batch's gradient the examples whose loss is in the top share of recent losses (Kang & Hashimoto 2020); 0 = off
+  truncationStart: number; // 0.2: share of steps trained on every example before truncation starts (its warm start)
+  padId: number; // 0: pads batches on the right (causal attention never looks right, the loss skips it)
+}
+
+/** The training settings a preset sets for one model (the rest keep the defaults below). */
+export type TrainSettings = Pick<TrainConfig, "steps" | "batchSize" | "lr" | "lrWarmupRatio" | "weightDecay" | "evalEvery" | "checkpointEvery"> &
+  Partial<Pick<TrainConfig, "lossTruncation">>;
+
+export const defaultTrainConfig: Readonly<TrainConfig> = Object.freeze({
+  steps: 1000,
+  batchSize: 32,
+  lr: 3e-3,
+  lrWarmupRatio: 0.05,
+  minLrRatio: 0.1,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  gradClip: 1.0,
+  evalEvery: 0,
+  checkpointEvery: 0,
+  checkpointDir: "",
+  seed: 1,
+  bucketBatches: 16,
+  lossTruncation: 0,
+  truncationStart: 0.2,
+  padId: 0,
+});
+
+/** Defaults overlaid with `overrides`; unknown keys and wrong types throw (settings.ts's mergeConfig). */
+export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  const config = mergeConfig<TrainConfig>({ ...defaultTrainConfig }, overrides, "train config");
+  if (!Number.isInteger(config.steps) || config.steps < 1) throw new Error("train config steps must be a positive integer");
+  if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new Error("train config batchSize must be a positive integer");
+  if (config.checkpointEvery > 0 && !config.checkpointDir) throw new Error("train config checkpointEvery needs checkpointDir");
+  return config;
+}
+
+/** One row per optimizer step (the TRAINING table's columns plus a few). */
+export interface StepRow {
+  step: number; // 1-based: the number of optimizer updates done
+  loss: number; // training loss of this step's batch, before the update
+  val_loss: number | null; // when evaluated, after the update
+  lr: number;
+  tokens_per_s: number; // non-padding tokens of the batch / wall time of the step
+  tokens: number; // non-padding tokens of the batch
+  grad_norm: number; // global norm before clipping
+}
+
+/** Adam moments as plain arrays keyed by parameter name. */
+export interface OptimizerState {
+  step: number;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
+/** Everything besides weights and moments that a resumed run needs, and the log so far. */
+export interface TrainerState {
+  step: number; // steps done
+  epoch: number; // of the next batch
+  batchInEpoch: number; // of the next batch
+  seed: number;
+  config: TrainConfig;
+  log: StepRow[];
+  /** Recent per-example losses, the window loss truncation takes its quantile from (when on). */
+  recentLosses?: number[];
+}
+
+export interface TrainOptions {
+  val?: Example[];
+  onStep?: (row: StepRow) => void;
+  resume?: { optimizer: OptimizerState; trainer: TrainerState }; // from loadCheckpoint
+  checkpoint?: Omit<SaveOptions, "optimizer" | "trainer">; // tokenizer and extras saved with each checkpoint
+  logger?: Logger;
+}
+
+export interface TrainResult {
+  log: StepRow[];
+  optimizer: OptimizerState;
+  trainer: TrainerState;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Data: examples -> next-token sequences -> length-bucketed, right-padded batches
+
+interface Sequence {
+  ids: number[]; // inputs, prompt ++ target minus the last token
+  targets: number[]; // next token at each position, -1 = no loss
+}
+
+/** Inputs and masked targets of one example; over-long ones lose prompt tokens from the left, then target tokens from the right. */
+export function toSequence(example: Example, maxLen: number): Sequence {
+  if (example.target.length === 0) throw new Error("an example needs at least one target token");
+  let prompt = example.prompt;
+  let target = example.target;
+  const excess = prompt.length + target.length - 1 - maxLen;
+  if (excess > 0) {
+    const fromPrompt = Math.min(excess, Math.max(prompt.length - 1, 0));
+    prompt = prompt.slice(fromPrompt);
+    target = target.slice(0, target.length - (excess - fromPrompt));
+  }
+  const all = [...prompt, ...target];
+  const ids = all.slice(0, -1);
+  if (ids.length === 0) throw new Error("an example needs at least two tokens (prompt + target)");
+  const targets = ids.map((_, t) => (t + 1 >= prompt.length ? all[t + 1]! : -1));
+  return { ids, targets };
+}
+
+/** Right-padded batch of sequences; `tokens` counts the non-padding ones. */
+export function makeBatch(seqs: Sequence[], padId: number): LossBatch & { tokens: number } {
+  const B = seqs.length;
+  const T = Math.max(...seqs.map((s) => s.ids.length));
+  const ids = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * T).fill(-1);
+  let tokens = 0;
+  seqs.forEach((s, b) => {
+    ids.set(s.ids, b * T);
+    targets.set(s.targets, b * T);
+    tokens += s.ids.length;
+  });
+  return { ids, targets, batch: B, length: T, tokens };
+}
+
+/**
+ * Epoch `epoch`'s batches as example indices: shuffle, sort pools of bucketBatches·B by length (so a batch
+ * pads little), cut into batches, shuffle the batches. A pure function of (lengths, seed, epoch).
+ */
+export function planEpoch(lengths: number[], config: Pick<TrainConfig, "batchSize" | "bucketBatches" | "seed">, epoch: number): number[][] {
+  const rng = createRng((config.seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
+  const order = shuffle(rng, lengths.map((_, i) => i));
+  const pool = config.batchSize * Math.max(1, config.bucketBatches);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += pool) {
+    const chunk = order.slice(start, start + pool).sort((a, b) => lengths[b]! - lengths[a]!); // stable
+    for (let i = 0; i < chunk.length; i += config.batchSize) batches.push(chunk.slice(i, i + config.batchSize));
+  }
+  return shuffle(rng, batches);
+}
+
+/** Learning rate at 0-based step `step`: linear warm-up, then cosine down to lr·minLrRatio. */
+export function learningRate(step: number, config: Pick<TrainConfig, "steps" | "lr" | "lrWarmupRatio" | "minLrRatio">): number {
+  const warmup = Math.round(config.lrWarmupRatio * config.steps);
+  if (step < warmup) return (config.lr * (step + 1)) / warmup;
+  const progress = Math.min(1, (step - warmup) / Math.max(1, config.steps - warmup));
+  return config.lr * (config.minLrRatio + (1 - config.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// AdamW on tf.variables
+
+interface Adam {
+  step: number;
+  m: Record<string, tf.Variable>;
+  v: Record<string, tf.Variable>;
+}
+
+function _createAdam(model: GPT, from?: OptimizerState): Adam {
+  const adam: Adam = { step: from?.step ?? 0, m: {}, v: {} };
+  for (const [name, p] of Object.entries(model.params)) {
+    const m = from?.m[name];
+    const v = from?.v[name];
+    if (from && (!m || !v)) throw new Error(`optimizer state has no moments for ${name}`);
+    adam.m[name] = tf.tidy(() => tf.variable(m ? tf.tensor(m, p.shape) : tf.zerosLike(p), false));
+    adam.v[name] = tf.tidy(() => tf.variable(v ? tf.tensor(v, p.shape) : tf.zerosLike(p), false));
+  }
+  return adam;
+}
+
+function _readAdam(adam: Adam): OptimizerState {
+  const read = (vars: Record<string, tf.Variable>) =>
+    Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
+  return { step: adam.step, m: read(adam.m), v: read(adam.v) };
+}
+
+/** One AdamW update (torch.optim.AdamW's formula) with gradients scaled by `gradScale` (clipping). */
+function _applyAdamW(model: GPT, adam: Adam, grads: Record<string, tf.Tensor>, lr: number, gradScale: number, config: TrainConfig): void {
+  adam.step += 1;
+  const { beta1: b1, beta2: b2, eps, weightDecay } = config;
+  const bc1 = 1 - b1 ** adam.step;
+  const bc2 = Math.sqrt(1 - b2 ** adam.step);
+  for (const [name, p] of Object.entries(model.params)) {
+    const grad = grads[name];
+    if (!grad) continue;
+    tf.tidy(() => {
+      const g = gradScale === 1 ? grad : tf.mul(grad, gradScale);
+      const m = tf.add(tf.mul(adam.m[name]!, b1), tf.mul(g, 1 - b1));
+      const v = tf.add(tf.mul(adam.v[name]!, b2), tf.mul(tf.mul(g, g), 1 - b2));
+      adam.m[name]!.assign(m);
+      adam.v[name]!.assign(v);
+      const decayed = p.rank >= 2 && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+      const update = tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2), eps));
+      p.assign(tf.sub(decayed, tf.mul(update, lr / bc1)));
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Loss truncation: the threshold is the (1 − c) quantile of the most recent per-example losses
+
+function _truncationWindow(config: TrainConfig, from?: number[]) {
+  if (!(config.lossTruncation > 0 && config.lossTruncation < 1)) throw new Error(`train config lossTruncation must be in [0, 1), got ${config.lossTruncation}`);
+  const size = Math.max(512, 8 * config.batchSize);
+  const recent: number[] = from ? from.slice(-size) : [];
+  const window = {
+    recent,
+    dropped: 0,
+    record(losses: Float64Array, dropped: number) {
+      for (const x of losses) if (Number.isFinite(x)) recent.push(x);
+      if (recent.length > size) recent.splice(0, recent.length - size);
+      window.dropped += dropped;
+    },
+    threshold(): number {
+      if (recent.length < size / 2) return Infinity;
+      const sorted = recent.slice().sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.floor((1 - config.lossTruncation) * sorted.length))]!;
+    },
+  };
+  return window;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Training loop
+
+/** Mean loss per target token over `examples` (no gradients). */
+export function validationLoss(model: GPT, examples: Example[], config: Pick<TrainConfig, "batchSize" | "padId">): number {
+  const seqs = examples.map((e) => toSequence(e, model.config.maxLen)).sort((a, b) => a.ids.length - b.ids.length);
+  let total = 0;
+  let count = 0;
+  for (let i = 0; i < seqs.length; i += config.batchSize) {
+    const batch = makeBatch(seqs.slice(i, i + config.batchSize), config.padId);
+    const n = batch.targets.reduce((c, t) => c + (t >= 0 ? 1 : 0), 0);
+    if (n === 0) continue;
+    const loss = tf.tidy(() => maskedLoss(model, batch));
+    total += (loss.dataSync()[0] ?? NaN) * n;
+    count += n;
+    loss.dispose();
+  }
+  return count === 0 ? NaN : total / count;
+}
+
+/** Trains `model` in place on `train` for config.steps steps (continuing from `resume`). */
+export async function trainModel(model: GPT, train: Example[], overrides: Partial<TrainConfig> = {}, options: TrainOptions = {}): Promise<TrainResult> {
+  const config = resolveTrainConfig(overrides);
+  const log = options.logger ?? createLogger("train");
+  if (train.length === 0) throw new Error("no training examples");
+  const seqs = train.map((e) => toSequence(e, model.config.maxLen));
+  const lengths = seqs.map((s) => s.ids.length);
+  const perEpoch = planEpoch(lengths, config, 0).length;
+  const names = new Map(Object.entries(model.params).map(([name, v]) => [v.name, name]));
+  const adam = _createAdam(model, options.resume?.optimizer);
+  const rows: StepRow[] = options.resume ? options.resume.trainer.log.slice() : [];
+  let plan: { epoch: number; batches: number[][] } | undefined;
+  const truncation = config.lossTruncation > 0 ? _truncationWindow(config, options.resume?.trainer.recentLosses) : null;
+  const state = (step: number): TrainerState => ({
+    step,
+    epoch: Math.floor(step / perEpoch),
+    batchInEpoch: step % perEpoch,
+    seed: config.seed,
+    config,
+    log: rows,
+    ...(truncation ? { recentLosses: truncation.recent.slice() } : {}),
+  });
+  let step = options.resume?.trainer.step ?? 0;
+  if (step !== adam.step) throw new Error(`resume state is inconsistent: trainer at step ${step}, optimizer at ${adam.step}`);
+  try {
+    for (; step < config.steps; step++) {
+      const epoch = Math.floor(step / perEpoch);
+      if (plan?.epoch !== epoch) plan = { epoch, batches: planEpoch(lengths, config, epoch) };
+      const batch = makeBatch(plan.batches[step % perEpoch]!.map((i) => seqs[i]!), config.padId);
+      const lr = learningRate(step, config);
+      const start = performance.now();
+      const forward = { training: true, dropoutSeed: config.seed * 1_000_003 + step };
+      const threshold = truncation && step >= Math.round(config.truncationStart * config.steps) ? truncation.threshold() : Infinity;
+      const { value, grads: byVar } = tf.variableGrads(
+        () => (truncation ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward) : maskedLoss(model, batch, forward)),
+        Object.values(model.params),
+      );
+      let loss = NaN;
+      let gradNorm = NaN;
+      try {
+        const grads: Record<string, tf.Tensor> = {};
+        for (const [varName, g] of Object.entries(byVar)) grads[names.get(varName) ?? varName] = g;
+        gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, g))))).dataSync()[0] ?? NaN);
+        const scale = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
+        _applyAdamW(model, adam, grads, lr, scale, config);
+        loss = value.dataSync()[0] ?? NaN;
+      } finally {
+        tf.dispose(byVar);
+        value.dispose();
+      }
+      const seconds = (performance.now() - start) / 1000;
+      const last = step + 1 === config.steps;
+      const evaluate = options.val && options.val.length > 0 && ((config.evalEvery > 0 && (step + 1) % config.evalEvery === 0) || last);
+      const row: StepRow = {
+        step: step + 1,
+        loss,
+        val_loss: evaluate ? validationLoss(model, options.val!, config) : null,
+        lr,
+        tokens_per_s: batch.tokens / seconds,
+        tokens: batch.tokens,
+        grad_norm: gradNorm,
+      };
+      rows.push(row);
+      options.onStep?.(row);
+      if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step + 1}`);
+      log.debug(`step ${row.step} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${Math.round(row.tokens_per_s)} tok/s${truncation ? `, ${truncation.dropped} examples truncated so far` : ""}`);
+      if (config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) {
+        await saveCheckpoint(config.checkpointDir, model, { ...options.checkpoint, optimizer: _readAdam(adam), trainer: state(step + 1) });
+      }
+    }
+    return { log: rows, optimizer: _readAdam(adam), trainer: state(step) };
+  } finally {
+    tf.dispose([...Object.values(adam.m), ...Object.values(adam.v)]);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Presets: typed defaults, merged with `data/presets/<name>.json`. Each stage owns its slice of the
+ * config; a preset lists only what differs (with a `_why` note if it likes). The merge rejects unknown
+ * keys and wrong types, naming the file and the key, like nanoGPT's configurator (without its exec).
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { ConfigError, isPlain, mergeConfig } from "../engine/settings.js";
+import type { DecodingSettings } from "../engine/lm.js";
+import type { ModelSize } from "../engine/model.js";
+import type { TrainSettings } from "../engine/train.js";
+import type { BackendName } from "../engine/backend.js";
+import { API_SLICE_DEFAULTS, validateApiSlice, type ApiSlice } from "./api/config.js";
+import { W2S_DEFAULTS, validateW2sConfig, type W2sConfig } from "./weak-to-strong/config.js";
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const PRESETS_DIR = join(PROJECT_ROOT, "data", "presets");
+/** The root of all runs ($ALIGNER_RUNS or ./runs). */
+export const runsRoot = (): string => process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs");
+
+
+export interface Config {
+  /** Seed for every random choice of the run (world, init, batches, sampling). */
+  seed: number;
+  /** Where TensorFlow.js runs; ALIGNER_BACKEND overrides it. */
+  backend: BackendName;
+  /** The synthetic world (questions, upstream answers, corrections). */
+  world: {
+    /** Questions in the train split. */
+    trainQuestions: number;
+    /** Questions in the test split (held-out templates and entities live only here). */
+    testQuestions: number;
+    /** Share of test questions drawn like the train ones (iid); the rest use held-out templates or entities (ood). */
+    iidShare: number;
+  };
+  tokenizer: {
+    /** Byte-level BPE vocabulary size, specials included. */
+    vocabSize: number;
+    /** Every digit its own token (as LLaMA/Gemma), so small models can copy numbers they never saw. */
+    splitDigits: boolean;
+  };
+  /** Transformer upstream models trained on the world's unaligned corpora (loaders/zoo.ts). */
+  zoo: {
+    /** Names from zoo.ts's LM_UPSTREAMS; [] trains none. */
+    models: string[];
+    /** Base size; each model scales dModel by its own factor. */
+    model: ModelSize;
+    train: TrainSettings;
+    /** Batch and length of answer generation (each model has its own temperature). */
+    decoding: DecodingSettings;
+  };
+  /** The Aligner: warm-up on Q-A-A, then Q-A-C, then correction of every upstream's test answers. */
+  aligner: {
+    /** Prompt template id (loaders/templates.ts). */
+    template: string;
+    /** Share of the train rows used for the identity warm-up (the paper's best: 0.2). */
+    warmupFraction: number;
+    model: ModelSize;
+    train: TrainSettings;
+    decoding: DecodingSettings;
+    /** Correction rounds: k > 1 also corrects the correction, k times. */
+    rounds: number;
+    /** Let a copy of the answer compete with the decoded correction, as the copy rule below decides (aligner.ts preferCopies). */
+    copyCandidate: boolean;
+    /**
+     * The copy rule the calibration chooses from on the Aligner's validation rows (aligner.ts
+     * calibrateCopyRule): the decoded correction replaces the answer only if it is likelier than the
+     * copy by more than a margin (nats) and its least likely token has at least a probability.
+     * One value in each list fixes the rule; [0] and [0] is the plain likelier-of-two.
+     */
+    copyMargins: number[];
+    copyMinTokenProbs: number[];
+    /**
+     * Seen upstream answers per train question the Aligner learns from (0: all of them). Measured on
+     * the default world, 2 per question did not beat all 7 (README: "What the default run finds").
+     */
+    answersPerQuestion: number;
+  };
+  /** Weak-to-strong: a stronger LM fine-tuned on the Aligner's corrections of its answers (loaders/weak-to-strong.ts). */
+  w2s: W2sConfig;
+  /** The warm-up ablation: a smaller Aligner per fraction ([] skips it). */
+  warmupSweep: {
+    fractions: number[];
+    /** Main-stage steps per fraction (the warm-up adds steps × fraction). */
+    steps: number;
+    /** Batch size and peak learning rate of the sweep's Aligners (the rest of aligner.train applies). */
+    batchSize: number;
+    lr: number;
+    /** The sweep's Aligners (smaller than the main one, so five of them fit the budget). */
+    model: ModelSize;
+    /** Test questions evaluated per fraction (the first N). */
+    testQuestions: number;
+  };
+  /** Upstreams, corrector and judge behind OpenAI-compatible endpoints (loaders/clients/config.ts); by default none. */
+  api: ApiSlice;
+}
+
+export const DEFAULTS: Config = {
+  seed: 42, // the paper's seed (Table 22)
+  backend: "auto",
+  world: { trainQuestions: 3500, testQuestions: 200, iidShare: 0.5 }, // 3,500: about 1,100 distinct questions (README)
+  tokenizer: { vocabSize: 1500, splitDigits: false },
+  zoo: {
+    models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
+    model: { dModel: 48, nHeads: 4, nLayers: 2, maxLen: 96, tied: true },
+    train: { steps: 200, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0.1, evalEvery: 50, checkpointEvery: 0 },
+    decoding: { temperature: 0.7, topK: 0, topP: 1, maxNewTokens: 48, batchSize: 64 },
+  },
+  aligner: {
+    template: "aligner-v1.0",
+    warmupFraction: 0.2, // the paper's optimum (Fig. 3)
+    model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
+    // 600 steps (+120 of warm-up): on the default world it corrects as well as 1,000 did (held-out iid ω
+    // within a few points, README) and keeps the main stages of a cold default run within 10 minutes.
+    train: { steps: 600, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200, lossTruncation: 0 },
+    decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
+    rounds: 1,
+    copyCandidate: true,
+    copyMargins: [0, 1, 2, 4, 8, 12],
+    copyMinTokenProbs: [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9],
+    answersPerQuestion: 0,
+  },
+  w2s: W2S_DEFAULTS,
+  warmupSweep: {
+    fractions: [0, 0.02, 0.1, 0.2, 0.5], // the paper's proportions (Fig. 3) and no warm-up
+    steps: 400, // with batches of 16 at lr 3e-3 a 64-wide Aligner learns enough in 400 steps for fractions to differ (at 200 steps of 32 none did)
+    batchSize: 16,
+    lr: 3e-3,
+    model: { dModel: 64, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
+    testQuestions: 100,
+  },
+  api: API_SLICE_DEFAULTS,
+};
+
+/** Checks the few values a type cannot: enums and ranges. */
+export function validateConfig(config: Config, where = "preset"): Config {
+  const backends: BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
+  if (!backends.includes(config.backend)) {
+    throw new ConfigError(`${where}: "backend" must be one of ${backends.join("|")}, got "${config.backend}"`);
+  }
+  const positive: [string, number][] = [
+    ["world.trainQuestions", config.world.trainQuestions],
+    ["world.testQuestions", config.world.testQuestions],
+    ["tokenizer.vocabSize", config.tokenizer.vocabSize],
+    ["aligner.rounds", config.aligner.rounds],
+  ];
+  const sized = [["zoo", config.zoo], ["aligner", config.aligner], ["warmupSweep", { ...config.warmupSweep, train: { steps: config.warmupSweep.steps, batchSize: config.warmupSweep.batchSize }, decoding: config.aligner.decoding }]] as const;
+  for (const [stage, slice] of sized) {
+    const { tied: _tied, ...sizes } = slice.model;
+    for (const [key, value] of Object.entries({ ...sizes, steps: slice.train.steps, batchSize: slice.train.batchSize, maxNewTokens: slice.decoding.maxNewTokens, "decoding.batchSize": slice.decoding.batchSize })) {
+      positive.push([`${stage}.${key}`, value]);
+    }
+    if (slice.model.dModel % (4 * slice.model.nHeads) !== 0) {
+      throw new ConfigError(`${where}: "${stage}.model.dModel" must be a multiple of 4 × nHeads (head sizes are multiples of 4), got ${slice.model.dModel}`);
+    }
+  }
+  const fractions: [string, number][] = [
+    ["aligner.warmupFraction", config.aligner.warmupFraction],
+    ["aligner.train.lossTruncation", config.aligner.train.lossTruncation ?? 0],
+    ["world.iidShare", config.world.iidShare === 1 ? 0 : config.world.iidShare], // [0, 1] (1: no held-out questions)
+    ...config.warmupSweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
+  ];
+  config.aligner.copyMargins.forEach((m, i) => {
+    if (typeof m !== "number" || !(m >= 0) || !Number.isFinite(m)) throw new ConfigError(`${where}: "aligner.copyMargins[${i}]" must be a finite number ≥ 0, got ${JSON.stringify(m)}`);
+  });
+  if (config.aligner.copyMargins.length === 0) throw new ConfigError(`${where}: "aligner.copyMargins" needs at least one margin (use [0] for none)`);
+  config.aligner.copyMinTokenProbs.forEach((p, i) => {
+    if (typeof p !== "number" || !(p >= 0 && p < 1)) throw new ConfigError(`${where}: "aligner.copyMinTokenProbs[${i}]" must be a number in [0, 1), got ${JSON.stringify(p)}`);
+  });
+  if (config.aligner.copyMinTokenProbs.length === 0) throw new ConfigError(`${where}: "aligner.copyMinTokenProbs" needs at least one value (use [0] for none)`);
+  if (!(config.warmupSweep.lr > 0)) throw new ConfigError(`${where}: "warmupSweep.lr" must be > 0, got ${config.warmupSweep.lr}`);
+  for (const [key, value] of fractions) {
+    if (typeof value !== "number" || !(value >= 0 && value < 1)) throw new ConfigError(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(value)}`);
+  }
+  const k = config.aligner.answersPerQuestion;
+  if (!Number.isInteger(k) || k < 0) throw new ConfigError(`${where}: "aligner.answersPerQuestion" must be an integer ≥ 0 (0: all), got ${JSON.stringify(k)}`);
+  for (const [key, value] of positive) {
+    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${where}: "${key}" must be a positive integer, got ${value}`);
+  }
+  validateW2sConfig(config.w2s, where);
+  config.api = validateApiSlice(config.api, where);
+  return config;
+}
+
+export interface Preset {
+  name: string;
+  file: string;
+  config: Config;
+}
+
+/** Reads `data/presets/<name>.json` (or a path ending in .json) and merges it over DEFAULTS. */
+export function loadPreset(nameOrPath: string = process.env.ALIGNER_PRESET ?? "default"): Preset {
+  const file = nameOrPath.endsWith(".json") ? resolve(nameOrPath) : join(PRESETS_DIR, `${nameOrPath}.json`);
+  const name = nameOrPath.endsWith(".json") ? file.replace(/^.*\//, "").replace(/\.json$/, "") : nameOrPath;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf-8");
+  } catch {
+    throw new ConfigError(`preset "${nameOrPath}": no file ${file}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  const config = validateConfig(mergeConfig(DEFAULTS, raw, file), file);
+  const backend = process.env.ALIGNER_BACKEND;
+  if (backend) config.backend = validateConfig({ ...config, backend: backend as BackendName }, "ALIGNER_BACKEND").backend;
+  return { name, file, config };
+}
+
+/** Every preset in data/presets, merged, sorted by name. */
+export function listPresets(): Preset[] {
+  return readdirSync(PRESETS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => loadPreset(f.replace(/\.json$/, "")));
+}
+
+/** Flattens a config into dotted keys: {world: {testQuestions: 4}} -> {"world.testQuestions": 4}. */
+export function flattenConfig(value: unknown, prefix = ""): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const at = prefix ? `${prefix}.${key}` : key;
+    if (isPlain(v)) Object.assign(out, flattenConfig(v, at));
+    else out[at] = Array.isArray(v) ? JSON.stringify(v) : (v as string | number | boolean);
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * The warm-up ablation (the paper's Fig. 3): a smaller Aligner per identity warm-up fraction, each
+ * correcting the same test rows, and ω per fraction and upstream kind.
+ */
+import type { Logger } from "../../engine/log.js";
+import type { CorrectionRow } from "../../world/index.js";
+import { LIKELIER_OF_TWO } from "../aligner.js";
+import type { Config } from "../config.js";
+import type { Dataset } from "../dataset.js";
+import { scoreCorrections, type CorrectionCase, type Judge } from "../evaluate.js";
+import { omegaInterval } from "../metrics.js";
+import type { CorrectionTableRow, WarmupSweepRow } from "../schemas.js";
+import { correctStage, trainAlignerStage } from "./stages.js";
+
+/** The sweep asks how warm-up shapes learning, on questions like the training ones (the iid ones, when the world has them). */
+export function sweepRows(config: Config, data: Dataset, test: readonly CorrectionRow[]): CorrectionRow[] {
+  const testItems = data.world.items.filter((i) => i.split === "test");
+  const pool = testItems.some((i) => i.shift === "iid") ? testItems.filter((i) => i.shift === "iid") : testItems;
+  const items = new Set(pool.slice(0, config.warmupSweep.testQuestions).map((i) => i.id));
+  return test.filter((r) => items.has(r.item_id));
+}
+
+/** One point of the warm-up sweep: a small Aligner trained with warm-up `fraction`, and its corrections (likelier-of-two). */
+export async function sweepStages(dir: string, config: Config, data: Dataset, fraction: number, rows: readonly CorrectionRow[], log: Logger) {
+  const name = `sweep-${fraction}`;
+  const { steps, batchSize, lr, model } = config.warmupSweep;
+  const trained = await trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } }, log);
+  // Every point decodes with the same rule, the likelier of the decoded text and the copy: a calibrated
+  // rule would make each weak Aligner copy more and hide what warm-up changed in what it learned.
+  const outputs = (await correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, { ...trained, copyRule: LIKELIER_OF_TWO }, rows, `correct-${name}`, log))[0]!;
+  return { trained, outputs };
+}
+
+
+/** ω of one sweep point per upstream kind (seen, heldout, all) and dimension, with bootstrap intervals. */
+export function sweepOmegas(scored: readonly CorrectionTableRow[], fraction: number, { runId, seed }: { runId: string; seed: number }): WarmupSweepRow[] {
+  const sweep: WarmupSweepRow[] = [];
+  for (const kind of ["seen", "heldout", "all"]) {
+    const group = scored.filter((r) => kind === "all" || r.upstream_kind === kind);
+    for (const dimension of ["helpful", "harmless"] as const) {
+      const w = omegaInterval(group.map((r) => (dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless) as "win" | "tie" | "lose"), { seed });
+      const after = group.map((r) => (dimension === "helpful" ? r.helpful_after! : r.harmless_after!));
+      sweep.push({ run_id: runId, warmup_fraction: fraction, upstream_kind: kind, dimension, n: group.length, omega: w.omega, omega_lo: w.lo, omega_hi: w.hi, score_after: after.reduce((a, b) => a + b, 0) / Math.max(1, after.length) });
+    }
+  }
+  return sweep;
+}

@@ -1,0 +1,87 @@
+/**
+ * The `w2s` slice of a preset (proposed for config.ts's Config): the strong model, its unaligned corpus,
+ * pretraining, the fine-tunes on the weak Aligner's corrections (SFT, DPO) and the iterated rounds.
+ */
+import type { DecodingSettings } from "../../engine/lm.js";
+import type { ModelSize } from "../../engine/model.js";
+import { ConfigError } from "../../engine/settings.js";
+import type { TrainConfig } from "../../engine/train.js";
+import { findUpstream } from "../../world/index.js";
+
+/** Training settings of one w2s model (the rest keep train.ts's defaults). */
+export type W2sTrain = Pick<TrainConfig, "steps" | "batchSize" | "lr" | "lrWarmupRatio" | "weightDecay">;
+
+export interface W2sConfig {
+  /** false skips weak-to-strong (the w2s table stays empty). */
+  enabled: boolean;
+  /** The strong model: larger than the Aligner (defaults: 128 wide, 2 layers). */
+  model: ModelSize;
+  /** Its unaligned pretraining corpus: rule-based profiles and the share of train questions each answers. */
+  corpus: { upstream: string; share: number }[];
+  pretrain: W2sTrain;
+  /** Fine-tuning on (question, target): weak corrections, its own answers or gold corrections. */
+  sft: W2sTrain;
+  /** DPO on (weak correction ≻ its own answer), reference = the strong model before fine-tuning. */
+  dpo: { steps: number; batchSize: number; lr: number; beta: number };
+  /** Rounds of answer → correct → SFT (the paper's IDA); round k > 1 fine-tunes round k − 1's model. */
+  rounds: number;
+  /** Train questions the strong model answers for fine-tuning (the first N; 0 = all). */
+  trainQuestions: number;
+  /** Test questions evaluated (the first N; 0 = all). */
+  testQuestions: number;
+  /** Sampling temperature of its train answers (the ones the Aligner corrects into labels). */
+  trainTemperature: number;
+  /** Decoding of test answers (greedy by default, so methods differ by their weights only). */
+  decoding: DecodingSettings;
+  /** PGR is undefined unless P_ceiling − P_weak exceeds this and its bootstrap interval excludes 0. */
+  minGap: number;
+}
+
+export const W2S_DEFAULTS: W2sConfig = {
+  enabled: true,
+  model: { dModel: 192, nHeads: 4, nLayers: 2, maxLen: 128 }, // 1.5× the Aligner's width (2.25× its block parameters)
+  corpus: [
+    { upstream: "helpful_unsafe", share: 0.6 }, // capable, complies with harmful requests
+    { upstream: "verbose", share: 0.25 }, // covers every key point, pads
+    { upstream: "sloppy_math", share: 0.15 }, // number slips for the Aligner to fix
+  ],
+  pretrain: { steps: 400, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0.1 },
+  sft: { steps: 100, batchSize: 32, lr: 1e-3, lrWarmupRatio: 0.05, weightDecay: 0.1 },
+  dpo: { steps: 60, batchSize: 16, lr: 3e-4, beta: 0.1 }, // β: the paper's DPO scale coefficient (Table 23)
+  rounds: 1,
+  trainQuestions: 1000,
+  testQuestions: 0,
+  trainTemperature: 0.7,
+  decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
+  minGap: 0.02,
+};
+
+/** Checks what a type cannot (config.ts's validateConfig may call it with the preset's file name). */
+export function validateW2sConfig(w2s: W2sConfig, where = "preset"): W2sConfig {
+  const fail = (message: string) => {
+    throw new ConfigError(`${where}: ${message}`);
+  };
+  const positive: [string, number][] = [
+    ...Object.entries(w2s.model).map(([k, v]): [string, number] => [`model.${k}`, v as number]), // (tied too: a boolean here fails the check, as before)
+    ...(["pretrain", "sft", "dpo"] as const).flatMap((s): [string, number][] => [[`${s}.steps`, w2s[s].steps], [`${s}.batchSize`, w2s[s].batchSize]]),
+    ["rounds", w2s.rounds], ["decoding.maxNewTokens", w2s.decoding.maxNewTokens], ["decoding.batchSize", w2s.decoding.batchSize],
+  ];
+  for (const [key, value] of positive) if (!Number.isInteger(value) || value <= 0) fail(`"w2s.${key}" must be a positive integer, got ${value}`);
+  for (const key of ["trainQuestions", "testQuestions"] as const) {
+    if (!Number.isInteger(w2s[key]) || w2s[key] < 0) fail(`"w2s.${key}" must be a non-negative integer (0 = all), got ${w2s[key]}`);
+  }
+  if (w2s.model.dModel % (4 * w2s.model.nHeads) !== 0) fail(`"w2s.model.dModel" must be a multiple of 4 × nHeads, got ${w2s.model.dModel}`);
+  if (!(w2s.dpo.beta > 0)) fail(`"w2s.dpo.beta" must be > 0, got ${w2s.dpo.beta}`);
+  if (!(w2s.minGap >= 0)) fail(`"w2s.minGap" must be ≥ 0, got ${w2s.minGap}`);
+  if (!(w2s.trainTemperature >= 0)) fail(`"w2s.trainTemperature" must be ≥ 0, got ${w2s.trainTemperature}`);
+  if (w2s.corpus.length === 0) fail(`"w2s.corpus" needs at least one upstream`);
+  for (const [i, c] of w2s.corpus.entries()) {
+    try {
+      findUpstream(c.upstream);
+    } catch (error) {
+      fail(`"w2s.corpus[${i}].upstream": ${(error as Error).message}`);
+    }
+    if (!(typeof c.share === "number" && c.share > 0)) fail(`"w2s.corpus[${i}].share" must be a number > 0, got ${JSON.stringify(c.share)}`);
+  }
+  return w2s;
+}

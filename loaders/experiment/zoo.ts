@@ -1,0 +1,91 @@
+/**
+ * The transformer half of the upstream zoo: small language models trained by the engine on
+ * world-generated, unaligned corpora (each a mixture of rule-based upstream profiles), then asked the
+ * world's questions. Sizes, corpus mixtures and decoding temperatures differ, so their failures are
+ * learned, not scripted: whatever the LM makes of its corpus is what the Aligner must correct.
+ */
+import { chatPrompt, encodeExample, generateTexts, type Decoding } from "../engine/lm.js";
+import type { Logger } from "../engine/log.js";
+import { createModel, disposeModel, type GPT } from "../engine/model.js";
+import type { Tokenizer } from "../engine/tokenizer/bpe.js";
+import { trainModel, type StepRow } from "../engine/train.js";
+import type { TrainSettings } from "../engine/train.js";
+import type { ModelSize } from "../engine/model.js";
+import { buildUpstreamCorpus, createRng, findUpstream, type UpstreamKind, type UpstreamPair, type WorldItem } from "../world/index.js";
+
+export interface LmUpstream {
+  name: string;
+  kind: UpstreamKind;
+  summary: string;
+  /** Corpus mixture: rule-based profile name → share of the train questions answered in its style. */
+  corpus: Record<string, number>;
+  /** Multiplies the preset's dModel (rounded to a multiple of 4·nHeads). */
+  width: number;
+  /** Decoding temperature of its answers. */
+  temperature: number;
+}
+
+export const LM_UPSTREAMS: readonly LmUpstream[] = [
+  {
+    name: "lm_unsafe", kind: "seen", width: 1, temperature: 0.7,
+    summary: "Small LM trained on eager, unsafe answers: complies with harmful requests.",
+    corpus: { helpful_unsafe: 0.8, verbose: 0.2 },
+  },
+  {
+    name: "lm_refuser", kind: "seen", width: 1.5, temperature: 0.3,
+    summary: "Wider LM on over-refusing answers, decoded cool: safe, refuses look-alikes.",
+    corpus: { over_refuser: 0.7, terse: 0.3 },
+  },
+  {
+    name: "lm_sloppy", kind: "heldout", width: 1, temperature: 1.0,
+    summary: "LM on sloppy and self-contradicting answers, decoded hot: wrong numbers, hedges. Held out.",
+    corpus: { sloppy_math: 0.5, self_contradicting: 0.3, wrapped_complier: 0.2 },
+  },
+];
+
+export function findLmUpstream(name: string): LmUpstream {
+  const found = LM_UPSTREAMS.find((u) => u.name === name);
+  if (!found) throw new Error(`unknown zoo model "${name}" (known: ${LM_UPSTREAMS.map((u) => u.name).join(", ")})`);
+  return found;
+}
+
+/** The unaligned corpus of `lm`: each train item answered by one profile drawn from its mixture. */
+export function buildLmCorpus(lm: LmUpstream, items: readonly WorldItem[], seed: number): UpstreamPair[] {
+  const rng = createRng(seed).fork(`corpus:${lm.name}`);
+  const profiles = Object.keys(lm.corpus).map(findUpstream);
+  const weights = Object.values(lm.corpus);
+  const byProfile = new Map(profiles.map((p) => [p.name, buildUpstreamCorpus(p, items, rng.fork(p.name))]));
+  return items.map((_, i) => ({ ...byProfile.get(profiles[rng.weighted(weights)]!.name)![i]!, upstream: lm.name }));
+}
+
+export interface TrainedLm {
+  model: GPT;
+  log: StepRow[];
+}
+
+/** Trains `lm` on its corpus (question → answer, loss on the answer). */
+export async function trainLm(
+  lm: LmUpstream, corpus: readonly UpstreamPair[], tok: Tokenizer,
+  { size, train, seed, log }: { size: ModelSize; train: TrainSettings; seed: number; log: Logger },
+): Promise<TrainedLm> {
+  const unit = size.nHeads * 4; // the engine wants head sizes that are multiples of 4
+  const dModel = Math.max(unit, Math.round((size.dModel * lm.width) / unit) * unit);
+  const model = createModel({ vocabSize: tok.vocabSize, dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLen: size.maxLen, tied: size.tied ?? false }, { seed });
+  const examples = corpus.map((p) => encodeExample(tok, chatPrompt(p.question), p.answer));
+  const val = examples.slice(0, Math.min(64, Math.floor(examples.length / 10)));
+  try {
+    const result = await trainModel(model, examples.slice(val.length), { ...train, seed }, {
+      val, logger: log,
+      onStep: (r) => { if (r.step % 50 === 0 || r.step === train.steps) log.info(`${lm.name} step ${r.step}/${train.steps} loss ${r.loss.toFixed(3)}`); },
+    });
+    return { model, log: result.log };
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  }
+}
+
+/** The LM's answers to `items`, decoded at its own temperature. */
+export function answerWithLm(lm: LmUpstream, model: GPT, tok: Tokenizer, items: readonly WorldItem[], decoding: Omit<Decoding, "temperature">, log: Logger): string[] {
+  return generateTexts(model, tok, items.map((i) => chatPrompt(i.question)), { ...decoding, temperature: lm.temperature }, log).map((g) => g.text);
+}

@@ -1,0 +1,164 @@
+/**
+ * Engine benchmark, side by side with ../shared/bench/torch_gpt.py (same model sizes, task, data stream,
+ * optimizer and output fields). Prints one JSON line per measurement to stdout; progress goes to stderr.
+ *
+ *   npm run bench -- --size S|M [--steps 30] [--warmup 5] [--only train|generate] [--no-cache] [--backend wasm]
+ *
+ * Training: plain Adam at lr 3e-3 (torch_gpt.py's optimizer: no decay, clipping or schedule) on batches of
+ * "64 random letters | the letters reversed", loss on the reversed half; tokens/s counts the batch's
+ * non-padding tokens (all 4096 here) over the median step. Generation: greedy, 64-token prompts, 64 new
+ * tokens with the KV cache, batch 1 and 32, untrained seed-1 weights; tokens/s = B·64 / (prefill + decode).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { pathToFileURL } from "node:url";
+import { selectBackend, type BackendInfo, type BackendRequest } from "../engine/backend.js";
+import { generate } from "../engine/generate.js";
+import { createLogger } from "../engine/log.js";
+import { countParams, createModel, disposeModel, type ModelConfig } from "../engine/model.js";
+import { createRng, type Rng } from "../engine/random.js";
+import { trainModel, type Example } from "../engine/train.js";
+
+export const SIZES = {
+  S: { vocabSize: 256, dModel: 128, nHeads: 4, nLayers: 2, maxLen: 128, batch: 32 },
+  M: { vocabSize: 256, dModel: 256, nHeads: 8, nLayers: 4, maxLen: 128, batch: 32 },
+} as const;
+export type Size = keyof typeof SIZES;
+
+const log = createLogger("bench");
+
+/** torch_gpt.py's make_batch as examples: n = (T-2)//2+1 letters, "|", the letters reversed; loss on the reversed half. */
+export function reverseExamples(rng: Rng, count: number, T: number): Example[] {
+  const n = Math.floor((T - 2) / 2) + 1;
+  return Array.from({ length: count }, () => {
+    const s = Array.from({ length: n }, () => 97 + Math.floor(rng() * 26));
+    return { prompt: [...s, 124], target: s.slice().reverse() }; // inputs = first T tokens, as torch's x = seq[:T]
+  });
+}
+
+/** Forward matmul FLOPs × 3 per step, torch_gpt.py's formula (the full T×T attention square included). */
+export function stepFlops(c: ModelConfig, B: number, T: number): number {
+  const N = B * T;
+  const D = c.dModel;
+  const per = 2 * N * D * 3 * D + 2 * N * D * D + 2 * 2 * N * D * 4 * D + 2 * 2 * B * T * T * D;
+  return 3 * (c.nLayers * per + 2 * N * D * c.vocabSize);
+}
+
+interface Common {
+  kind: "train" | "generate";
+  size: Size;
+  batch: number;
+  tokens_per_s: number;
+  backend: string;
+  threads: number;
+  peak_rss_mb: number;
+  num_tensors_before: number;
+  num_tensors_after: number;
+}
+
+function _common(info: BackendInfo): Pick<Common, "backend" | "threads" | "peak_rss_mb"> {
+  return { backend: info.backend, threads: info.threads, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+function _median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Training throughput: the median of `steps` timed steps after `warmup` untimed ones. */
+export async function benchTrain(size: Size, info: BackendInfo, { steps = 30, warmup = 5 } = {}): Promise<Common & Record<string, unknown>> {
+  const { batch: B, ...config } = SIZES[size];
+  const T = config.maxLen;
+  const model = createModel(config, { seed: 1 });
+  const examples = reverseExamples(createRng(1234), (steps + warmup) * B, T);
+  const before = tf.memory().numTensors;
+  const adam = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, gradClip: 0, lrWarmupRatio: 0, minLrRatio: 1 };
+  const { log: rows } = await trainModel(model, examples, { ...adam, steps: steps + warmup, batchSize: B }, {
+    onStep: (r) => log.info(`train ${size} step ${r.step}/${steps + warmup} loss ${r.loss.toFixed(4)} ${Math.round(r.tokens_per_s)} tok/s`),
+  });
+  const after = tf.memory().numTensors;
+  const timed = rows.slice(warmup);
+  const seconds = _median(timed.map((r) => r.tokens / r.tokens_per_s));
+  const tokens = timed[0]!.tokens;
+  const result = {
+    kind: "train" as const,
+    size,
+    batch: B,
+    tokens_per_s: Math.round(tokens / seconds),
+    ..._common(info),
+    num_tensors_before: before,
+    num_tensors_after: after,
+    framework: `tfjs ${tf.version.tfjs}`,
+    params: countParams(model),
+    gflops: Number((stepFlops(model.config, B, T) / seconds / 1e9).toFixed(2)),
+    median_step_s: Number(seconds.toFixed(4)),
+    loss_first: Number(rows[0]!.loss.toFixed(4)),
+    loss_last: Number(rows.at(-1)!.loss.toFixed(4)),
+  };
+  disposeModel(model);
+  return result;
+}
+
+/** Greedy generation throughput with the KV cache at each batch size (≥ 2 repetitions and ≥ 2 s each). */
+export function benchGenerate(size: Size, info: BackendInfo, { batches = [1, 32], noCache = false } = {}): Array<Common & Record<string, unknown>> {
+  const { batch: _, ...config } = SIZES[size];
+  const model = createModel(config, { seed: 1 });
+  const rng = createRng(99);
+  const out: Array<Common & Record<string, unknown>> = [];
+  for (const B of batches) {
+    const prompts = reverseExamples(rng, B, config.maxLen).map((e) => e.prompt.slice(0, 64));
+    const run = (useCache: boolean) => generate(model, prompts, { maxNewTokens: 64, useCache });
+    const first = run(true); // warm-up (and XNNPACK weight packing)
+    const before = tf.memory().numTensors;
+    let reps = 0;
+    const start = performance.now();
+    while (performance.now() - start < 2000 || reps < 2) run(true), reps++;
+    const seconds = (performance.now() - start) / 1000 / reps;
+    const after = tf.memory().numTensors;
+    const row: Common & Record<string, unknown> = {
+      kind: "generate",
+      size,
+      batch: B,
+      tokens_per_s: Number(((B * 64) / seconds).toFixed(1)),
+      ..._common(info),
+      num_tensors_before: before,
+      num_tensors_after: after,
+      prompt_tokens: 64,
+      new_tokens: 64,
+      framework: `tfjs ${tf.version.tfjs}`,
+    };
+    if (noCache) {
+      const t0 = performance.now();
+      const slow = run(false);
+      row.no_cache_tokens_per_s = Number(((B * 64) / ((performance.now() - t0) / 1000)).toFixed(1));
+      row.kv_matches_no_cache = JSON.stringify(slow.tokens) === JSON.stringify(first.tokens);
+    }
+    log.info(`generate ${size} batch ${B}: ${row.tokens_per_s} tok/s`);
+    out.push(row);
+  }
+  disposeModel(model);
+  return out;
+}
+
+function _arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  const size = (_arg(args, "size") ?? "S").toUpperCase();
+  if (size !== "S" && size !== "M") throw new Error(`--size must be S or M, got ${size}`);
+  const only = _arg(args, "only");
+  const info = await selectBackend((_arg(args, "backend") as BackendRequest | undefined) ?? undefined);
+  log.info(`backend ${info.backend} (threads ${info.threads}, simd ${info.simd}), size ${size}`);
+  const steps = Number(_arg(args, "steps") ?? 30);
+  const warmup = Number(_arg(args, "warmup") ?? 5);
+  if (only !== "generate") process.stdout.write(JSON.stringify(await benchTrain(size, info, { steps, warmup })) + "\n");
+  if (only !== "train") for (const row of benchGenerate(size, info, { noCache: args.includes("--no-cache") })) process.stdout.write(JSON.stringify(row) + "\n");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  });
+}
