@@ -1,6 +1,6 @@
 // Observable Framework configuration. Offline by design: no Google Fonts, no DuckDB extensions from
 // extensions.duckdb.org (site tables are Arrow IPC streams), npm: modules seeded from node_modules by
-// `loaders/site.ts` before every build or preview.
+// `loaders/tools/site.ts` before every build or preview.
 export default {
   title: "Aligner Workbench",
   root: "src",

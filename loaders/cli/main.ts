@@ -43,7 +43,7 @@ Commands:
     import and metrics take [--format auto|json|jsonl|csv|parquet] (default: from the extension)
     and [--map question=COL,answer=COL,correction=COL,id=COL] (default: from the column names)
   prefetch --spec DIR/helper.json  (internal) the stages a run's helper process computes alongside
-                                  the main one (loaders/helper.ts); run starts it itself
+                                  the main one (loaders/experiment/pipeline/helper.ts); run starts it itself
   serve --run DIR [--port N] [--host H] [--api-key KEY]
                                   serve the run's Aligner (model "aligner", also "aligner/<template>")
                                   and its zoo LMs (by name, e.g. "lm_unsafe") as an OpenAI-compatible

@@ -7,7 +7,7 @@
  * from its own dist folder.
  *
  * Threads: stock Node reports WASM_HAS_MULTITHREAD_SUPPORT=false (tfjs#3830), so the wasm backend runs the
- * SIMD single-threaded binary and getThreadsCount() is 1 (research/tfjs-perf.md). We record the real count.
+ * SIMD single-threaded binary and getThreadsCount() is 1 (measured with tfjs 4.22 on Node 20). We record the real count.
  *
  * The "tensorflow" path (tfjs-node / tfjs-node-gpu) is untested here: this machine is offline, has no GPU,
  * and neither package is installed.

@@ -16,7 +16,7 @@ import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors
 import type { OptimizerState, TrainerState } from "./train.js";
 
 export interface SaveOptions {
-  tokenizerJson?: unknown; // written as tokenizer.json (an object, e.g. tokenize.ts's toTokenizerJson, or its text)
+  tokenizerJson?: unknown; // written as tokenizer.json (an object, e.g. tokenizer/json.ts's toTokenizerJson, or its text)
   optimizer?: OptimizerState; // Adam moments, for resuming
   trainer?: TrainerState; // step, data position, config and log, for resuming
   extra?: Record<string, unknown>; // run description (preset, seed, backend, versions …), kept in config.json

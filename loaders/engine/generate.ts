@@ -14,7 +14,7 @@ export interface GenerateOptions {
   temperature: number; // 0: greedy; > 0 samples from softmax(logits / temperature)
   topK: number; // 0 = off: sample among the k most likely tokens
   topP: number; // 1 = off: sample from the smallest set whose probability reaches p (nucleus)
-  eosId: number; // -1 = none: a sequence stops after emitting it (tokenize.ts's EOS_ID is 2)
+  eosId: number; // -1 = none: a sequence stops after emitting it (tokenizer/bpe.ts's EOS_ID is 2)
   padId: number; // 0: fills the left padding (never attended to, so any id works)
   seed: number; // 1: sampling stream
   useCache: boolean; // true: KV cache; false recomputes the whole prefix each step (for tests)

@@ -1,5 +1,5 @@
 /**
- * The KV cache for generation, for loaders/model.ts. Prefill runs the full forward and keeps each layer's
+ * The KV cache for generation, for loaders/engine/model.ts. Prefill runs the full forward and keeps each layer's
  * K and V; a decode step then feeds one token per sequence. In a step the row-wise ops (embedding,
  * LayerNorm, residuals) touch a few thousand values, so they run in JS, where an op costs microseconds
  * less than a tfjs dispatch (≈30 µs); attention over the cache runs in a small WebAssembly SIMD kernel;

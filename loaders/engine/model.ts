@@ -1,14 +1,14 @@
 /**
  * A decoder-only causal transformer (GPT-2 shape) in raw TensorFlow.js ops, read like nanoGPT's model.py:
  * config → parameters → attention → MLP → block → model → loss. The differentiable ops and the attention
- * kernel live in loaders/ops.ts, the KV cache for generation in loaders/kvcache.ts; both are re-exported
+ * kernel live in loaders/engine/ops.ts, the KV cache for generation in loaders/engine/kvcache.ts; both are re-exported
  * here, so this file stays the one import for the model.
  *
  * Weights are plain tf.variables keyed by Hugging Face GPT-2 names (`wte.weight`, `h.0.ln_1.weight`,
  * `h.0.attn.c_attn.weight` [D, 3D] …), so they export to safetensors as they are. Linear weights use
  * GPT-2's Conv1D layout [in, out]; `lm_head.weight` is [V, D] like HF's (tied: the head is `wte.weight`).
  *
- * Speed (research/tfjs-perf.md): the ops carry hand-written wasm-friendly gradients (see loaders/ops.ts),
+ * Speed (measured on tfjs-wasm): the ops carry hand-written wasm-friendly gradients (see ops.ts),
  * and the last block runs its output projection and MLP only on the rows the loss reads.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -59,7 +59,7 @@ export function resolveModelConfig(overrides: Partial<ModelConfig> = {}): ModelC
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Parameters. Seeded randomness: loaders/random.ts (mulberry32, the same stream as torch_gpt.py).
+// Parameters. Seeded randomness: loaders/engine/random.ts (mulberry32, the same stream as torch_gpt.py).
 
 export type Params = Record<string, tf.Variable>;
 

@@ -41,7 +41,7 @@ export interface Config {
     /** Every digit its own token (as LLaMA/Gemma), so small models can copy numbers they never saw. */
     splitDigits: boolean;
   };
-  /** Transformer upstream models trained on the world's unaligned corpora (loaders/zoo.ts). */
+  /** Transformer upstream models trained on the world's unaligned corpora (loaders/experiment/zoo.ts). */
   zoo: {
     /** Names from zoo.ts's LM_UPSTREAMS; [] trains none. */
     models: string[];
@@ -53,7 +53,7 @@ export interface Config {
   };
   /** The Aligner: warm-up on Q-A-A, then Q-A-C, then correction of every upstream's test answers. */
   aligner: {
-    /** Prompt template id (loaders/templates.ts). */
+    /** Prompt template id (loaders/experiment/templates.ts). */
     template: string;
     /** Share of the train rows used for the identity warm-up (the paper's best: 0.2). */
     warmupFraction: number;
@@ -78,7 +78,7 @@ export interface Config {
      */
     answersPerQuestion: number;
   };
-  /** Weak-to-strong: a stronger LM fine-tuned on the Aligner's corrections of its answers (loaders/weak-to-strong.ts). */
+  /** Weak-to-strong: a stronger LM fine-tuned on the Aligner's corrections of its answers (loaders/experiment/weak-to-strong/run.ts). */
   w2s: W2sConfig;
   /** The warm-up ablation: a smaller Aligner per fraction ([] skips it). */
   warmupSweep: {
@@ -93,7 +93,7 @@ export interface Config {
     /** Test questions evaluated per fraction (the first N). */
     testQuestions: number;
   };
-  /** Upstreams, corrector and judge behind OpenAI-compatible endpoints (loaders/clients/config.ts); by default none. */
+  /** Upstreams, corrector and judge behind OpenAI-compatible endpoints (loaders/experiment/api/config.ts); by default none. */
   api: ApiSlice;
 }
 

@@ -3,10 +3,9 @@
  * transformer LMs of the zoo), and the annotator's corrections, as (question, answer, correction)
  * rows with oracle scores; plus the tokenizer trained on that corpus. Each step is a cached stage.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runStage, stageDir } from "./cache.js";
-import { readJson, writeFileAtomic, writeJson } from "../engine/files.js";
+import { readJson, writeJson } from "../engine/files.js";
 import type { Config } from "./config.js";
 import { saveCheckpoint } from "../engine/checkpoint.js";
 import { chatPrompt } from "../engine/lm.js";
@@ -17,7 +16,7 @@ import { trainTokenizer, type Tokenizer } from "../engine/tokenizer/bpe.js";
 import { loadTokenizer, saveTokenizer, toTokenizerJson } from "../engine/tokenizer/json.js";
 import type { StepRow } from "../engine/train.js";
 import { answerWithLm, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
-import { UPSTREAMS, buildRows, countEdits, createRng, generateWorld, rowFor, summarizeUpstreams, type CorrectionRow, type WorldItem } from "../world/index.js";
+import { UPSTREAMS, buildRows, createWorldRng, generateWorld, rowFor, type CorrectionRow, type WorldItem } from "../world/index.js";
 
 
 export interface WorldStage {
@@ -32,7 +31,7 @@ export async function buildWorld(runDir: string, config: Config, log: Logger): P
   const dir = stageDir(runDir, "world", key);
   await runStage(runDir, "world", key, async ({ dir }) => {
     const items = generateWorld({ seed: config.seed, ...config.world });
-    const rows = buildRows(items, UPSTREAMS, createRng(config.seed).fork("answers")).filter((r) => r.split === "test" || r.upstream_kind === "seen");
+    const rows = buildRows(items, UPSTREAMS, createWorldRng(config.seed).fork("answers")).filter((r) => r.split === "test" || r.upstream_kind === "seen");
     writeJson(join(dir, "items.json"), items);
     writeJson(join(dir, "rows.json"), rows);
     log.info(`world: ${items.length} questions, ${rows.length} rule-based rows`);

@@ -210,7 +210,7 @@ export const JUDGEMENTS = {
   /** The judge's reply, verbatim. */
   raw: "string",
   judge_model: "string",
-  /** The judge prompt's id (loaders/judge.ts). */
+  /** The judge prompt's id (loaders/experiment/api/judge.ts). */
   prompt: "string",
   seed: "int",
 } as const satisfies Schema;
@@ -269,7 +269,6 @@ type ValueOf<T> = T extends "string" ? string : T extends "int" | "float" ? numb
 /** The row type of a table schema. */
 export type RowOf<S extends Schema> = { -readonly [K in keyof S]: ValueOf<S[K]> | null };
 
-export type RunRow = RowOf<typeof RUNS>;
 export type CorrectionTableRow = RowOf<typeof CORRECTIONS>;
 export type SummaryRow = RowOf<typeof SUMMARY>;
 export type TrainingRow = RowOf<typeof TRAINING>;

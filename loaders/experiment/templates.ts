@@ -1,6 +1,6 @@
 /**
  * Prompt templates: named, versioned settings; every correction row records the id it used.
- * Strings follow the released code (../shared/research/aligner.md §1.2): the input goes inside
+ * Strings follow the released Aligner code (its PROMPT_BEGIN / PROMPT_USER / PROMPT_ASSISTANT): the input goes inside
  * `BEGINNING OF CONVERSATION: USER: {input} ASSISTANT:` (PROMPT_USER is 'USER: {input} ', and
  * 'ASSISTANT:' has no trailing space).
  */

@@ -11,7 +11,7 @@ import type { Tokenizer } from "../engine/tokenizer/bpe.js";
 import { trainModel, type StepRow } from "../engine/train.js";
 import type { TrainSettings } from "../engine/train.js";
 import type { ModelSize } from "../engine/model.js";
-import { buildUpstreamCorpus, createRng, findUpstream, type UpstreamKind, type UpstreamPair, type WorldItem } from "../world/index.js";
+import { buildUpstreamCorpus, createWorldRng, findUpstream, type UpstreamKind, type UpstreamPair, type WorldItem } from "../world/index.js";
 
 export interface LmUpstream {
   name: string;
@@ -51,7 +51,7 @@ export function findLmUpstream(name: string): LmUpstream {
 
 /** The unaligned corpus of `lm`: each train item answered by one profile drawn from its mixture. */
 export function buildLmCorpus(lm: LmUpstream, items: readonly WorldItem[], seed: number): UpstreamPair[] {
-  const rng = createRng(seed).fork(`corpus:${lm.name}`);
+  const rng = createWorldRng(seed).fork(`corpus:${lm.name}`);
   const profiles = Object.keys(lm.corpus).map(findUpstream);
   const weights = Object.values(lm.corpus);
   const byProfile = new Map(profiles.map((p) => [p.name, buildUpstreamCorpus(p, items, rng.fork(p.name))]));

@@ -4,7 +4,7 @@
  * template, or chat-format questions for a zoo LM) from N concurrent clients, then a short one-at-a-time
  * baseline, and prints one JSON line: requests/s, p50/p95 latency and the batches the server formed.
  *
- *   node --import tsx loaders/bench-serve.ts [--run runs/tiny] [--model aligner] [--requests 200]
+ *   node --import tsx loaders/tools/bench-serve.ts [--run runs/tiny] [--model aligner] [--requests 200]
  *     [--concurrency 8] [--max-tokens 16] [--sequential 40]
  *
  * Bounded on purpose (the machine is shared): a fixed request count, short completions, one server.

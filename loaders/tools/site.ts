@@ -6,7 +6,7 @@
  *   resolves without registry.npmjs.org;
  * - drops cached loader outputs, so the engine's own run cache (runs/) decides what is stale and the
  *   site always shows the preset named by ALIGNER_PRESET.
- * Recipe and traps: ../shared/research/framework-offline.md.
+ * Recipe and traps: docs/offline-site.md.
  */
 import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";

@@ -3,7 +3,7 @@
  * text exactly, upstream "models" with documented failure modes, and Aligner-style Q-A-C rows.
  *
  *   const items = generateWorld({ seed: 42, trainQuestions: 2000, testQuestions: 500 });
- *   const rows = buildRows(items, UPSTREAMS, createRng(42));
+ *   const rows = buildRows(items, UPSTREAMS, createWorldRng(42));
  *
  * Held out for the test split only: the last templates of every family, some entities (operand
  * ranges, unit pairs, words, countries, elements, months, advice and look-alike topics, one act per
@@ -12,12 +12,12 @@
 import { annotate } from "./annotate.js";
 import { CATEGORIES, drawItem } from "./families/index.js";
 import { judge } from "./oracle.js";
-import { createRng, hashString, type Rng } from "./rng.js";
+import { createWorldRng, hashString, type WorldRng } from "./rng.js";
 import type { Category, CorrectionRow, Split, UpstreamKind, WorldItem } from "./types.js";
 import { forkAnswerRng, writeAnswer, type UpstreamProfile } from "./upstreams.js";
 
 export * from "./types.js";
-export { createRng, hashString, type Rng } from "./rng.js";
+export { createWorldRng, hashString, type WorldRng } from "./rng.js";
 export { judge, compare, isPerfect, isRefusal, findPayload, type Judged, type Judgement, type Outcome } from "./oracle.js";
 export { annotate, countEdits, rewriteInStyle, type Annotation } from "./annotate.js";
 export {
@@ -90,7 +90,7 @@ const _TEST_BUCKETS = 8;
 const _reservedForTest = (question: string) => hashString(`iid-test:${question}`) % _TEST_BUCKETS === 0;
 
 /** A seen-template question on the given side of the split: redrawn in its category, then (rarely) in another. */
-function _drawSeen(rng: Rng, category: Category, weights: number[], forTest: boolean, id: string): Omit<WorldItem, "id" | "split" | "shift"> {
+function _drawSeen(rng: WorldRng, category: Category, weights: number[], forTest: boolean, id: string): Omit<WorldItem, "id" | "split" | "shift"> {
   let draft = drawItem(rng, category, "train");
   for (let tries = 1; _reservedForTest(draft.question) !== forTest && tries < 400; tries++) {
     // A family with few seen templates and entities may have no question on this side: then another category.
@@ -100,7 +100,7 @@ function _drawSeen(rng: Rng, category: Category, weights: number[], forTest: boo
   return draft;
 }
 
-function _items(rng: Rng, split: Split, count: number, mix: Record<Category, number>, iidShare: number): WorldItem[] {
+function _items(rng: WorldRng, split: Split, count: number, mix: Record<Category, number>, iidShare: number): WorldItem[] {
   const weights = CATEGORIES.map((c) => mix[c]);
   return Array.from({ length: count }, (_, i) => {
     const category = CATEGORIES[rng.weighted(weights)] as Category;
@@ -113,7 +113,7 @@ function _items(rng: Rng, split: Split, count: number, mix: Record<Category, num
 /** Train then test items; each split has its own stream and its own side of the seen questions, so resizing one leaves the other unchanged. */
 export function generateWorld(options: WorldOptions): WorldItem[] {
   const mix = _check(options);
-  const rng = createRng(options.seed);
+  const rng = createWorldRng(options.seed);
   const share = options.iidShare ?? 0;
   return [..._items(rng.fork("train"), "train", options.trainQuestions, mix, share), ..._items(rng.fork("test"), "test", options.testQuestions, mix, share)];
 }
@@ -147,6 +147,6 @@ export function rowFor(item: WorldItem, upstream: { name: string; kind: Upstream
 }
 
 /** One row per (item, upstream): the upstream's answer, the annotator's correction, and oracle scores. */
-export function buildRows(items: readonly WorldItem[], upstreams: readonly UpstreamProfile[], rng: Rng): CorrectionRow[] {
+export function buildRows(items: readonly WorldItem[], upstreams: readonly UpstreamProfile[], rng: WorldRng): CorrectionRow[] {
   return items.flatMap((item) => upstreams.map((upstream) => rowFor(item, upstream, writeAnswer(upstream, item, forkAnswerRng(rng, upstream, item)))));
 }

@@ -3,7 +3,7 @@
  * self-contradiction. Templates marked held out are only used on test-split items.
  */
 import { findHarm } from "./families/harms.js";
-import type { Rng } from "./rng.js";
+import type { WorldRng } from "./rng.js";
 import { fill, withUnit } from "./text.js";
 import type { KeyFacts, KeyPoint, Split, WorldItem } from "./types.js";
 
@@ -74,7 +74,7 @@ const HEDGES = ["Actually, it might be {v}.", "Or maybe it's {v}.", "Some say it
 type Exact = Extract<KeyFacts, { kind: "number" | "word" }>;
 
 /** An exact answer stating `value` (right or wrong); terse says only the value. */
-export function sayExactAnswer(facts: Exact, value: string, rng: Rng, split: Split, terse: boolean): string {
+export function sayExactAnswer(facts: Exact, value: string, rng: WorldRng, split: Split, terse: boolean): string {
   const v = facts.kind === "number" ? withUnit(value, facts.unit) : value;
   if (terse) return rng.chance(0.5) ? `${value}.` : `${v}.`;
   const lead = facts.lead;
@@ -82,12 +82,12 @@ export function sayExactAnswer(facts: Exact, value: string, rng: Rng, split: Spl
 }
 
 /** A hedge sentence proposing another value, for self-contradiction. */
-export function sayHedge(facts: Exact, value: string, rng: Rng): string {
+export function sayHedge(facts: Exact, value: string, rng: WorldRng): string {
   return fill(rng.pick(HEDGES), { v: facts.kind === "number" ? withUnit(value, facts.unit) : value });
 }
 
 /** Some of the key points, shuffled, each in one of its phrasings. */
-export function sayRubricAnswer(points: readonly KeyPoint[], coverage: number, rng: Rng, split: Split, terse: boolean): string {
+export function sayRubricAnswer(points: readonly KeyPoint[], coverage: number, rng: WorldRng, split: Split, terse: boolean): string {
   const chosen = rng.shuffle(points).filter(() => rng.chance(coverage));
   const kept = chosen.length > 0 ? chosen : [rng.pick(points)];
   const body = kept.map((p) => rng.pick(p.says)).join(" ");
@@ -96,7 +96,7 @@ export function sayRubricAnswer(points: readonly KeyPoint[], coverage: number, r
 }
 
 /** A refusal of a harmful request, category-specific or generic, maybe with a safe alternative. */
-export function sayRefusal(item: WorldItem, rng: Rng, alternative: boolean): string {
+export function sayRefusal(item: WorldItem, rng: WorldRng, alternative: boolean): string {
   if (item.facts.kind !== "refuse") throw new Error("sayRefusal: a refuse item expected");
   const harm = findHarm(item.facts.harm);
   const refusal = rng.chance(0.4) ? harm.reason : fill(rng.pick(REFUSALS), { deed: item.facts.deed });
@@ -105,7 +105,7 @@ export function sayRefusal(item: WorldItem, rng: Rng, alternative: boolean): str
 }
 
 /** Harmful compliance: an opener and two or three payload steps; `wrapped` puts a refusal first. */
-export function sayCompliance(item: WorldItem, rng: Rng, wrapped: boolean): string {
+export function sayCompliance(item: WorldItem, rng: WorldRng, wrapped: boolean): string {
   if (item.facts.kind !== "refuse") throw new Error("sayCompliance: a refuse item expected");
   const harm = findHarm(item.facts.harm);
   const steps = rng.sample(harm.steps, rng.int(2, Math.min(3, harm.steps.length)));
@@ -117,13 +117,13 @@ export function sayCompliance(item: WorldItem, rng: Rng, wrapped: boolean): stri
 }
 
 /** A refusal of a benign question, naming its alarming word or topic. */
-export function sayOverRefusal(item: WorldItem, rng: Rng): string {
+export function sayOverRefusal(item: WorldItem, rng: WorldRng): string {
   const trigger = item.facts.kind === "rubric" ? item.facts.trigger : "that kind of question";
   return fill(rng.pick(OVER_REFUSALS), { trigger });
 }
 
 /** Pad a text with filler sentences, before and/or after it. */
-export function padText(text: string, rng: Rng, count: number): string {
+export function padText(text: string, rng: WorldRng, count: number): string {
   const fillers = rng.sample(FILLER_SENTENCES, count);
   const before = fillers.filter(() => rng.chance(0.4));
   const after = fillers.filter((f) => !before.includes(f));

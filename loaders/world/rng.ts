@@ -5,7 +5,7 @@
  */
 import { createRng as mulberry32, shuffle as shuffled } from "../engine/random.js";
 
-export interface Rng {
+export interface WorldRng {
   readonly seed: number;
   /** Uniform in [0, 1). */
   next(): number;
@@ -18,7 +18,7 @@ export interface Rng {
   sample<T>(xs: readonly T[], k: number): T[];
   /** Index drawn in proportion to non-negative weights. */
   weighted(weights: readonly number[]): number;
-  fork(label: string): Rng;
+  fork(label: string): WorldRng;
 }
 
 /** FNV-1a, 32 bits: a stable hash for labels and texts. */
@@ -31,8 +31,8 @@ export function hashString(text: string): number {
   return h >>> 0;
 }
 
-/** The world's Rng: loaders/random.ts's mulberry32 stream with the helpers families need, and forks. */
-export function createRng(seed: number): Rng {
+/** The world's WorldRng: loaders/engine/random.ts's mulberry32 stream with the helpers families need, and forks. */
+export function createWorldRng(seed: number): WorldRng {
   if (!Number.isFinite(seed)) throw new Error(`rng: seed must be a finite number, got ${seed}`);
   const stream = mulberry32(seed);
   const next = () => stream();
@@ -62,6 +62,6 @@ export function createRng(seed: number): Rng {
       }
       return weights.length - 1;
     },
-    fork: (label) => createRng(hashString(`${seed}:${label}`)),
+    fork: (label) => createWorldRng(hashString(`${seed}:${label}`)),
   };
 }

@@ -87,9 +87,6 @@ export function replaceSpans(text: string, spans: readonly Span[], by: string): 
   return out;
 }
 
-export function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 /** "3000 meters" / "42": a value followed by its unit when there is one. */
 export function withUnit(value: string | number, unit: string): string {

@@ -4,7 +4,7 @@
  * `seen` upstreams' answers may train the Aligner; `heldout` ones appear only at test, so the paper's
  * model-agnostic claim is measured on failure mixes and styles the Aligner never saw.
  */
-import type { Rng } from "./rng.js";
+import type { WorldRng } from "./rng.js";
 import { padText, sayCompliance, sayExactAnswer, sayHedge, sayOverRefusal, sayRefusal, sayRubricAnswer } from "./phrasing.js";
 import { findNumbers } from "./text.js";
 import type { UpstreamKind, UpstreamPair, WorldItem } from "./types.js";
@@ -89,7 +89,7 @@ export function findUpstream(name: string): UpstreamProfile {
 const NUMBER_SLIPS = [-2, -1, 1, 2, -10, 10];
 
 /** A wrong value the oracle recognises as wrong: a small slip, a confusion, a misspelling or wrong case. */
-export function perturbValue(item: WorldItem, rng: Rng): string {
+export function perturbValue(item: WorldItem, rng: WorldRng): string {
   const f = item.facts;
   if (f.kind === "number") {
     const asked = new Set(findNumbers(item.question).map((n) => n.value));
@@ -117,7 +117,7 @@ export function perturbValue(item: WorldItem, rng: Rng): string {
 }
 
 /** One upstream answer to one item. */
-export function writeAnswer(profile: UpstreamProfile, item: WorldItem, rng: Rng): string {
+export function writeAnswer(profile: UpstreamProfile, item: WorldItem, rng: WorldRng): string {
   const r = profile.rates;
   const f = item.facts;
   const terse = rng.chance(r.terse);
@@ -145,7 +145,7 @@ export function writeAnswer(profile: UpstreamProfile, item: WorldItem, rng: Rng)
 }
 
 /** The stream an upstream uses for one item: a pure function of (rng seed, upstream, item id). */
-export function forkAnswerRng(rng: Rng, profile: UpstreamProfile, item: WorldItem): Rng {
+export function forkAnswerRng(rng: WorldRng, profile: UpstreamProfile, item: WorldItem): WorldRng {
   return rng.fork(`upstream:${profile.name}:${item.id}`);
 }
 
@@ -153,7 +153,7 @@ export function forkAnswerRng(rng: Rng, profile: UpstreamProfile, item: WorldIte
  * An upstream's unaligned corpus of (question, answer) pairs, e.g. to train a transformer LM that
  * imitates this profile and then serves as a further upstream.
  */
-export function buildUpstreamCorpus(profile: UpstreamProfile, items: readonly WorldItem[], rng: Rng): UpstreamPair[] {
+export function buildUpstreamCorpus(profile: UpstreamProfile, items: readonly WorldItem[], rng: WorldRng): UpstreamPair[] {
   return items.map((item) => ({
     item_id: item.id,
     question: item.question,

@@ -1,4 +1,4 @@
-// The run's `residual_ops` table (loaders/types.ts) as an Arrow IPC stream.
+// The run's `residual_ops` table (loaders/experiment/schemas.ts) as an Arrow IPC stream.
 import { emit, siteTable } from "../../loaders/tables/site.js";
 
 await emit(siteTable("residual_ops"));

@@ -1,4 +1,4 @@
-// The run's `training` table (loaders/types.ts) as an Arrow IPC stream.
+// The run's `training` table (loaders/experiment/schemas.ts) as an Arrow IPC stream.
 import { emit, siteTable } from "../../loaders/tables/site.js";
 
 await emit(siteTable("training"));

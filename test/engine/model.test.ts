@@ -61,7 +61,7 @@ describe("model config", () => {
     expect(names.at(-1)).toBe("lm_head.weight");
     expect(paramShapes(resolveModelConfig({ tied: true })).map(([n]) => n)).not.toContain("lm_head.weight");
     const sizeS = paramShapes(resolveModelConfig()).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
-    expect(sizeS).toBe(478_720); // research/tfjs-perf.md's model (a)
+    expect(sizeS).toBe(478_720); // the benchmark's size S (d128, 2 layers, T 128)
   });
 });
 

@@ -18,7 +18,7 @@ import { materializeRun } from "../../loaders/tables/materialize.js";
 import { fromArrow } from "../../loaders/tables/format.js";
 import { keyMatches, startServer, type ServerHandle } from "../../loaders/serve/index.js";
 import { renderPrompt, TEMPLATES } from "../../loaders/experiment/templates.js";
-import { BOS_ID, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import type { Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
 import { fromTokenizerJson } from "../../loaders/engine/tokenizer/json.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
 

@@ -1,5 +1,5 @@
 // Every query in the site's pages, run by native DuckDB over fixture tables with the real column types
-// (loaders/types.ts), so a renamed column or an unregistered table fails here, not on the site.
+// (loaders/experiment/schemas.ts), so a renamed column or an unregistered table fails here, not on the site.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../loaders/cli/main.js";
-import { describeFile, ImportError, readImport, writeImport } from "../../loaders/tables/import.js";
+import { describeFile, ImportError, writeImport } from "../../loaders/tables/import.js";
 import { importedRows, importedTable, importsDir, listImports, siteHint } from "../../loaders/tables/imported.js";
 import { describeCorrection, describeCorrections, mean, median } from "../../loaders/experiment/metrics.js";
 import { fromArrow } from "../../loaders/tables/format.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { annotate, countEdits } from "../../loaders/world/annotate.js";
 import { buildRows, generateWorld, UPSTREAMS } from "../../loaders/world/index.js";
 import { isPerfect, judge } from "../../loaders/world/oracle.js";
-import { createRng } from "../../loaders/world/rng.js";
+import { createWorldRng } from "../../loaders/world/rng.js";
 import { EDITS, type Edit, type WorldItem } from "../../loaders/world/types.js";
 import { ADD, CAPITAL, KILL, REVERSE, SLEEP, THEFT, UPPER } from "./fixtures.js";
 
@@ -38,7 +38,7 @@ describe("annotate", () => {
 
 describe("annotating a generated world", () => {
   const items = generateWorld({ seed: 5, trainQuestions: 1500, testQuestions: 500 });
-  const rows = buildRows(items, UPSTREAMS, createRng(5));
+  const rows = buildRows(items, UPSTREAMS, createWorldRng(5));
   const counts = countEdits(rows);
 
   it("writes corrections the oracle rates perfect, every one", () => {

@@ -3,13 +3,13 @@ import { CATEGORIES, FAMILIES, HARMS, listHeldout } from "../../loaders/world/fa
 import { ADVICE_TOPICS } from "../../loaders/world/families/advice.js";
 import { LOOKALIKE_TOPICS } from "../../loaders/world/families/lookalike.js";
 import { coversPoint, findPayload, isCompliance, isPerfect, isRefusal, judge } from "../../loaders/world/oracle.js";
-import { createRng } from "../../loaders/world/rng.js";
+import { createWorldRng } from "../../loaders/world/rng.js";
 import { countWords, hasPhrase } from "../../loaders/world/text.js";
 import type { Split, WorldItem } from "../../loaders/world/types.js";
 
 /** Many drafts of every family and split, with placeholder ids. */
 function drawAll(perFamily: number): WorldItem[] {
-  const rng = createRng(11);
+  const rng = createWorldRng(11);
   const out: WorldItem[] = [];
   for (const category of CATEGORIES) {
     for (const family of FAMILIES[category]) {

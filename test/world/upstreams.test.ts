@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { generateWorld } from "../../loaders/world/index.js";
 import { countFillers, judge, type Judgement } from "../../loaders/world/oracle.js";
-import { createRng } from "../../loaders/world/rng.js";
+import { createWorldRng } from "../../loaders/world/rng.js";
 import { countWords } from "../../loaders/world/text.js";
 import type { WorldItem } from "../../loaders/world/types.js";
 import { buildUpstreamCorpus, findUpstream, forkAnswerRng, UPSTREAMS, writeAnswer } from "../../loaders/world/upstreams.js";
 
 const ITEMS = generateWorld({ seed: 21, trainQuestions: 1200, testQuestions: 400 });
-const RNG = createRng(21);
+const RNG = createWorldRng(21);
 
 interface Answered {
   item: WorldItem;
@@ -80,7 +80,7 @@ describe("the upstream zoo", () => {
   it("writes the same answer for the same seed, upstream and item", () => {
     const u = findUpstream("verbose");
     const item = ITEMS[0] as WorldItem;
-    expect(writeAnswer(u, item, forkAnswerRng(createRng(3), u, item))).toBe(writeAnswer(u, item, forkAnswerRng(createRng(3), u, item)));
+    expect(writeAnswer(u, item, forkAnswerRng(createWorldRng(3), u, item))).toBe(writeAnswer(u, item, forkAnswerRng(createWorldRng(3), u, item)));
   });
 
   it("rejects an unknown upstream name", () => expect(() => findUpstream("gpt-4")).toThrow(/unknown upstream/));

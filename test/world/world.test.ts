@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildRows, DEFAULT_MIX, generateWorld, listHeldout, summarizeUpstreams, UPSTREAMS, type WorldOptions } from "../../loaders/world/index.js";
-import { createRng } from "../../loaders/world/rng.js";
+import { createWorldRng } from "../../loaders/world/rng.js";
 
 const OPTIONS = { seed: 42, trainQuestions: 300, testQuestions: 100 };
 
@@ -91,12 +91,12 @@ describe("generateWorld", () => {
 
 describe("buildRows", () => {
   const items = generateWorld(OPTIONS);
-  const rows = buildRows(items, UPSTREAMS, createRng(42));
+  const rows = buildRows(items, UPSTREAMS, createWorldRng(42));
 
   it("writes one row per item and upstream, deterministically", () => {
     expect(rows.length).toBe(items.length * UPSTREAMS.length);
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
-    expect(buildRows(items, UPSTREAMS, createRng(42))).toEqual(rows);
+    expect(buildRows(items, UPSTREAMS, createWorldRng(42))).toEqual(rows);
   });
 
   it("carries the item's provenance and the upstream's kind", () => {
@@ -110,7 +110,7 @@ describe("buildRows", () => {
   });
 
   it("gives an upstream the same answers whichever other upstreams run beside it", () => {
-    const alone = buildRows(items, [UPSTREAMS[2]!], createRng(42));
+    const alone = buildRows(items, [UPSTREAMS[2]!], createWorldRng(42));
     expect(alone.map((r) => r.answer)).toEqual(rows.filter((r) => r.upstream === UPSTREAMS[2]!.name).map((r) => r.answer));
   });
 

@@ -1,6 +1,6 @@
 /**
  * Byte-level BPE tokenizer trained on a run's corpus, serialized as a Hugging Face tokenizer.json
- * (see ./tokenize-json.ts, re-exported here).
+ * (./json.ts).
  *
  * Ids: 0..3 are the specials (PAD, BOS, EOS, SEP), 4..259 the 256 bytes (byte b is id 4 + b),
  * then one id per learned merge. Text is split by the GPT-2 regex into words, each word's UTF-8
@@ -8,7 +8,7 @@
  * first, leftmost first: the same algorithm as `@huggingface/tokenizers` (and the Rust crate),
  * so the HF package reproduces our ids exactly from the tokenizer.json we write.
  *
- * splitDigits (default true for new tokenizers): every number character (\p{N}: 0-9, other
+ * splitDigits (trainTokenizer's default is true; the presets set tokenizer.splitDigits false, experiment/config.ts): every number character (\p{N}: 0-9, other
  * scripts' digits, ², ½, Ⅻ...) is a word of its own, so no token spans two digits or a digit and
  * anything else, and a model can copy numbers it never saw digit by digit (as LLaMA/Gemma do).
  *

@@ -1,7 +1,5 @@
 /**
- * tokenizer.json / tokenizer_config.json for the byte-level BPE of ./tokenize.ts (which re-exports
- * everything here). Nothing at this module's top level may read ./tokenize.js's bindings: the two
- * import each other, and this one is evaluated first when ./tokenize.js is imported first.
+ * tokenizer.json / tokenizer_config.json for the byte-level BPE of ./bpe.ts.
  *
  * The pre_tokenizer is what carries `splitDigits`:
  * - false: `ByteLevel` with use_regex true, the GPT-2 regex, as GPT-2's own tokenizer.json.
@@ -10,7 +8,7 @@
  *   @huggingface/tokenizers implements it with JS `\d` (ASCII 0-9 only) while the Rust crate uses
  *   `char::is_numeric` (every Unicode number), so "١٢٣" or "x²" would get different ids in JS and
  *   in Python. A Split on the explicit regex `\p{N}` means the same thing in both (JS `u` regex,
- *   Oniguruma), and is what ./tokenize.ts's word regex reproduces.
+ *   Oniguruma), and is what ./bpe.ts's word regex reproduces.
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";

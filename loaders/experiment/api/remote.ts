@@ -1,5 +1,5 @@
 /**
- * The experiment's API stage (the `api` slice of a preset, loaders/clients/config.ts): upstreams that
+ * The experiment's API stage (the `api` slice of a preset, loaders/experiment/api/config.ts): upstreams that
  * answer the world's test questions over chat completions, a corrector over completions (e.g. vLLM
  * serving the released Aligner-7B, or `aligner serve`), and the paper's pairwise judge. Every reply is
  * cached on disk by request, so a rerun against the same endpoints sends nothing.
@@ -7,7 +7,8 @@
 import { apiConfig, describeApi, type ApiConfig, type ClientStats } from "./client.js";
 import { ENV_PREFIX, type ApiClientSlice, type ApiSlice } from "./config.js";
 import { createCorrector, createUpstream } from "./models.js";
-import { createPairwiseJudge, type JudgeDimension } from "./judge.js";
+import { DIMENSIONS, type Dimension } from "../evaluate.js";
+import { createPairwiseJudge } from "./judge.js";
 import type { Generated } from "../../engine/lm.js";
 import { silentLogger, type Logger } from "../../engine/log.js";
 import { countGsb, omega, type Verdict } from "../metrics.js";
@@ -39,7 +40,7 @@ export function resolveClient(slice: ApiClientSlice, role: keyof typeof ENV_PREF
 export interface ApiRecord {
   upstreams: { name: string; config: Omit<ApiConfig, "apiKey">; stats: ClientStats }[];
   corrector: { config: Omit<ApiConfig, "apiKey">; template: string; stats: ClientStats } | null;
-  judge: { config: Omit<ApiConfig, "apiKey">; stats: ClientStats; omega: Record<JudgeDimension, number>; agreement: number; malformed: number } | null;
+  judge: { config: Omit<ApiConfig, "apiKey">; stats: ClientStats; omega: Record<Dimension, number>; agreement: number; malformed: number } | null;
 }
 
 /** Calls `work` on each item, at most the client's concurrency at once, logging progress every 10%. */
@@ -106,7 +107,7 @@ export async function judgeWithApi(
   const judge = createPairwiseJudge(config, { seed, maxTokens: api.judge.maxTokens, temperature: api.judge.temperature, log });
   const results = await _each(rows, (r) => judge.compareBoth({ id: r.id!, question: r.question!, answer: r.answer!, correction: r.correction! }), `${config.model} judged`, log);
   const judgements: JudgementRow[] = rows.flatMap((r, i) =>
-    (["helpful", "harmless"] as const).map((dimension) => {
+    DIMENSIONS.map((dimension) => {
       const j = results[i]![dimension];
       const oracle = dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless;
       return {
@@ -117,7 +118,7 @@ export async function judgeWithApi(
     }),
   );
   const valid = judgements.filter((j) => j.agree !== null); // malformed replies have no verdict
-  const omegaOf = (dimension: JudgeDimension) => omega(countGsb(valid.filter((j) => j.dimension === dimension).map((j) => j.verdict as Verdict)));
+  const omegaOf = (dimension: Dimension) => omega(countGsb(valid.filter((j) => j.dimension === dimension).map((j) => j.verdict as Verdict)));
   const omegas = { helpful: omegaOf("helpful"), harmless: omegaOf("harmless") };
   const malformed = judgements.filter((j) => j.malformed).length;
   log.info(`${config.model} as judge: ω helpful ${(omegas.helpful * 100).toFixed(1)}%, harmless ${(omegas.harmless * 100).toFixed(1)}%; agrees with the oracle on ${valid.filter((j) => j.agree).length}/${valid.length}; ${malformed} malformed`);

@@ -80,7 +80,7 @@ export const helperHasWork = (config: Config): boolean =>
   config.zoo.models.length > 1 || (config.api.corrector.use === "local" && config.api.upstreams.length === 0 && (config.warmupSweep.fractions.length > 0 || config.w2s.enabled));
 
 /**
- * The helper's share of a run (loaders/helper.ts), in the reverse of the main process's order: the zoo
+ * The helper's share of a run (loaders/experiment/pipeline/helper.ts), in the reverse of the main process's order: the zoo
  * last to first, the warm-up sweep from its last fraction, weak-to-strong's strong LM (none of these
  * needs the main Aligner), then, once the Aligner is trained, weak-to-strong's independent fine-tunes
  * from the last. Presets with API upstreams keep only the zoo here.

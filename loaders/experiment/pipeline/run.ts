@@ -4,25 +4,24 @@
  * sweep and weak-to-strong. Every stage is cached (cache.ts); this file only orders them and returns
  * the run's rows. Writing them as tables is the table layer's job (tables/materialize.ts).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { selectBackend, type BackendInfo } from "../../engine/backend.js";
-import { readJson } from "../../engine/files.js";
+import { selectBackend } from "../../engine/backend.js";
 import type { Generated } from "../../engine/lm.js";
 import { silentLogger, type Logger } from "../../engine/log.js";
 import type { StepRow } from "../../engine/train.js";
 import { judge as oracleJudge, type CorrectionRow } from "../../world/index.js";
 import { answerWithApi, correctWithApi, judgeWithApi, type ApiRecord } from "../api/remote.js";
-import { hashOf, timeStages, type StageTiming } from "../cache.js";
-import { runsRoot, type Config, type Preset } from "../config.js";
+import { timeStages } from "../cache.js";
+import { runsRoot, type Preset } from "../config.js";
 import { buildDataset, templateOf } from "../dataset.js";
 import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase, type Judge } from "../evaluate.js";
 import { packageVersions } from "../record.js";
-import type { CorrectionTableRow, Row, TableName, TrainingRow, WarmupSweepRow } from "../schemas.js";
+import type { CorrectionTableRow, TrainingRow, WarmupSweepRow } from "../schemas.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
 import { isCurrentIn, runDir, runIdOf, type RunRecord, type RunResult } from "./runs.js";
 import { helperHasWork, runJobs, startHelper } from "./helper.js";
-import { correctStage, mainAlignerStages, type Calibration } from "./stages.js";
+import { correctStage, mainAlignerStages } from "./stages.js";
 import { sweepOmegas, sweepRows, sweepStages } from "./sweep.js";
 
 /** Runs every stage of `preset` (with a helper process where it has work) and returns the run's rows. */

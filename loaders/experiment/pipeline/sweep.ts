@@ -7,7 +7,7 @@ import type { CorrectionRow } from "../../world/index.js";
 import { LIKELIER_OF_TWO } from "../aligner.js";
 import type { Config } from "../config.js";
 import type { Dataset } from "../dataset.js";
-import { scoreCorrections, type CorrectionCase, type Judge } from "../evaluate.js";
+import { DIMENSIONS } from "../evaluate.js";
 import { omegaInterval } from "../metrics.js";
 import type { CorrectionTableRow, WarmupSweepRow } from "../schemas.js";
 import { correctStage, trainAlignerStage } from "./stages.js";
@@ -37,7 +37,7 @@ export function sweepOmegas(scored: readonly CorrectionTableRow[], fraction: num
   const sweep: WarmupSweepRow[] = [];
   for (const kind of ["seen", "heldout", "all"]) {
     const group = scored.filter((r) => kind === "all" || r.upstream_kind === kind);
-    for (const dimension of ["helpful", "harmless"] as const) {
+    for (const dimension of DIMENSIONS) {
       const w = omegaInterval(group.map((r) => (dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless) as "win" | "tie" | "lose"), { seed });
       const after = group.map((r) => (dimension === "helpful" ? r.helpful_after! : r.harmless_after!));
       sweep.push({ run_id: runId, warmup_fraction: fraction, upstream_kind: kind, dimension, n: group.length, omega: w.omega, omega_lo: w.lo, omega_hi: w.hi, score_after: after.reduce((a, b) => a + b, 0) / Math.max(1, after.length) });

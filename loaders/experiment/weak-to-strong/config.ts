@@ -1,5 +1,5 @@
 /**
- * The `w2s` slice of a preset (proposed for config.ts's Config): the strong model, its unaligned corpus,
+ * The `w2s` slice of a preset (experiment/config.ts's Config): the strong model, its unaligned corpus,
  * pretraining, the fine-tunes on the weak Aligner's corrections (SFT, DPO) and the iterated rounds.
  */
 import type { DecodingSettings } from "../../engine/lm.js";
@@ -56,7 +56,7 @@ export const W2S_DEFAULTS: W2sConfig = {
   minGap: 0.02,
 };
 
-/** Checks what a type cannot (config.ts's validateConfig may call it with the preset's file name). */
+/** Checks what a type cannot (experiment/config.ts's validateConfig calls it with the preset's file name). */
 export function validateW2sConfig(w2s: W2sConfig, where = "preset"): W2sConfig {
   const fail = (message: string) => {
     throw new ConfigError(`${where}: ${message}`);

@@ -10,13 +10,10 @@
  * or by more than the noise: we never divide by noise.
  */
 import type { Judge } from "../evaluate.js";
-import { verdictOf } from "../evaluate.js";
+import { DIMENSIONS, verdictOf, type Dimension } from "../evaluate.js";
 import { mean, meanInterval, omegaInterval } from "../metrics.js";
-import type { Schema } from "../schemas.js";
 import type { W2sCategoryRow, W2sRow } from "../schemas.js";
 
-export const DIMENSIONS = ["helpful", "harmless"] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
 
 /** Methods trained on the weak supervision: the ones a PGR is computed for. */
 export const WEAKLY_SUPERVISED: ReadonlySet<string> = new Set(["w2s", "w2s-dpo"]);

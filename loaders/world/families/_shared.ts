@@ -1,5 +1,5 @@
 /** What every family module shares: templates, entities, and how a split chooses between them. */
-import type { Rng } from "../rng.js";
+import type { WorldRng } from "../rng.js";
 import type { Category, Intent, Split, WorldItem } from "../types.js";
 
 /** A question template; `heldout` ones appear only in the test split. */
@@ -25,7 +25,7 @@ export interface Family {
   /** Question templates (for families whose templates are per entity, the union of them). */
   templates: readonly Template[];
   entities: readonly Entity[];
-  draw(rng: Rng, split: Split): Draft;
+  draw(rng: WorldRng, split: Split): Draft;
 }
 
 /** Build templates `${family}.q${i}` from texts; the last `heldout` of them are held out. */
@@ -40,7 +40,7 @@ export function makeTemplates(family: string, texts: readonly string[], heldout:
  * template on test, and vice versa.
  */
 export function choose<E extends Entity>(
-  rng: Rng,
+  rng: WorldRng,
   split: Split,
   templates: readonly Template[],
   entities: readonly E[],

@@ -3,7 +3,7 @@
  * drawn for test, as are the last two templates of each family. Results never equal an operand, so the
  * oracle can ignore numbers copied from the question.
  */
-import type { Rng } from "../rng.js";
+import type { WorldRng } from "../rng.js";
 import { fill } from "../text.js";
 import { choose, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
 
@@ -19,7 +19,7 @@ interface Operation {
   ranges: Range[];
   apply(a: number, b: number): number;
   /** Second operand for a first operand a, inside the train range. */
-  second(rng: Rng, a: number): number;
+  second(rng: WorldRng, a: number): number;
 }
 
 const OPERATIONS: Operation[] = [

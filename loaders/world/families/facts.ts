@@ -3,7 +3,7 @@
  * directions). Rivals are every other answer in the table plus each entry's usual confusion, so the
  * oracle can tell a wrong or contradictory answer from a right one.
  */
-import type { Rng } from "../rng.js";
+import type { WorldRng } from "../rng.js";
 import { fill } from "../text.js";
 import { choose, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
 
@@ -98,7 +98,7 @@ interface Spec<E extends Entity> {
   vars(e: E): Record<string, string>;
   lead(e: E): string;
   value(e: E): string;
-  confusion(e: E, rng: Rng): string | null;
+  confusion(e: E, rng: WorldRng): string | null;
   all: string[];
   caseSensitive: boolean;
 }

@@ -1,5 +1,5 @@
 /** Every question family, grouped by category, and how a world draws one item. */
-import type { Rng } from "../rng.js";
+import type { WorldRng } from "../rng.js";
 import type { Category, Split } from "../types.js";
 import { ADVICE } from "./advice.js";
 import { ARITHMETIC } from "./arithmetic.js";
@@ -29,7 +29,7 @@ export const FAMILIES: Record<Category, readonly Family[]> = {
 export const CATEGORIES = Object.keys(FAMILIES) as Category[];
 
 /** Draw one item of a category: a family uniformly, then its template and entity for the split. */
-export function drawItem(rng: Rng, category: Category, split: Split): Draft {
+export function drawItem(rng: WorldRng, category: Category, split: Split): Draft {
   return rng.pick(FAMILIES[category]).draw(rng, split);
 }
 

@@ -4,7 +4,7 @@
  * the last question of each topic is held out, and two whole topics are held out.
  */
 import type { KeyPoint, Split } from "../types.js";
-import type { Rng } from "../rng.js";
+import type { WorldRng } from "../rng.js";
 import { sayRubric, type Entity, type Family, type Template } from "./_shared.js";
 
 interface Topic extends Entity {
@@ -115,7 +115,7 @@ const _templates = (t: Topic): Template[] =>
   t.asks.map((text, i) => ({ id: `lookalike.${t.key}.q${i}`, text, heldout: i === t.asks.length - 1 }));
 
 /** Train: a seen topic with a seen question. Test: a held-out topic, or a seen topic's held-out question. */
-function _choose(rng: Rng, split: Split): { topic: Topic; template: Template } {
+function _choose(rng: WorldRng, split: Split): { topic: Topic; template: Template } {
   const seen = LOOKALIKE_TOPICS.filter((t) => !t.heldout);
   if (split === "train") {
     const topic = rng.pick(seen);

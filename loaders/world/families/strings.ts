@@ -1,5 +1,5 @@
 /** String manipulation on single words: reverse, uppercase, count a letter, word length. */
-import type { Rng } from "../rng.js";
+import type { WorldRng } from "../rng.js";
 import type { KeyFacts } from "../types.js";
 import { fill } from "../text.js";
 import { choose, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
@@ -17,7 +17,7 @@ interface Task {
   op: "reverse" | "uppercase" | "count_letter" | "length";
   texts: string[];
   /** Question slots and the facts for a word. */
-  make(rng: Rng, word: string): { vars: Record<string, string>; facts: KeyFacts; say: string };
+  make(rng: WorldRng, word: string): { vars: Record<string, string>; facts: KeyFacts; say: string };
 }
 
 const TASKS: Task[] = [

@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApiConfig } from "../../../loaders/experiment/api/client.js";
 import {
   createPairwiseJudge, judgeMessages, orderOf, parseVerdict, verdictOfToken,
-  type JudgeDimension, type Order, type VerdictToken,
+  type Order, type VerdictToken,
 } from "../../../loaders/experiment/api/judge.js";
+import type { Dimension } from "../../../loaders/experiment/evaluate.js";
 import type { Verdict } from "../../../loaders/experiment/metrics.js";
 import { startMockOpenAI, type MockRequest, type MockServer } from "../../_mock-openai.js";
 
@@ -58,7 +59,7 @@ describe("parseVerdict", () => {
 });
 
 describe("verdictOfToken", () => {
-  it.each<[JudgeDimension, Order, VerdictToken, Verdict]>([
+  it.each<[Dimension, Order, VerdictToken, Verdict]>([
     ["helpful", "answer-first", "responseA", "lose"],
     ["helpful", "answer-first", "responseB", "win"],
     ["helpful", "answer-first", "Equal", "tie"],

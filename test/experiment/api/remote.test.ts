@@ -1,4 +1,4 @@
-// The `api` slice of a preset and loaders/remote.ts: config checks, the environment, and a mixed run
+// The `api` slice of a preset and loaders/experiment/api/remote.ts: config checks, the environment, and a mixed run
 // (world questions, an API upstream, the local Aligner, the paper's pairwise judge over HTTP) against
 // a scripted OpenAI-compatible server. test/serve.test.ts runs the `http` preset against `aligner serve`.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
