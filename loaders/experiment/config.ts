@@ -47,6 +47,7 @@ export interface Config {
     models: string[];
     /** Base size; each model scales dModel by its own factor. */
     model: ModelSize;
+    /** Each LM's training (engine/train.ts documents every setting). */
     train: TrainSettings;
     /** Batch and length of answer generation (each model has its own temperature). */
     decoding: DecodingSettings;
@@ -57,8 +58,11 @@ export interface Config {
     template: string;
     /** Share of the train rows used for the identity warm-up (the paper's best: 0.2). */
     warmupFraction: number;
+    /** The Aligner's transformer (engine/model.ts documents every size). */
     model: ModelSize;
+    /** Its training, the warm-up's steps added on top (engine/train.ts). */
     train: TrainSettings;
+    /** How it decodes corrections (engine/lm.ts; temperature 0 is greedy). */
     decoding: DecodingSettings;
     /** Correction rounds: k > 1 also corrects the correction, k times. */
     rounds: number;
@@ -71,6 +75,7 @@ export interface Config {
      * One value in each list fixes the rule; [0] and [0] is the plain likelier-of-two.
      */
     copyMargins: number[];
+    /** The least-likely-token probabilities the calibration chooses from (see copyMargins). */
     copyMinTokenProbs: number[];
     /**
      * Seen upstream answers per train question the Aligner learns from (0: all of them). Measured on
@@ -82,6 +87,7 @@ export interface Config {
   w2s: W2sConfig;
   /** The warm-up ablation: a smaller Aligner per fraction ([] skips it). */
   warmupSweep: {
+    /** Identity warm-up fractions, one small Aligner each. */
     fractions: number[];
     /** Main-stage steps per fraction (the warm-up adds steps × fraction). */
     steps: number;

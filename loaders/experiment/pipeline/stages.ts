@@ -54,11 +54,7 @@ export async function trainAlignerStage(
   dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; model: ModelSize; train: TrainSettings }, log: Logger,
 ): Promise<{ dir: string; training: AlignerTraining }> {
   const template = templateOf(config);
-  // (lossTruncation joins the key only when on, so runs from before the option keep their cache.)
-  const { lossTruncation, ...train } = settings.train;
-  // (so does answersPerQuestion when set)
-  const k = config.aligner.answersPerQuestion;
-  const key = { data: data.key, template, model: settings.model, train: lossTruncation ? settings.train : train, warmupFraction: settings.warmupFraction, seed: config.seed, ...(k > 0 ? { answersPerQuestion: k } : {}) };
+  const key = { data: data.key, template, model: settings.model, train: settings.train, warmupFraction: settings.warmupFraction, seed: config.seed, answersPerQuestion: config.aligner.answersPerQuestion };
   const sdir = stageDir(dir, name, key);
   await runStage(dir, name, key, async ({ dir: here }) => {
     const tok = data.tokenizer.tok;
