@@ -1,6 +1,6 @@
 // The Aligner's decoding choice: the likelier of the decoded correction and a copy of the answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calibrateCopyRule, chooseCopyRule, preferCopies, type RuleOutcome } from "../../loaders/experiment/aligner.js";
+import { calibrateCopyRule, chooseCopyRule, preferCopies, type RuleOutcome } from "../../loaders/experiment/copy-rule.js";
 import { silentLogger } from "../../loaders/engine/log.js";
 import { scoreSequences, scoreTokens } from "../../loaders/engine/dpo.js";
 import { encodeExample, type Generated } from "../../loaders/engine/lm.js";

@@ -4,7 +4,7 @@
  */
 import type { Logger } from "../../engine/log.js";
 import type { CorrectionRow } from "../../world/index.js";
-import { LIKELIER_OF_TWO } from "../aligner.js";
+import { LIKELIER_OF_TWO } from "../copy-rule.js";
 import type { Config } from "../config.js";
 import type { Dataset } from "../dataset.js";
 import { DIMENSIONS } from "../evaluate.js";

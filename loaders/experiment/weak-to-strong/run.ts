@@ -23,7 +23,7 @@ import type { TrainingRow, W2sRow } from "../schemas.js";
 import { judge as oracleJudge, rowFor } from "../../world/index.js";
 import type { W2sConfig } from "./config.js";
 import { scoreMethods, type MethodAnswers, type W2sCategoryRow } from "./score.js";
-import type { CopyRule } from "../aligner.js";
+import type { CopyRule } from "../copy-rule.js";
 import { answerAndCorrect, fineTune, pretrainStrong, strongLm, type FineTuned } from "./stages.js";
 
 export { W2S_DEFAULTS, validateW2sConfig, type W2sConfig, type W2sTrain } from "./config.js";

@@ -8,7 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { copyRuleKey, correctAnswers, LIKELIER_OF_TWO, type CopyRule } from "../aligner.js";
+import { correctAnswers } from "../aligner.js";
+import { copyRuleKey, LIKELIER_OF_TWO, type CopyRule } from "../copy-rule.js";
 import { hashOf, runStage, stageDir } from "../cache.js";
 import { loadCheckpoint, saveCheckpoint } from "../../engine/checkpoint.js";
 import type { Config } from "../config.js";
