@@ -11,7 +11,8 @@ import * as tf from "@tensorflow/tfjs";
 import { createLogger, type Logger } from "./log.js";
 import { forwardRows, targetRows, type GPT, type ForwardOptions } from "./model.js";
 import { createRng, shuffle } from "./random.js";
-import { learningRate, makeBatch, toSequence, type Example, type StepRow } from "./train.js";
+import { type Example, type StepRow } from "./train.js";
+import { learningRate, makeBatch, toSequence } from "./batches.js";
 
 /** One preference: the same prompt, a chosen (y_w) and a rejected (y_l) target span. */
 export interface PreferencePair {

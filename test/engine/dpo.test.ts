@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dpoLoss, dpoMargins, referenceLogProbs, scoreSequences, sequenceLogProbs, trainDpo, type PreferencePair } from "../../loaders/engine/dpo.js";
 import { silentLogger } from "../../loaders/engine/log.js";
 import { createModel, disposeModel, forward, maskedLoss, type GPT } from "../../loaders/engine/model.js";
-import { makeBatch, toSequence } from "../../loaders/engine/train.js";
+import { makeBatch, toSequence } from "../../loaders/engine/batches.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
 
 const CONFIG = { vocabSize: 8, dModel: 8, nHeads: 2, nLayers: 1, maxLen: 16 };

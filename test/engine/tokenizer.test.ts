@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tokenizer as HFTokenizer } from "@huggingface/tokenizers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BOS_ID, EOS_ID, MIN_VOCAB_SIZE, PAD_ID, SEP_ID, SPECIAL_TOKENS, trainTokenizer, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { BOS_ID, EOS_ID, MIN_VOCAB_SIZE, PAD_ID, SEP_ID, SPECIAL_TOKENS, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import { fromTokenizerJson, loadTokenizer, preTokenizerJson, saveTokenizer, toTokenizerConfigJson, toTokenizerJson } from "../../loaders/engine/tokenizer/json.js";
 import { createRng } from "../../loaders/engine/random.js";
 

@@ -7,16 +7,8 @@ import { loadCheckpoint } from "../../loaders/engine/checkpoint.js";
 import { generate } from "../../loaders/engine/generate.js";
 import { createModel, disposeModel, maskedLoss, type GPT } from "../../loaders/engine/model.js";
 import { createRng } from "../../loaders/engine/random.js";
-import {
-  learningRate,
-  makeBatch,
-  planEpoch,
-  resolveTrainConfig,
-  toSequence,
-  trainModel,
-  type Example,
-  type StepRow,
-} from "../../loaders/engine/train.js";
+import { resolveTrainConfig, trainModel, type Example, type StepRow } from "../../loaders/engine/train.js";
+import { learningRate, makeBatch, planEpoch, toSequence } from "../../loaders/engine/batches.js";
 import { useBackend } from "../_tf.js";
 
 const SEP = 1;

@@ -6,7 +6,8 @@ import { scoreSequences, scoreTokens } from "../../loaders/engine/dpo.js";
 import { encodeExample, type Generated } from "../../loaders/engine/lm.js";
 import { createModel, disposeModel, type GPT } from "../../loaders/engine/model.js";
 import { renderPrompt } from "../../loaders/experiment/templates.js";
-import { trainTokenizer, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
 
 const PAIRS = [

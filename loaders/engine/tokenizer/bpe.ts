@@ -16,7 +16,6 @@
  * not UTF-8; TextEncoder turns them into U+FFFD). Special-token strings inside text are plain text
  * unless `encode(t, { allowSpecial: true })` asks for HF's behaviour of matching them as specials.
  */
-import { createLogger } from "../log.js";
 
 export const PAD_ID = 0;
 export const BOS_ID = 1;
@@ -48,14 +47,6 @@ export interface Tokenizer {
   encodeBatch(texts: readonly string[], options?: EncodeOptions): number[][];
   decode(ids: readonly number[], options?: DecodeOptions): string;
 }
-export interface TrainOptions {
-  /** Upper bound on the vocabulary (specials + bytes + merges); fewer if the corpus runs out of pairs. */
-  vocabSize: number;
-  /** Stop when the best pair occurs fewer times than this (default 2). */
-  minFrequency?: number;
-  /** Pre-tokenize every \p{N} character as its own word, so no merge touches a digit (default true). */
-  splitDigits?: boolean;
-}
 
 /** The GPT-2 / HF ByteLevel pre-tokenization regex, verbatim from @huggingface/tokenizers. */
 const _PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
@@ -68,11 +59,12 @@ const _PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\
  */
 const _DIGIT_PATTERN = /\p{N}|'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?[^\s\p{L}\p{N}]+|\s+(?![^\s\p{N}])|\s+/gu;
 /** The regex that splits text into words (BPE never merges across words). */
-const _wordPattern = (splitDigits: boolean): RegExp => (splitDigits ? _DIGIT_PATTERN : _PATTERN);
+/** The pre-tokenizer's word regex (GPT-2's; with splitDigits every number character stands alone). */
+export const wordPattern = (splitDigits: boolean): RegExp => (splitDigits ? _DIGIT_PATTERN : _PATTERN);
 const _SPECIAL_PATTERN = /<\|pad\|>|<\|bos\|>|<\|eos\|>|<\|sep\|>/g;
-const _KEY = 2 ** 21; // pair key = left * _KEY + right; ids stay below 2^21
+/** Pair keys are left * PAIR_KEY + right; ids stay below 2^21. */
+export const PAIR_KEY = 2 ** 21; // pair key = left * PAIR_KEY + right; ids stay below 2^21
 const _CACHE_LIMIT = 100_000;
-const _log = createLogger("tokenize");
 
 /** GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 onwards. */
 export const BYTE_TO_CHAR: readonly string[] = (() => {
@@ -86,8 +78,8 @@ export const BYTE_TO_CHAR: readonly string[] = (() => {
 })();
 const _CHAR_TO_BYTE = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 
-/** A binary min-heap under `less`. */
-class _Heap<T> {
+/** A binary min-heap under `less` (merge ranks in encoding, pair counts in training). */
+export class Heap<T> {
   private readonly items: T[] = [];
   constructor(private readonly less: (a: T, b: T) => boolean) {}
   get size(): number {
@@ -131,7 +123,7 @@ class _Heap<T> {
 export function createTokenizer(
   tokens: readonly string[], merges: readonly (readonly [number, number])[], { splitDigits }: { splitDigits: boolean },
 ): Tokenizer {
-  const pattern = _wordPattern(splitDigits);
+  const pattern = wordPattern(splitDigits);
   const ids = new Map<string, number>();
   tokens.forEach((t, i) => {
     if (ids.has(t)) throw new Error(`token ${JSON.stringify(t)} appears twice in the vocabulary`);
@@ -151,8 +143,8 @@ export function createTokenizer(
     const joined = (tokens[a] ?? "") + (tokens[b] ?? "");
     const id = ids.get(joined);
     if (a < 4 || b < 4 || id === undefined) throw new Error(`merge ${rank} (${a}, ${b}) does not produce a vocabulary token`);
-    if (ranks.has(a * _KEY + b)) throw new Error(`merge ${rank} (${JSON.stringify(tokens[a])}, ${JSON.stringify(tokens[b])}) is a duplicate`);
-    ranks.set(a * _KEY + b, rank);
+    if (ranks.has(a * PAIR_KEY + b)) throw new Error(`merge ${rank} (${JSON.stringify(tokens[a])}, ${JSON.stringify(tokens[b])}) is a duplicate`);
+    ranks.set(a * PAIR_KEY + b, rank);
     mergeIds.push(id);
   });
   const bytesById = tokens.map((token, i) =>
@@ -178,10 +170,10 @@ export function createTokenizer(
     const next = Int32Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
     const prev = Int32Array.from({ length: n }, (_, i) => i - 1);
     const alive = new Uint8Array(n).fill(1);
-    const heap = new _Heap<number>((x, y) => x < y);
+    const heap = new Heap<number>((x, y) => x < y);
     const rankAt = (p: number): number | undefined => {
       const q = next[p] as number;
-      return q < 0 ? undefined : ranks.get((sym[p] as number) * _KEY + (sym[q] as number));
+      return q < 0 ? undefined : ranks.get((sym[p] as number) * PAIR_KEY + (sym[q] as number));
     };
     const pushPair = (p: number) => {
       const r = rankAt(p);
@@ -260,103 +252,3 @@ export function createTokenizer(
     decode,
   };
 }
-
-/** Counts words over the corpus. Special-token strings in the corpus are plain text. */
-function _countWords(texts: readonly string[], pattern: RegExp): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const text of texts) for (const w of text.match(pattern) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return counts;
-}
-
-function _track(where: Map<number, Set<number>>, pair: number, word: number): void {
-  const set = where.get(pair);
-  if (set) set.add(word);
-  else where.set(pair, new Set([word]));
-}
-
-/**
- * Learns byte-level BPE merges: repeatedly merge the most frequent adjacent pair (ties: smallest
- * (left id, right id)), updating pair counts incrementally from only the words that contain it.
- */
-export function trainTokenizer(texts: readonly string[], options: TrainOptions): Tokenizer {
-  const { vocabSize, minFrequency = 2, splitDigits = true } = options;
-  if (!Number.isInteger(vocabSize) || vocabSize < MIN_VOCAB_SIZE || vocabSize >= _KEY) {
-    throw new RangeError(`vocabSize must be an integer in [${MIN_VOCAB_SIZE}, ${_KEY}), got ${vocabSize}`);
-  }
-  const started = performance.now();
-  const tokens = [...SPECIAL_TOKENS, ...BYTE_TO_CHAR];
-  const ids = new Map(tokens.map((t, i) => [t, i]));
-  const merges: [number, number][] = [];
-  const counts = _countWords(texts, _wordPattern(splitDigits));
-  const encoder = new TextEncoder();
-  const words: Int32Array[] = [];
-  const freq: number[] = [];
-  for (const [word, count] of counts) {
-    words.push(Int32Array.from(encoder.encode(word), (b) => b + SPECIAL_TOKENS.length));
-    freq.push(count);
-  }
-  const pairCounts = new Map<number, number>();
-  const where = new Map<number, Set<number>>();
-  words.forEach((w, wi) => {
-    for (let i = 0; i + 1 < w.length; i++) {
-      const k = (w[i] as number) * _KEY + (w[i + 1] as number);
-      pairCounts.set(k, (pairCounts.get(k) ?? 0) + (freq[wi] as number));
-      _track(where, k, wi);
-    }
-  });
-  type Entry = { count: number; key: number };
-  const heap = new _Heap<Entry>((x, y) => x.count > y.count || (x.count === y.count && x.key < y.key));
-  for (const [key, count] of pairCounts) heap.push({ count, key });
-
-  while (tokens.length < vocabSize && heap.size > 0) {
-    const { count, key } = heap.pop() as Entry;
-    if (pairCounts.get(key) !== count) continue; // stale: a fresher entry exists
-    if (count < minFrequency) break;
-    const a = Math.floor(key / _KEY);
-    const b = key % _KEY;
-    const joined = (tokens[a] as string) + (tokens[b] as string);
-    let id = ids.get(joined); // two merge paths can spell the same token: reuse its id
-    if (id === undefined) ids.set(joined, (id = tokens.push(joined) - 1));
-    merges.push([a, b]);
-    const delta = new Map<number, number>();
-    const add = (w: Int32Array, sign: number, c: number, wi: number) => {
-      for (let i = 0; i + 1 < w.length; i++) {
-        const l = w[i] as number;
-        const r = w[i + 1] as number;
-        const k = l * _KEY + r;
-        delta.set(k, (delta.get(k) ?? 0) + sign * c);
-        if (sign > 0 && (l === id || r === id)) _track(where, k, wi); // only pairs with the new id are new
-      }
-    };
-    for (const wi of where.get(key) ?? []) {
-      const w = words[wi] as Int32Array;
-      const merged: number[] = [];
-      for (let i = 0; i < w.length; i++) {
-        const hit = i + 1 < w.length && w[i] === a && w[i + 1] === b;
-        merged.push(hit ? id : (w[i] as number));
-        if (hit) i++; // non-overlapping, left to right
-      }
-      if (merged.length === w.length) continue; // the pair left this word in an earlier merge
-      const c = freq[wi] as number;
-      add(w, -1, c, wi);
-      const next = Int32Array.from(merged);
-      add(next, 1, c, wi);
-      words[wi] = next;
-    }
-    where.delete(key);
-    for (const [k, d] of delta) {
-      if (d === 0) continue;
-      const updated = (pairCounts.get(k) ?? 0) + d;
-      if (updated > 0) {
-        pairCounts.set(k, updated);
-        heap.push({ count: updated, key: k });
-      } else {
-        pairCounts.delete(k);
-        where.delete(k);
-      }
-    }
-  }
-  _log.info(`trained ${merges.length} merges (vocab ${tokens.length}, splitDigits ${splitDigits}) from ${counts.size} distinct words in ${Math.round(performance.now() - started)} ms`);
-  return createTokenizer(tokens, merges, { splitDigits });
-}
-
