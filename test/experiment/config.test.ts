@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULTS, flattenConfig, listPresets, loadPreset } from "../../loaders/experiment/config.js";
+import { DEFAULTS, PRESETS_DIR, flattenConfig, listPresets, loadPreset } from "../../loaders/experiment/config.js";
 import { ConfigError, mergeConfig } from "../../loaders/engine/settings.js";
 
 const presetFile = (body: string) => {
@@ -42,8 +42,12 @@ describe("loadPreset", () => {
     else process.env.ALIGNER_BACKEND = saved;
   });
 
-  it("loads the shipped presets default, http, quick and tiny", () => {
-    expect(listPresets().map((p) => p.name)).toEqual(["default", "http", "quick", "tiny"]);
+  it("lists every preset file by name, sorted and merged, the ones tests and docs use among them", () => {
+    const names = listPresets().map((p) => p.name);
+    const files = readdirSync(PRESETS_DIR).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
+    expect(names).toEqual([...files].sort());
+    expect(names).toEqual(expect.arrayContaining(["default", "http", "quick", "tiny"]));
+    for (const preset of listPresets()) expect(preset.file).toBe(join(PRESETS_DIR, `${preset.name}.json`));
     expect(loadPreset("tiny").config.world.trainQuestions).toBeLessThan(loadPreset("default").config.world.trainQuestions);
   });
 

@@ -20,6 +20,7 @@ import { keyMatches, startServer, type ServerHandle } from "../../loaders/serve/
 import { renderPrompt, TEMPLATES } from "../../loaders/experiment/templates.js";
 import type { Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
 import { fromTokenizerJson } from "../../loaders/engine/tokenizer/json.js";
+import { UPSTREAMS } from "../../loaders/world/index.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
 
 const CLI = join(import.meta.dirname, "..", "..", "loaders", "cli", "bin.js");
@@ -215,8 +216,11 @@ describe("the http preset: an experiment whose upstream and corrector are served
     expect(first.stdout.trim()).toBe(join(runs, "http"));
     const record = JSON.parse(readFileSync(join(runs, "http", "run.json"), "utf-8"));
     const corrections = table("corrections");
-    expect(corrections).toHaveLength(30 * 9); // the world's 8 rule-based upstreams and the served LM
-    expect(corrections.filter((r) => r.upstream === "api:served_lm_unsafe")).toHaveLength(30);
+    const { testQuestions } = loadPreset("http").config.world;
+    // Each test question answered by every rule-based upstream of the world and by the served LM.
+    expect(new Set(corrections.map((r) => r.upstream))).toEqual(new Set([...UPSTREAMS.map((u) => u.name), "api:served_lm_unsafe"]));
+    expect(corrections).toHaveLength(testQuestions * (UPSTREAMS.length + 1));
+    expect(corrections.filter((r) => r.upstream === "api:served_lm_unsafe")).toHaveLength(testQuestions);
     // One request per distinct question and per distinct (question, answer): a repeat is the same request, sent once.
     const questions = new Set(corrections.map((r) => r.question)).size;
     const pairs = new Set(corrections.map((r) => JSON.stringify([r.question, r.answer]))).size;

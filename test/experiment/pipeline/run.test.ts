@@ -9,7 +9,7 @@ import { fromArrow } from "../../../loaders/tables/format.js";
 import { materializeRun } from "../../../loaders/tables/materialize.js";
 import { selectAlignerRows } from "../../../loaders/experiment/pipeline/stages.js";
 import { type RunRecord } from "../../../loaders/experiment/pipeline/runs.js";
-import type { CorrectionRow } from "../../../loaders/world/index.js";
+import { UPSTREAMS, type CorrectionRow } from "../../../loaders/world/index.js";
 
 const CLI = join(import.meta.dirname, "..", "..", "..", "loaders", "cli", "bin.js");
 
@@ -97,10 +97,11 @@ describe("materializeRun on the tiny preset", () => {
   it("corrects every upstream's test answers, seen and held-out, and keeps Parquet beside Arrow", () => {
     const corrections = table("corrections");
     const upstreams = new Set(corrections.map((r) => r.upstream));
-    expect(upstreams.size).toBe(9); // 8 rule-based + the tiny preset's one zoo LM
+    const { world, zoo } = loadPreset("tiny").config;
+    expect(upstreams).toEqual(new Set([...UPSTREAMS.map((u) => u.name), ...zoo.models])); // every rule-based profile and the tiny preset's zoo LMs
     expect(new Set(corrections.map((r) => r.upstream_kind))).toEqual(new Set(["seen", "heldout"]));
     expect(corrections.every((r) => r.split === "test" && r.run_id === record.run_id)).toBe(true);
-    expect(corrections.length).toBe(30 * 9);
+    expect(corrections.length).toBe(world.testQuestions * upstreams.size); // each upstream answers each test question once
     for (const name of ["runs", "corrections", "summary", "training", "warmup_sweep", "residual_ops", "w2s", "w2s_categories"]) {
       expect(readFileSync(join(root, "tiny", "tables", `${name}.parquet`)).subarray(0, 4).toString()).toBe("PAR1");
     }
