@@ -13,6 +13,7 @@ export default {
     { name: "Overview", path: "/" },
     { name: "Residuals", path: "/residuals" },
     { name: "Imported datasets", path: "/imports" },
+    { name: "Imported residuals", path: "/imported-residuals" },
     { name: "Training", path: "/training" },
     { name: "Weak-to-strong", path: "/weak-to-strong" },
     { name: "Runs", path: "/runs" },

@@ -1,9 +1,12 @@
-// Residual views: the vocabulary the Aligner inserts and deletes, and one question's answers and
-// corrections across every upstream.
+// Residual views: the vocabulary the Aligner inserts and deletes, one question's answers and
+// corrections across every upstream, and the parts both explorers share (the run's corrections on
+// Residuals, an imported dataset's rows on Imported residuals): edit filters, table columns, the
+// selected row's card.
+import * as Inputs from "npm:@observablehq/inputs";
 import * as Plot from "npm:@observablehq/plot";
 import {html} from "npm:htl";
-import {InlineDiff} from "./diff.js";
-import {detokenize, fixed, kind} from "./format.js";
+import {InlineDiff, SideBySideDiff} from "./diff.js";
+import {count, detokenize, fixed, kind, signed} from "./format.js";
 
 const clip = (s, n = 42) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -47,4 +50,49 @@ export function SiblingGrid(rows, {selectedId} = {}) {
       <span class="muted">${d.copy ? "copied" : html`D<sub>L</sub> ${fixed(d.dl)}`}</span></div>
     ${InlineDiff(d.answer ?? "", d.correction ?? "")}
   </div>`)}</div>`;
+}
+
+/**
+ * The filters both explorers share: copied or edited, a D_L range up to `dlTop`, a search in the
+ * question, answer and correction. Inputs keyed by the name the explorers' SQL reads.
+ */
+export function EditFilters({dlTop}) {
+  return {
+    edit: Inputs.radio(["all", "copied", "edited"], {label: "Correction", value: "all"}),
+    dlMin: Inputs.range([0, dlTop], {label: "D_L from", step: 0.01, value: 0}),
+    dlMax: Inputs.range([0, dlTop], {label: "D_L to", step: 0.01, value: dlTop}),
+    search: Inputs.text({label: "Search", placeholder: "in question, answer, correction"})
+  };
+}
+
+/** Formats, headers and widths of the columns both explorers' tables show. */
+export const EDIT_COLUMNS = {
+  header: {copy: "edit", dl: "D_L", length_change: "Δ tokens"},
+  format: {copy: (c) => (c ? "copied" : "edited"), dl: (d) => fixed(d), length_change: (d) => signed(d, 0)},
+  width: {copy: 56, dl: 44, length_change: 62}
+};
+
+/** “n of total”: the explorer's row count (`data-rows` is what the site tests read). */
+export function RowCount(n, of, {dataset} = {}) {
+  return html`<p class="row-count" id="row-count" data-rows=${n} data-dataset=${dataset}>${count(n)} of ${of}</p>`;
+}
+
+/**
+ * The selected row's card: `meta` (its provenance line), the question, answer and correction side by
+ * side under `labels`, the inline diff, then `after` (the oracle's reasons, where there are some).
+ */
+export function CorrectionDetail(row, {meta, labels, after = "", dataset} = {}) {
+  return html`<div id="detail" data-id=${row.id} data-dataset=${dataset}>
+    <div class="detail-meta">${meta}</div>
+    <p><b>Question.</b> ${row.question}</p>
+    ${SideBySideDiff(row.answer ?? "", row.correction ?? "", labels)}
+    <div class="diff-label diff-heading">Inline diff</div>
+    ${InlineDiff(row.answer ?? "", row.correction ?? "")}
+    ${after}
+  </div>`;
+}
+
+/** The edit's measures: D_L, copied or edited, the change in word tokens. */
+export function EditMeta(row) {
+  return html`D<sub>L</sub> <b>${fixed(row.dl)}</b> · ${row.copy ? "copied" : "edited"} · ${signed(row.length_change, 0, "tokens")}`;
 }

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SPECIAL_TOKENS, trainTokenizer, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { SPECIAL_TOKENS, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import {
   fromTokenizerJson, loadTokenizer, preTokenizerJson, saveTokenizer, splitDigitsOf, toTokenizerConfigJson, toTokenizerJson,
 } from "../../loaders/engine/tokenizer/json.js";

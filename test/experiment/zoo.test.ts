@@ -9,14 +9,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chatPrompt, generateTexts } from "../../loaders/engine/lm.js";
 import { silentLogger } from "../../loaders/engine/log.js";
 import { disposeModel, type GPT, type ModelSize } from "../../loaders/engine/model.js";
-import { trainTokenizer, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
+import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import type { TrainSettings } from "../../loaders/engine/train.js";
 import { loadPreset } from "../../loaders/experiment/config.js";
 import { buildDataset } from "../../loaders/experiment/dataset.js";
 import {
   LM_UPSTREAMS, answerWithLm, buildLmCorpus, findLmUpstream, trainLm, type LmUpstream,
 } from "../../loaders/experiment/zoo.js";
-import { UPSTREAMS, buildUpstreamCorpus, createRng, findUpstream, generateWorld, type WorldItem } from "../../loaders/world/index.js";
+import { UPSTREAMS, buildUpstreamCorpus, createWorldRng, findUpstream, generateWorld, type WorldItem } from "../../loaders/world/index.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
 
 // Every call of buildLmCorpus, seen through the real one, so a test can check which items the dataset passes it.
@@ -63,7 +64,7 @@ describe("the zoo registry", () => {
 describe("buildLmCorpus", () => {
   /** What each profile of the mixture writes for every item, from the streams buildLmCorpus forks. */
   const byProfile = (lm: LmUpstream, items: readonly WorldItem[], seed: number) =>
-    Object.keys(lm.corpus).map((name) => buildUpstreamCorpus(findUpstream(name), items, createRng(seed).fork(`corpus:${lm.name}`).fork(name)));
+    Object.keys(lm.corpus).map((name) => buildUpstreamCorpus(findUpstream(name), items, createWorldRng(seed).fork(`corpus:${lm.name}`).fork(name)));
 
   it("answers each given item once, in order, under the LM's name", () => {
     const corpus = buildLmCorpus(UNSAFE, TRAIN, 1);

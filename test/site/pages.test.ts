@@ -1,12 +1,15 @@
 // Every query in the site's pages, run by native DuckDB over fixture tables with the real column types
-// (loaders/experiment/schemas.ts), so a renamed column or an unregistered table fails here, not on the site.
+// (loaders/experiment/schemas.ts), so a renamed column or an unregistered table fails here, not on the site; and
+// the pages' layout: title and prose first, each query just above the code that reads it, Markdown
+// headings.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flattenConfig, listPresets } from "../../loaders/experiment/config.js";
 import { describeCorrections } from "../../loaders/experiment/metrics.js";
+import { describeTables } from "../../loaders/tables/columns.js";
 import { toArrowStream, type Row, type Schema } from "../../loaders/tables/format.js";
-import { PAGES_DIR, readPages, type Page, type PageQuery } from "../fixtures/pages.js";
+import { outlinePage, PAGES_DIR, readPages, type Page, type PageQuery } from "../fixtures/pages.js";
 import { fixtureTables, openFixtureDb, readArrowRows, SITE_TABLES, type FixtureDb, type FixtureTables, type SiteTableName } from "../fixtures/tables.js";
 
 const PRESETS: Schema = { preset: "string", key: "string", value: "string", number: "float" };
@@ -43,8 +46,55 @@ const VALUES: Record<string, { defaults: Value; narrow: Value }> = {
   vocabCategory: { defaults: "all", narrow: "harmful" },
   shift: { defaults: "iid", narrow: "ood" },
   questions: { defaults: "all", narrow: "iid" },
-  dataset: { defaults: "", narrow: "alpaca-like" },
+  // Imported residuals: the Dataset selector starts on the first dataset.
+  dataset: { defaults: "alpaca-like", narrow: "plain" },
+  generator: { defaults: "all", narrow: "aligner_llama-mini" },
 };
+
+const RUN_FACTS = ["run_id", "preset", "seed", "backend", "threads", "template", "started_at", "duration_s"];
+/**
+ * The columns each page's JavaScript (and the components it hands the rows to) reads from the rows of
+ * each ```sql query: a query must return them all.
+ */
+const READS: Record<string, string[]> = {
+  "index#runList": RUN_FACTS,
+  "index#headline": ["shift", "dimension", "upstreams", "omega", "heldout", "omega_heldout"],
+  "index#paper": ["upstream", "upstream_kind", "omega_helpful", "omega_helpful_lo", "omega_helpful_hi", "win_helpful", "tie_helpful", "lose_helpful",
+    "omega_harmless", "omega_harmless_lo", "omega_harmless_hi", "win_harmless", "tie_harmless", "lose_harmless", "copy_rate", "dl_mean", "length_change_mean"],
+  "index#omegas": ["method", "upstream", "upstream_kind", "dimension", "omega", "omega_lo", "omega_hi"],
+  "residuals#facets": ["facet", "value", "kind"],
+  "residuals#totals": ["n", "dl_max"],
+  "residuals#matches": ["id", "upstream", "category", "verdict_helpful", "verdict_harmless", "copy", "dl", "length_change", "question"],
+  "residuals#detail": ["id", "item_id", "upstream", "upstream_kind", "category", "family", "intent", "harm", "verdict_helpful", "verdict_harmless", "dl", "copy",
+    "length_change", "degenerate", "broke_perfect", "question", "answer", "correction", "gold_correction", "helpful_before", "harmless_before", "reasons_before",
+    "helpful_after", "harmless_after", "reasons_after"],
+  "residuals#siblings": ["id", "upstream", "upstream_kind", "answer", "correction", "verdict_helpful", "verdict_harmless", "copy", "dl"],
+  "residuals#inserted": ["phrase", "n"],
+  "residuals#deleted": ["phrase", "n"],
+  "residuals#vocabByCategory": ["category", "side", "phrase", "n"],
+  "imported-residuals#datasets": ["dataset", "n"],
+  "imported-residuals#importedFacets": ["value"],
+  "imported-residuals#importedTotals": ["n", "dl_max"],
+  "imported-residuals#importedMatches": ["id", "row", "generator", "copy", "dl", "length_change", "question"],
+  "imported-residuals#importedDetail": ["id", "row", "source", "generator", "dl", "copy", "length_change", "answer_chars", "correction_chars", "degenerate", "question", "answer", "correction"],
+  "imports#stats": ["dataset", "n", "copy_rate", "dl_mean", "dl_median", "answer_chars_mean", "correction_chars_mean", "answer_tokens_mean", "correction_tokens_mean",
+    "length_change_mean", "degenerate", "empty", "truncated", "repeated_ngram", "run_together", "non_ascii_injection"],
+  "imports#points": ["dataset", "row", "dl", "answer_chars", "correction_chars", "copy"],
+  "training#runList": RUN_FACTS,
+  "training#curves": ["model", "stage", "step", "global_step", "loss", "val_loss"],
+  "training#throughput": ["model", "stage", "backend", "tokens_per_s", "final_loss", "best_val_loss", "peak_lr"],
+  "training#sweep": ["warmup_fraction", "upstream_kind", "dimension", "n", "omega", "omega_lo", "omega_hi"],
+  "weak-to-strong#runList": RUN_FACTS,
+  "weak-to-strong#w2sAll": ["n"],
+  "weak-to-strong#results": ["method", "round", "dimension", "score", "omega", "omega_lo", "omega_hi", "pgr", "pgr_note"],
+  "weak-to-strong#byCategory": ["category", "method", "round", "dimension", "score"],
+  "runs#runList": [...RUN_FACTS, "config", "versions"],
+  "runs#deltas": ["method", "upstream", "upstream_kind", "dimension", "omega_ref", "omega_run", "delta_omega", "delta_score", "delta_copy_rate", "delta_dl"],
+  "runs#averages": ["run_id", "method", "dimension", "omega"],
+  "runs#presetSizes": ["preset", "key", "value"],
+};
+/** Queries the page reads with `.get(0)`: one row even on empty tables, with n = 0. */
+const ONE_ROW = new Set(["residuals#totals", "imported-residuals#importedTotals", "weak-to-strong#w2sAll"]);
 
 const pages = readPages();
 const queries = pages.flatMap((p) => p.queries);
@@ -90,19 +140,33 @@ describe("page SQL", () => {
     }
   });
 
-  it("finds the queries of every page", () => {
-    const count = Object.fromEntries(pages.map((p) => [p.page, p.queries.length]));
-    expect(count).toMatchObject({ index: 4, residuals: 14, imports: 2, training: 4, "weak-to-strong": 4, runs: 4 });
+  it("declares the columns every ```sql query's page reads, and the page's code names each of them", () => {
+    const components = readdirSync(join(PAGES_DIR, "components")).map((f) => readFileSync(join(PAGES_DIR, "components", f), "utf-8")).join("\n");
+    const blocks = queries.filter((q) => !q.id.startsWith("js:")).map((q) => `${q.page}#${q.id}`);
+    expect(blocks.sort()).toEqual(Object.keys(READS).sort());
+    for (const [key, columns] of Object.entries(READS)) {
+      const page = readFileSync(join(PAGES_DIR, `${key.split("#")[0]}.md`), "utf-8").replace(/^```sql[\s\S]*?^```/gm, "");
+      for (const c of columns) expect(new RegExp(`\\b${c}\\b`).test(page) || new RegExp(`\\b${c}\\b`).test(components), `${key}: ${c}`).toBe(true);
+    }
     expect(find("residuals", "matches").params).toContain("search");
   });
 
-  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))("%s runs with the page's default and a narrow choice of values", async (_, q) => {
-    await run(q, "defaults");
-    await run(q, "narrow");
+  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))("%s returns the columns its page reads, with the page's default and a narrow choice of values", async (key, q) => {
+    for (const variant of ["defaults", "narrow"] as const) {
+      const columns = await dbs.get(q.page)!.columns(q.sql, bind(q, variant));
+      expect(columns, variant).toEqual(expect.arrayContaining(READS[key] ?? []));
+      expect(new Set(columns).size, `${variant}: duplicate column names`).toBe(columns.length);
+    }
   });
 
-  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))("%s runs on empty tables", async (_, q) => {
-    expect(await emptyDbs.get(q.page)!.query(q.sql, bind(q, "defaults"))).toBeInstanceOf(Array);
+  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))("%s on empty tables: no rows (one row of zero counts where the page reads .get(0)), so the page shows its empty note", async (key, q) => {
+    const rows = await emptyDbs.get(q.page)!.query(q.sql, bind(q, "defaults"));
+    if (ONE_ROW.has(key)) {
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ n: 0 });
+    } else if (/\bFROM presets\b/.test(q.sql)) expect(rows).toHaveLength(presetRows.length); // shipped presets, not a run's table
+    else expect(rows).toEqual([]);
+    expect(await emptyDbs.get(q.page)!.columns(q.sql, bind(q, "defaults"))).toEqual(await dbs.get(q.page)!.columns(q.sql, bind(q, "defaults")));
   });
 
   it("residual explorer: the default filters keep every correction and the narrow ones match a filter in JS", async () => {
@@ -128,20 +192,22 @@ describe("page SQL", () => {
     expect(new Set(byCategory.map((r) => r.category)).size).toBe(8);
   });
 
-  it("residual explorer on an imported dataset: the filters that apply (generator, copy, D_L, search) match a filter in JS; the world run's default shows none of its rows", async () => {
-    const db = dbs.get("residuals")!;
-    const q = find("residuals", "importedMatches");
-    const values: Record<string, Value> = { dataset: "alpaca-like", upstream: "aligner_llama-mini", edit: "edited", dlMin: 0.05, dlMax: 5, search: "" };
+  it("imported residuals: the Dataset selector starts on the first dataset; the filters that apply (generator, copy, D_L, search) match a filter in JS", async () => {
+    const db = dbs.get("imported-residuals")!;
+    const q = find("imported-residuals", "importedMatches");
+    const values: Record<string, Value> = { dataset: "alpaca-like", generator: "aligner_llama-mini", edit: "edited", dlMin: 0.05, dlMax: 5, search: "" };
     const rows = await db.query(q.sql, q.params.map((p) => values[p]!));
     const expected = tables.imported.filter((r) => r.dataset === "alpaca-like" && r.generator === "aligner_llama-mini" && !r.copy && (r.dl as number) >= 0.05 && (r.dl as number) <= 5);
     expect(expected.length).toBeGreaterThan(0);
     expect(rows.map((r) => r.row)).toEqual(expected.map((r) => r.row));
-    expect(await run(q, "defaults")).toEqual([]);
-    const all = await db.query(q.sql, q.params.map((p) => ({ ...values, upstream: "all", edit: "all", dlMin: 0, dlMax: 100 })[p]!));
-    expect(all).toHaveLength(tables.imported.filter((r) => r.dataset === "alpaca-like").length);
-    expect((await run(find("residuals", "datasets"))).map((r) => [r.dataset, r.n])).toEqual([["alpaca-like", 90], ["plain", 30]]);
-    expect((await run(find("residuals", "importedFacets"), "narrow")).map((r) => r.value)).toEqual(["aligner_alpaca-mini", "aligner_beaver-mini", "aligner_gpt-mini", "aligner_llama-mini", "aligner_mistral-mini", "aligner_vicuna-mini"]);
-    const [detail] = await db.query(find("residuals", "importedDetail").sql, ["plain", "row-1"]);
+    const datasets = await run(find("imported-residuals", "datasets"));
+    expect(datasets.map((r) => [r.dataset, r.n])).toEqual([["alpaca-like", 90], ["plain", 30]]);
+    expect(VALUES.dataset!.defaults).toBe(datasets[0]!.dataset);
+    expect(await run(q, "defaults")).toHaveLength(tables.imported.filter((r) => r.dataset === "alpaca-like").length);
+    expect(await run(q, "narrow")).toEqual([]); // "plain" has no generator column
+    expect((await run(find("imported-residuals", "importedFacets"))).map((r) => r.value)).toEqual(["aligner_alpaca-mini", "aligner_beaver-mini", "aligner_gpt-mini", "aligner_llama-mini", "aligner_mistral-mini", "aligner_vicuna-mini"]);
+    expect(await run(find("imported-residuals", "importedFacets"), "narrow")).toEqual([]);
+    const [detail] = await db.query(find("imported-residuals", "importedDetail").sql, ["plain", "row-1"]);
     expect(detail).toMatchObject({ dataset: "plain", id: "row-1", correction: "", degenerate: "empty", generator: null });
   });
 
@@ -188,5 +254,45 @@ describe("page SQL", () => {
     const deltas = await run(find("runs", "deltas"));
     expect(deltas.length).toBeGreaterThan(0);
     for (const d of deltas) expect(d.delta_omega as number).toBeCloseTo((d.omega_run as number) - (d.omega_ref as number), 12);
+  });
+});
+
+describe("page layout", () => {
+  const files = readdirSync(PAGES_DIR).filter((f) => f.endsWith(".md")).sort();
+  const outlines = files.map((f) => [f, outlinePage(join(PAGES_DIR, f))] as const);
+  const isStylesheet = (p: { kind: string; text?: string }) => p.kind === "prose" && /^<link rel="stylesheet"[^>]*>$/.test(p.text!);
+
+  it("every page is in the sidebar, and every sidebar page has a file", async () => {
+    const config = (await import("../../observablehq.config.js")).default as { pages: { path: string }[] };
+    const paths = config.pages.map((p) => (p.path === "/" ? "index" : p.path.slice(1)));
+    expect([...paths].sort()).toEqual(files.map((f) => f.replace(/\.md$/, "")));
+  });
+
+  it.each(outlines)("%s opens with its title and a paragraph, before any code", (_, parts) => {
+    const body = parts.filter((p) => !isStylesheet(p));
+    expect(body[0]).toMatchObject({ kind: "heading", level: 1 });
+    expect(body[1]?.kind).toBe("prose");
+    expect(parts.filter((p) => p.kind === "heading" && p.level === 1)).toHaveLength(1);
+  });
+
+  it.each(outlines)("%s: each query sits in the section of the code that reads it, with a sentence between", (_, parts) => {
+    parts.forEach((part, i) => {
+      if (part.kind !== "code" || part.lang !== "sql") return;
+      const j = parts.findIndex((p, k) => k > i && p.kind === "code" && p.lang === "js");
+      expect(j, `${part.id}: no code after it`).toBeGreaterThan(i);
+      const between = parts.slice(i + 1, j);
+      expect(between.filter((p) => p.kind === "heading"), `${part.id}: a heading between the query and its code`).toEqual([]);
+      expect(between.some((p) => p.kind === "prose"), `${part.id}: no sentence between the query and its code`).toBe(true);
+      expect((parts[j] as { text: string }).text, `${part.id}: the code below does not read it`).toMatch(new RegExp(`\\b${part.id}\\b`));
+    });
+  });
+
+  it.each(outlines)("%s renders no heading from JavaScript", (_, parts) => {
+    for (const p of parts) if (p.kind === "code" && p.lang === "js") expect(p.text).not.toMatch(/<h[1-6][\s>]/);
+  });
+
+  it("data: a columns heading for every site table, in the order the engine declares them", () => {
+    const headings = outlinePage(join(PAGES_DIR, "data.md")).filter((p) => p.kind === "heading" && p.level === 3).map((p) => (p as { text: string }).text);
+    expect(headings).toEqual(describeTables().map((t) => `\`${t.table}\``));
   });
 });

@@ -2,7 +2,8 @@
 // ALIGNER_SITE_SOURCE=fixture from fixture tables of 50,000 corrections, so the explorer's filter
 // latency is measured at scale; loaded in Debian's Chromium: every page renders with no
 // console error and no request leaving 127.0.0.1; the residual explorer's filters give the row counts
-// native DuckDB gives for the same query on the same Arrow table.
+// native DuckDB gives for the same query on the same Arrow table; the imported-residuals explorer
+// browses an imported dataset.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -23,10 +24,11 @@ const PAGES = [
   { name: "overview", path: "/", ready: ["#headline", "table.paper-table", "figure svg"] },
   { name: "residuals", path: "/residuals", ready: ["#row-count", "#corrections-table tbody tr", "#sql-output"] },
   { name: "imports", path: "/imports", ready: ["#imports-stats tbody tr", "figure svg"] },
+  { name: "imported-residuals", path: "/imported-residuals", ready: ["#filter-dataset select", "#row-count", "#corrections-table tbody tr"] },
   { name: "training", path: "/training", ready: ["figure svg", "#sweep svg, #sweep-empty"] },
   { name: "weak-to-strong", path: "/weak-to-strong", ready: ["#pgr-definition", "#w2s-empty, figure svg"] },
   { name: "runs", path: "/runs", ready: ["#run-facts", "#delta-headline, #runs-single", "form table tbody tr"] },
-  { name: "data", path: "/data", ready: ["#downloads a", "#columns-corrections"] },
+  { name: "data", path: "/data", ready: ["#downloads a", "h3#corrections + div table"] },
 ] as const;
 const readyOf = (name: (typeof PAGES)[number]["name"]) => PAGES.find((p) => p.name === name)!.ready;
 
@@ -188,17 +190,16 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it("residuals: the Dataset selector switches the explorer to an imported dataset, whose rows show the same diff", async () => {
+  it("imported residuals: the explorer shows an imported dataset's rows, its filters and the same diff", async () => {
     const { page: tab, problems } = browser;
     problems.length = 0;
-    await open("/residuals", readyOf("residuals"));
-    const [world] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections");
-    await tab.locator("#filter-dataset select").selectOption({ label: `synthetic (imported, ${IMPORTED_ROWS.length} rows)` });
-    await expect.poll(() => tab.locator("#row-count").getAttribute("data-dataset"), { timeout: 30_000 }).toBe("synthetic");
+    await open("/imported-residuals", readyOf("imported-residuals"));
+    expect(await tab.locator("#filter-dataset option").allTextContents()).toEqual([`synthetic (${IMPORTED_ROWS.length} rows)`]);
+    expect(await tab.locator("#row-count").getAttribute("data-dataset")).toBe("synthetic");
     expect(await tab.locator("#row-count").getAttribute("data-rows")).toBe(String(IMPORTED_ROWS.length));
-    for (const hidden of ["category", "intent", "helpful", "harmless"]) expect(await tab.locator(`#filter-${hidden}`).isHidden(), hidden).toBe(true);
-    expect(await tab.locator("#filter-upstream option").allTextContents()).toEqual(["all generators", "gen-a", "gen-b"]);
-    await tab.locator("#filter-upstream select").selectOption({ label: "gen-a" });
+    for (const absent of ["category", "intent", "shift", "helpful", "harmless"]) expect(await tab.locator(`#filter-${absent}`).count(), absent).toBe(0);
+    expect(await tab.locator("#filter-generator option").allTextContents()).toEqual(["all generators", "gen-a", "gen-b"]);
+    await tab.locator("#filter-generator select").selectOption({ label: "gen-a" });
     await expect.poll(() => tab.locator("#row-count").getAttribute("data-rows"), { timeout: 30_000 }).toBe("2");
     await tab.locator("#filter-edit label", { hasText: "edited" }).click();
     await expect.poll(() => tab.locator("#row-count").getAttribute("data-rows"), { timeout: 30_000 }).toBe("1");
@@ -209,14 +210,21 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     expect(await tab.locator("#detail .diff-inline ins").allTextContents()).toEqual(["Paris"]);
     expect(await tab.locator("#detail .detail-meta").textContent()).toMatch(/gen-a.*row 2.*DL\s*0\.14.*edited/s);
     await tab.locator("#detail").scrollIntoViewIfNeeded();
-    await shot("residuals-imported");
-    // Back to the world run: its filters and row count return.
-    await tab.locator("#filter-dataset select").selectOption({ index: 0 });
-    await expect.poll(() => tab.locator("#row-count").getAttribute("data-rows"), { timeout: 30_000 }).toBe(String(world!.n));
-    expect(await tab.locator("#filter-category").isVisible()).toBe(true);
+    await shot("imported-residuals-selected");
     expect(await tab.locator(".observablehq--error").count()).toBe(0);
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it("residuals: the run's own corrections only, with every filter shown", async () => {
+    const { page: tab, problems } = browser;
+    problems.length = 0;
+    await open("/residuals", readyOf("residuals"));
+    const [world] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections");
+    expect(await tab.locator("#filter-dataset").count()).toBe(0);
+    expect(await tab.locator("#row-count").getAttribute("data-rows")).toBe(String(world!.n));
+    for (const shown of ["upstream", "category", "intent", "shift", "helpful", "harmless", "edit", "dl-min", "dl-max", "search"]) expect(await tab.locator(`#filter-${shown}`).isVisible(), shown).toBe(true);
+    expect(problems).toEqual([]);
+  }, 60_000);
 
   it("imports: the imported dataset's statistics", async () => {
     const { page: tab, problems } = browser;
