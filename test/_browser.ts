@@ -17,9 +17,16 @@ export const ARTIFACTS = join(ROOT, "test", "artifacts");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm",
-  ".json": "application/json", ".svg": "image/svg+xml", ".arrow": "application/vnd.apache.arrow.stream",
-  ".parquet": "application/vnd.apache.parquet", ".csv": "text/csv", ".png": "image/png",
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".arrow": "application/vnd.apache.arrow.stream",
+  ".parquet": "application/vnd.apache.parquet",
+  ".csv": "text/csv",
+  ".png": "image/png",
 };
 
 /**
@@ -81,23 +88,38 @@ export async function openBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1200, height: 1400 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   const problems: string[] = [];
   const external: string[] = [];
   const page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`console.${m.type()}: ${m.text()}`); });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`console.${m.type()}: ${m.text()}`);
+  });
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
-  context.on("response", (r) => { if (r.status() >= 400) problems.push(`http ${r.status()}: ${r.url()}`); });
+  context.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`http ${r.status()}: ${r.url()}`);
+  });
   context.on("request", (r) => {
     const url = r.url();
     if (/^(data|blob):/.test(url)) return;
     if (new URL(url).hostname !== "127.0.0.1") external.push(url);
   });
   return {
-    context, page, problems, external,
+    context,
+    page,
+    problems,
+    external,
     async close() {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });

@@ -53,10 +53,16 @@ const _words = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
 function _okBody(path: string, body: Record<string, unknown>, text: string, noUsage: boolean, n: number) {
   const prompt = JSON.stringify(body.messages ?? body.prompt ?? "");
-  const usage = noUsage ? {} : { usage: { prompt_tokens: _words(prompt), completion_tokens: _words(text), total_tokens: _words(prompt) + _words(text) } };
+  const usage = noUsage
+    ? {}
+    : { usage: { prompt_tokens: _words(prompt), completion_tokens: _words(text), total_tokens: _words(prompt) + _words(text) } };
   const common = { id: `mock-${n}`, created: 1_700_000_000, model: String(body.model ?? "mock"), ...usage };
   return path.endsWith("/chat/completions")
-    ? { ...common, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop", logprobs: null }] }
+    ? {
+        ...common,
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop", logprobs: null }],
+      }
     : { ...common, object: "text_completion", choices: [{ index: 0, text, finish_reason: "stop", logprobs: null }] };
 }
 
@@ -83,11 +89,15 @@ export async function startMockOpenAI({ apiKey }: { apiKey?: string } = {}): Pro
       const request = { path, headers: req.headers, body };
       const index = requests.push(request) - 1;
       if (req.method !== "POST" || !["/v1/chat/completions", "/v1/completions"].includes(path)) {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.method} ${path}` } }));
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { message: `no route ${req.method} ${path}` } }));
         return;
       }
       if (apiKey && req.headers.authorization !== `Bearer ${apiKey}`) {
-        res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "bad key", type: "invalid_request_error" } }));
+        res
+          .writeHead(401, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { message: "bad key", type: "invalid_request_error" } }));
         return;
       }
       const reply = queue.shift() ?? mock.handler(request, index);
@@ -107,9 +117,11 @@ export async function startMockOpenAI({ apiKey }: { apiKey?: string } = {}): Pro
         }
         const status = reply.status ?? 200;
         const payload =
-          reply.body !== undefined ? reply.body
-          : status >= 200 && status < 300 ? _okBody(path, body, reply.text ?? echoText(body), reply.noUsage ?? false, index)
-          : { error: { message: `mock error ${status}`, type: "server_error" } };
+          reply.body !== undefined
+            ? reply.body
+            : status >= 200 && status < 300
+              ? _okBody(path, body, reply.text ?? echoText(body), reply.noUsage ?? false, index)
+              : { error: { message: `mock error ${status}`, type: "server_error" } };
         const text = typeof payload === "string" ? payload : JSON.stringify(payload);
         res.writeHead(status, { "content-type": "application/json", ...reply.headers }).end(text);
       };

@@ -92,7 +92,10 @@ const COMMANDS: Record<string, Command> = {
     options: { preset: { type: "string", short: "p" }, out: { type: "string", short: "o" } },
     text: true,
     run: async (values) => {
-      const record = await materializeRun(loadPreset(values.preset as string | undefined), { log: createLogger("run"), ...(values.out ? { dir: values.out as string } : {}) });
+      const record = await materializeRun(loadPreset(values.preset as string | undefined), {
+        log: createLogger("run"),
+        ...(values.out ? { dir: values.out as string } : {}),
+      });
       return record.dir;
     },
   },
@@ -173,7 +176,12 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     let values: Record<string, unknown>;
     let positionals: string[];
     try {
-      ({ values, positionals } = parseArgs({ args: rest, options: { ...spec.options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: spec.file === true }));
+      ({ values, positionals } = parseArgs({
+        args: rest,
+        options: { ...spec.options, help: { type: "boolean", short: "h" } },
+        strict: true,
+        allowPositionals: spec.file === true,
+      }));
     } catch (error) {
       throw new UsageError(`${command}: ${(error as Error).message}`);
     }
@@ -181,7 +189,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       out.write(HELP);
       return 0;
     }
-    if (spec.file && positionals.length !== 1) throw new UsageError(`${command}: expected one FILE, got ${positionals.length} (see aligner --help)`);
+    if (spec.file && positionals.length !== 1)
+      throw new UsageError(`${command}: expected one FILE, got ${positionals.length} (see aligner --help)`);
     const result = await spec.run(values, positionals[0] ?? "", (line) => err.write(`aligner: ${line}\n`));
     out.write(spec.text ? `${String(result)}\n` : `${JSON.stringify(result, null, spec.compact ? undefined : 2)}\n`);
     return 0;

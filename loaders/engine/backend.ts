@@ -95,9 +95,7 @@ export async function selectBackend(requested: BackendRequest = defaultBackendRe
   let info: BackendInfo | undefined;
   if (requested === "tensorflow" || requested === "auto") info = await tryTensorflow();
   if (!info && requested === "tensorflow") {
-    throw new Error(
-      'backend "tensorflow" requested but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be imported',
-    );
+    throw new Error('backend "tensorflow" requested but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node could be imported');
   }
   if (!info && (requested === "wasm" || requested === "auto")) info = await tryWasm();
   if (!info && requested === "wasm") {

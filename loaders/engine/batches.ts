@@ -50,7 +50,10 @@ export function makeBatch(seqs: Sequence[], padId: number): LossBatch & { tokens
  */
 export function planEpoch(lengths: number[], config: Pick<TrainConfig, "batchSize" | "bucketBatches" | "seed">, epoch: number): number[][] {
   const rng = createRng((config.seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
-  const order = shuffle(rng, lengths.map((_, i) => i));
+  const order = shuffle(
+    rng,
+    lengths.map((_, i) => i),
+  );
   const pool = config.batchSize * Math.max(1, config.bucketBatches);
   const batches: number[][] = [];
   for (let start = 0; start < order.length; start += pool) {
@@ -67,4 +70,3 @@ export function learningRate(step: number, config: Pick<TrainConfig, "steps" | "
   const progress = Math.min(1, (step - warmup) / Math.max(1, config.steps - warmup));
   return config.lr * (config.minLrRatio + (1 - config.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
-

@@ -141,7 +141,8 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     const state: OptimizerState = { step: Number(metadata.step ?? 0), m: {}, v: {} };
     for (const [name, t] of Object.entries(moments)) {
       const [kind, param] = [name.slice(0, name.indexOf(".")), name.slice(name.indexOf(".") + 1)];
-      if (t.dtype !== "F32" || (kind !== "exp_avg" && kind !== "exp_avg_sq")) throw new Error(`${optimizerPath}: unexpected tensor "${name}"`);
+      if (t.dtype !== "F32" || (kind !== "exp_avg" && kind !== "exp_avg_sq"))
+        throw new Error(`${optimizerPath}: unexpected tensor "${name}"`);
       (kind === "exp_avg" ? state.m : state.v)[param] = t.data;
     }
     checkpoint.optimizer = state;

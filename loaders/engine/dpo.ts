@@ -43,8 +43,18 @@ export interface DpoConfig {
 }
 
 export const defaultDpoConfig: Readonly<DpoConfig> = Object.freeze({
-  steps: 100, batchSize: 16, lr: 5e-4, beta: 0.1, lrWarmupRatio: 0.1, minLrRatio: 0.1,
-  beta1: 0.9, beta2: 0.95, eps: 1e-8, gradClip: 1.0, seed: 1, padId: 0,
+  steps: 100,
+  batchSize: 16,
+  lr: 5e-4,
+  beta: 0.1,
+  lrWarmupRatio: 0.1,
+  minLrRatio: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  gradClip: 1.0,
+  seed: 1,
+  padId: 0,
 });
 
 /**
@@ -52,7 +62,10 @@ export const defaultDpoConfig: Readonly<DpoConfig> = Object.freeze({
  * parameters. Call inside tf.tidy (or variableGrads). Over-long examples are cut as training cuts them.
  */
 export function sequenceLogProbs(model: GPT, examples: readonly Example[], opts: ForwardOptions = {}, padId = 0): tf.Tensor1D {
-  const batch = makeBatch(examples.map((e) => toSequence(e, model.config.maxLen)), padId);
+  const batch = makeBatch(
+    examples.map((e) => toSequence(e, model.config.maxLen)),
+    padId,
+  );
   const { rows, targets } = targetRows(batch);
   const N = examples.length;
   const R = rows.length;
@@ -66,8 +79,17 @@ export function sequenceLogProbs(model: GPT, examples: readonly Example[], opts:
 }
 
 /** The log-prob of each target token: the head on the target rows only, [R] (call inside a tidy). */
-function _targetLogProbs(model: GPT, batch: ReturnType<typeof makeBatch>, rows: Int32Array, targets: Int32Array, opts: ForwardOptions = {}): tf.Tensor1D {
-  return tf.sum(tf.mul(tf.logSoftmax(forwardRows(model, batch, rows, opts)), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)), -1) as tf.Tensor1D;
+function _targetLogProbs(
+  model: GPT,
+  batch: ReturnType<typeof makeBatch>,
+  rows: Int32Array,
+  targets: Int32Array,
+  opts: ForwardOptions = {},
+): tf.Tensor1D {
+  return tf.sum(
+    tf.mul(tf.logSoftmax(forwardRows(model, batch, rows, opts)), tf.oneHot(tf.tensor1d(targets, "int32"), model.config.vocabSize)),
+    -1,
+  ) as tf.Tensor1D;
 }
 
 /**
@@ -78,7 +100,10 @@ export function scoreTokens(model: GPT, examples: readonly Example[], batchSize 
   const sum = new Float64Array(examples.length);
   const min = new Float64Array(examples.length).fill(Infinity);
   for (let start = 0; start < examples.length; start += batchSize) {
-    const batch = makeBatch(examples.slice(start, start + batchSize).map((e) => toSequence(e, model.config.maxLen)), padId);
+    const batch = makeBatch(
+      examples.slice(start, start + batchSize).map((e) => toSequence(e, model.config.maxLen)),
+      padId,
+    );
     const { rows, targets } = targetRows(batch);
     const picked = tf.tidy(() => _targetLogProbs(model, batch, rows, targets));
     const values = picked.dataSync();
@@ -113,9 +138,21 @@ const _sides = (pairs: readonly PreferencePair[]): Example[] => [
 ];
 
 /** The reference log-probs of every pair under `model` (call before the policy's first update). */
-export function referenceLogProbs(model: GPT, pairs: readonly PreferencePair[], batchSize = 32): { chosen: Float64Array; rejected: Float64Array } {
-  const chosen = scoreSequences(model, pairs.map((p) => ({ prompt: p.prompt, target: p.chosen })), batchSize);
-  const rejected = scoreSequences(model, pairs.map((p) => ({ prompt: p.prompt, target: p.rejected })), batchSize);
+export function referenceLogProbs(
+  model: GPT,
+  pairs: readonly PreferencePair[],
+  batchSize = 32,
+): { chosen: Float64Array; rejected: Float64Array } {
+  const chosen = scoreSequences(
+    model,
+    pairs.map((p) => ({ prompt: p.prompt, target: p.chosen })),
+    batchSize,
+  );
+  const rejected = scoreSequences(
+    model,
+    pairs.map((p) => ({ prompt: p.prompt, target: p.rejected })),
+    batchSize,
+  );
   return { chosen, rejected };
 }
 
@@ -123,9 +160,16 @@ export function referenceLogProbs(model: GPT, pairs: readonly PreferencePair[], 
  * The implicit reward margins h = (log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l)): [B],
  * differentiable. The DPO loss is mean(−log σ(β·h)).
  */
-export function dpoMargins(model: GPT, pairs: readonly PreferencePair[], reference: ReferenceLogProbs, opts: ForwardOptions = {}, padId = 0): tf.Tensor1D {
+export function dpoMargins(
+  model: GPT,
+  pairs: readonly PreferencePair[],
+  reference: ReferenceLogProbs,
+  opts: ForwardOptions = {},
+  padId = 0,
+): tf.Tensor1D {
   const B = pairs.length;
-  if (reference.chosen.length !== B || reference.rejected.length !== B) throw new Error(`reference log-probs for ${reference.chosen.length} pairs, expected ${B}`);
+  if (reference.chosen.length !== B || reference.rejected.length !== B)
+    throw new Error(`reference log-probs for ${reference.chosen.length} pairs, expected ${B}`);
   const refDiff = Float32Array.from(pairs, (_, i) => reference.chosen[i]! - reference.rejected[i]!);
   return tf.tidy(() => {
     const logps = sequenceLogProbs(model, _sides(pairs), opts, padId); // [2B]: chosen then rejected
@@ -135,7 +179,14 @@ export function dpoMargins(model: GPT, pairs: readonly PreferencePair[], referen
 }
 
 /** The DPO loss of a batch of pairs: a scalar, differentiable in the policy's parameters. */
-export function dpoLoss(model: GPT, pairs: readonly PreferencePair[], reference: ReferenceLogProbs, beta: number, opts: ForwardOptions = {}, padId = 0): tf.Scalar {
+export function dpoLoss(
+  model: GPT,
+  pairs: readonly PreferencePair[],
+  reference: ReferenceLogProbs,
+  beta: number,
+  opts: ForwardOptions = {},
+  padId = 0,
+): tf.Scalar {
   return tf.tidy(() => _lossOfMargins(dpoMargins(model, pairs, reference, opts, padId), beta));
 }
 
@@ -153,7 +204,10 @@ export interface DpoStepRow extends StepRow {
  * clipping). `reference` holds π_ref's log-probs of every pair (see `referenceLogProbs`).
  */
 export function trainDpo(
-  model: GPT, pairs: readonly PreferencePair[], reference: ReferenceLogProbs, overrides: Partial<DpoConfig> = {},
+  model: GPT,
+  pairs: readonly PreferencePair[],
+  reference: ReferenceLogProbs,
+  overrides: Partial<DpoConfig> = {},
   { onStep, logger = createLogger("dpo") }: { onStep?: (row: DpoStepRow) => void; logger?: Logger } = {},
 ): DpoStepRow[] {
   const config: DpoConfig = { ...defaultDpoConfig, ...overrides };
@@ -161,13 +215,25 @@ export function trainDpo(
   if (pairs.length === 0) throw new Error("no preference pairs");
   if (!Number.isInteger(config.steps) || config.steps < 1) throw new Error("DPO steps must be a positive integer");
   const names = new Map(Object.entries(model.params).map(([name, v]) => [v.name, name]));
-  const moments = Object.fromEntries(Object.entries(model.params).map(([name, p]) => [name, { m: tf.tidy(() => tf.variable(tf.zerosLike(p), false)), v: tf.tidy(() => tf.variable(tf.zerosLike(p), false)) }]));
+  const moments = Object.fromEntries(
+    Object.entries(model.params).map(([name, p]) => [
+      name,
+      { m: tf.tidy(() => tf.variable(tf.zerosLike(p), false)), v: tf.tidy(() => tf.variable(tf.zerosLike(p), false)) },
+    ]),
+  );
   const rng = createRng(config.seed);
   let order: number[] = [];
   const rows: DpoStepRow[] = [];
   try {
     for (let step = 0; step < config.steps; step++) {
-      if (order.length < config.batchSize) order = [...order, ...shuffle(rng, pairs.map((_, i) => i))];
+      if (order.length < config.batchSize)
+        order = [
+          ...order,
+          ...shuffle(
+            rng,
+            pairs.map((_, i) => i),
+          ),
+        ];
       const picked = order.splice(0, Math.min(config.batchSize, pairs.length));
       const batch = picked.map((i) => pairs[i]!);
       const ref = { chosen: picked.map((i) => reference.chosen[i]!), rejected: picked.map((i) => reference.rejected[i]!) };
@@ -206,8 +272,15 @@ export function trainDpo(
       const tokens = batch.reduce((n, p) => n + 2 * p.prompt.length + p.chosen.length + p.rejected.length, 0);
       const seconds = (performance.now() - started) / 1000;
       const row: DpoStepRow = {
-        step: step + 1, loss, val_loss: null, lr, tokens_per_s: tokens / seconds, tokens, grad_norm: gradNorm,
-        margin: margins.reduce((a, b) => a + b, 0) / margins.length, accuracy: margins.filter((h) => h > 0).length / margins.length,
+        step: step + 1,
+        loss,
+        val_loss: null,
+        lr,
+        tokens_per_s: tokens / seconds,
+        tokens,
+        grad_norm: gradNorm,
+        margin: margins.reduce((a, b) => a + b, 0) / margins.length,
+        accuracy: margins.filter((h) => h > 0).length / margins.length,
       };
       rows.push(row);
       onStep?.(row);

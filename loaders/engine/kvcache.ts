@@ -178,32 +178,88 @@ function _kernelBytes(): Uint8Array<ArrayBuffer> {
   const i32 = (n: number) => [0x41, n]; // small non-negative constants only
   const [ADD, SHL, GE_U, F32_ADD] = [[0x6a], [0x74], [0x4f], [0x92]];
   const simd = (op: number) => [0xfd, ...uleb(op)];
-  const [LOAD, STORE] = [[...simd(0), 4, 0], [...simd(11), 4, 0]];
+  const [LOAD, STORE] = [
+    [...simd(0), 4, 0],
+    [...simd(11), 4, 0],
+  ];
   const ZERO = [...simd(12), ...new Array<number>(16).fill(0)];
   const [SPLAT, F4_ADD, F4_MUL] = [simd(19), simd(228), simd(230)];
   const lane = (l: number) => [...get(7), ...simd(31), l];
-  const [F32_LOAD, F32_STORE] = [[0x2a, 2, 0], [0x38, 2, 0]];
+  const [F32_LOAD, F32_STORE] = [
+    [0x2a, 2, 0],
+    [0x38, 2, 0],
+  ];
   const [BLOCK, LOOP, END] = [[0x02, 0x40], [0x03, 0x40], [0x0b]];
   const at = (base: number, index: number) => [...get(base), ...get(index), ...i32(2), ...SHL, ...ADD]; // base + 4·index
   const step = (local: number, by: number[]) => [...get(local), ...by, ...ADD, ...set(local)];
-  const whileLess = (i: number, n: number, body: number[]) => [...BLOCK, ...LOOP, ...get(i), ...get(n), ...GE_U, 0x0d, 1, ...body, 0x0c, 0, ...END, ...END];
+  const whileLess = (i: number, n: number, body: number[]) => [
+    ...BLOCK,
+    ...LOOP,
+    ...get(i),
+    ...get(n),
+    ...GE_U,
+    0x0d,
+    1,
+    ...body,
+    0x0c,
+    0,
+    ...END,
+    ...END,
+  ];
   // params: 0..4 = (a, b, out, n, hd); locals: 5 = j, 6 = d, 7 = acc (v128), 8 = row pointer
   const dots = whileLess(5, 3, [
-    ...ZERO, ...set(7), ...i32(0), ...set(6),
+    ...ZERO,
+    ...set(7),
+    ...i32(0),
+    ...set(6),
     ...whileLess(6, 4, [...get(7), ...at(0, 6), ...LOAD, ...at(1, 6), ...LOAD, ...F4_MUL, ...F4_ADD, ...set(7), ...step(6, i32(4))]),
-    ...at(2, 5), ...lane(0), ...lane(1), ...F32_ADD, ...lane(2), ...F32_ADD, ...lane(3), ...F32_ADD, ...F32_STORE,
-    ...step(1, [...get(4), ...i32(2), ...SHL]), ...step(5, i32(1)),
+    ...at(2, 5),
+    ...lane(0),
+    ...lane(1),
+    ...F32_ADD,
+    ...lane(2),
+    ...F32_ADD,
+    ...lane(3),
+    ...F32_ADD,
+    ...F32_STORE,
+    ...step(1, [...get(4), ...i32(2), ...SHL]),
+    ...step(5, i32(1)),
   ]);
   const axpys = whileLess(6, 4, [
-    ...ZERO, ...set(7), ...at(1, 6), ...set(8), ...i32(0), ...set(5),
+    ...ZERO,
+    ...set(7),
+    ...at(1, 6),
+    ...set(8),
+    ...i32(0),
+    ...set(5),
     ...whileLess(5, 3, [
-      ...get(7), ...at(0, 5), ...F32_LOAD, ...SPLAT, ...get(8), ...LOAD, ...F4_MUL, ...F4_ADD, ...set(7),
-      ...step(8, [...get(4), ...i32(2), ...SHL]), ...step(5, i32(1)),
+      ...get(7),
+      ...at(0, 5),
+      ...F32_LOAD,
+      ...SPLAT,
+      ...get(8),
+      ...LOAD,
+      ...F4_MUL,
+      ...F4_ADD,
+      ...set(7),
+      ...step(8, [...get(4), ...i32(2), ...SHL]),
+      ...step(5, i32(1)),
     ]),
-    ...at(2, 6), ...get(7), ...STORE, ...step(6, i32(4)),
+    ...at(2, 6),
+    ...get(7),
+    ...STORE,
+    ...step(6, i32(4)),
   ]);
   const code = (body: number[]) => {
-    const fn = [...vec([[2, I32], [1, V128], [1, I32]]), ...body, ...END];
+    const fn = [
+      ...vec([
+        [2, I32],
+        [1, V128],
+        [1, I32],
+      ]),
+      ...body,
+      ...END,
+    ];
     return [...uleb(fn.length), ...fn];
   };
   return new Uint8Array([
@@ -211,7 +267,13 @@ function _kernelBytes(): Uint8Array<ArrayBuffer> {
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])), // one type: (i32 ×5) -> ()
     ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x00]])), // import memory m.mem
     ...section(3, vec([[0], [0]])),
-    ...section(7, vec([[...name("dots"), 0x00, 0], [...name("axpys"), 0x00, 1]])),
+    ...section(
+      7,
+      vec([
+        [...name("dots"), 0x00, 0],
+        [...name("axpys"), 0x00, 1],
+      ]),
+    ),
     ...section(10, vec([code(dots), code(axpys)])),
   ]);
 }
@@ -240,15 +302,25 @@ export function decodeStep(model: GPT, cache: KVCache, ids: Int32Array): Float32
     const p = `h.${layer}.`;
     const a = _layerNormRows(x, w[`${p}ln_1.weight`]!, w[`${p}ln_1.bias`]!, D, eps);
     const [qkv] = _values(() => [
-      tf.fused.matMul({ a: tf.tensor2d(a, [B, D]), b: _param(model, `${p}attn.c_attn.weight`) as tf.Tensor2D, bias: _param(model, `${p}attn.c_attn.bias`) }),
+      tf.fused.matMul({
+        a: tf.tensor2d(a, [B, D]),
+        b: _param(model, `${p}attn.c_attn.weight`) as tf.Tensor2D,
+        bias: _param(model, `${p}attn.c_attn.bias`),
+      }),
     ]); // [B, 3D]
     const y = _attendCached(cache, layer, qkv!, H, hd);
     _addInto(x, y, B, (yt) =>
       tf.fused.matMul({ a: yt, b: _param(model, `${p}attn.c_proj.weight`) as tf.Tensor2D, bias: _param(model, `${p}attn.c_proj.bias`) }),
     );
     _addInto(x, _layerNormRows(x, w[`${p}ln_2.weight`]!, w[`${p}ln_2.bias`]!, D, eps), B, (at) => {
-      const h = gelu(tf.fused.matMul({ a: at, b: _param(model, `${p}mlp.c_fc.weight`) as tf.Tensor2D, bias: _param(model, `${p}mlp.c_fc.bias`) }));
-      return tf.fused.matMul({ a: h as tf.Tensor2D, b: _param(model, `${p}mlp.c_proj.weight`) as tf.Tensor2D, bias: _param(model, `${p}mlp.c_proj.bias`) });
+      const h = gelu(
+        tf.fused.matMul({ a: at, b: _param(model, `${p}mlp.c_fc.weight`) as tf.Tensor2D, bias: _param(model, `${p}mlp.c_fc.bias`) }),
+      );
+      return tf.fused.matMul({
+        a: h as tf.Tensor2D,
+        b: _param(model, `${p}mlp.c_proj.weight`) as tf.Tensor2D,
+        bias: _param(model, `${p}mlp.c_proj.bias`),
+      });
     });
   }
   cache.length = t + 1;

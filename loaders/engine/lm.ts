@@ -37,7 +37,13 @@ export interface Generated {
 }
 
 /** Continues every prompt; prompts too long for the model keep their last tokens. */
-export function generateTexts(model: GPT, tok: Tokenizer, prompts: readonly string[], decoding: Decoding, log: Logger = silentLogger): Generated[] {
+export function generateTexts(
+  model: GPT,
+  tok: Tokenizer,
+  prompts: readonly string[],
+  decoding: Decoding,
+  log: Logger = silentLogger,
+): Generated[] {
   const room = Math.max(1, Math.min(decoding.maxNewTokens, model.config.maxLen - 1));
   const maxPrompt = model.config.maxLen - room;
   const ids = prompts.map((p) => {
@@ -50,10 +56,19 @@ export function generateTexts(model: GPT, tok: Tokenizer, prompts: readonly stri
   let tokens = 0;
   for (let start = 0; start < order.length; start += decoding.batchSize) {
     const batch = order.slice(start, start + decoding.batchSize);
-    const result = generate(model, batch.map((i) => ids[i]!), {
-      maxNewTokens: room, temperature: decoding.temperature, topK: decoding.topK, topP: decoding.topP,
-      eosId: EOS_ID, padId: PAD_ID, seed: decoding.seed + start,
-    });
+    const result = generate(
+      model,
+      batch.map((i) => ids[i]!),
+      {
+        maxNewTokens: room,
+        temperature: decoding.temperature,
+        topK: decoding.topK,
+        topP: decoding.topP,
+        eosId: EOS_ID,
+        padId: PAD_ID,
+        seed: decoding.seed + start,
+      },
+    );
     batch.forEach((i, k) => {
       const t = result.tokens[k]!;
       tokens += t.length;

@@ -13,10 +13,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { mergeConfig } from "./settings.js";
-import { crossEntropyRows, causalSelfAttention, crossEntropy, gatherRows, gelu, layerNorm, linear, type AttentionPath } from "./ops.js";
+import { crossEntropyRows, crossEntropy, gatherRows, gelu, layerNorm, linear } from "./ops.js";
+import { causalSelfAttention, type AttentionPath } from "./attention.js";
 import { createRng, type Rng } from "./random.js";
 
-export { causalSelfAttention, crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear, type AttentionPath } from "./ops.js";
+export { crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear } from "./ops.js";
+export { causalSelfAttention, type AttentionPath } from "./attention.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Config
@@ -71,16 +73,25 @@ export interface GPT {
 /** Parameter names and shapes in export order. */
 export function paramShapes(config: ModelConfig): Array<[string, number[]]> {
   const { vocabSize: V, dModel: D, maxLen, nLayers } = config;
-  const shapes: Array<[string, number[]]> = [["wte.weight", [V, D]], ["wpe.weight", [maxLen, D]]];
+  const shapes: Array<[string, number[]]> = [
+    ["wte.weight", [V, D]],
+    ["wpe.weight", [maxLen, D]],
+  ];
   for (let i = 0; i < nLayers; i++) {
     const p = `h.${i}.`;
     shapes.push(
-      [`${p}ln_1.weight`, [D]], [`${p}ln_1.bias`, [D]],
-      [`${p}attn.c_attn.weight`, [D, 3 * D]], [`${p}attn.c_attn.bias`, [3 * D]],
-      [`${p}attn.c_proj.weight`, [D, D]], [`${p}attn.c_proj.bias`, [D]],
-      [`${p}ln_2.weight`, [D]], [`${p}ln_2.bias`, [D]],
-      [`${p}mlp.c_fc.weight`, [D, 4 * D]], [`${p}mlp.c_fc.bias`, [4 * D]],
-      [`${p}mlp.c_proj.weight`, [4 * D, D]], [`${p}mlp.c_proj.bias`, [D]],
+      [`${p}ln_1.weight`, [D]],
+      [`${p}ln_1.bias`, [D]],
+      [`${p}attn.c_attn.weight`, [D, 3 * D]],
+      [`${p}attn.c_attn.bias`, [3 * D]],
+      [`${p}attn.c_proj.weight`, [D, D]],
+      [`${p}attn.c_proj.bias`, [D]],
+      [`${p}ln_2.weight`, [D]],
+      [`${p}ln_2.bias`, [D]],
+      [`${p}mlp.c_fc.weight`, [D, 4 * D]],
+      [`${p}mlp.c_fc.bias`, [4 * D]],
+      [`${p}mlp.c_proj.weight`, [4 * D, D]],
+      [`${p}mlp.c_proj.bias`, [D]],
     );
   }
   shapes.push(["ln_f.weight", [D]], ["ln_f.bias", [D]]);
@@ -258,7 +269,7 @@ export function targetRows(batch: LossBatch): { rows: Int32Array; targets: Int32
   const rows: number[] = [];
   const targets: number[] = [];
   batch.targets.forEach((t, i) => {
-    if (t >= 0) rows.push(i), targets.push(t);
+    if (t >= 0) (rows.push(i), targets.push(t));
   });
   if (rows.length === 0) throw new Error("batch has no target tokens");
   return { rows: Int32Array.from(rows), targets: Int32Array.from(targets) };
@@ -278,7 +289,11 @@ export function maskedLoss(model: GPT, batch: LossBatch, opts: ForwardOptions = 
  * and how many were dropped; if every example is above the threshold, none is dropped.
  */
 export function truncatedLoss(
-  model: GPT, batch: LossBatch, threshold: number, report: (exampleLosses: Float64Array, dropped: number) => void, opts: ForwardOptions = {},
+  model: GPT,
+  batch: LossBatch,
+  threshold: number,
+  report: (exampleLosses: Float64Array, dropped: number) => void,
+  opts: ForwardOptions = {},
 ): tf.Scalar {
   const { rows, targets } = targetRows(batch);
   const owner = (row: number) => Math.floor(row / batch.length);
@@ -301,6 +316,9 @@ export function truncatedLoss(
     }
     report(losses, dropped);
     const weights = Float32Array.from(rows, (row) => (above[owner(row)] ? 0 : 1));
-    return tf.div(tf.sum(tf.mul(ce, tf.tensor1d(weights))), weights.reduce((a, w) => a + w, 0)) as tf.Scalar;
+    return tf.div(
+      tf.sum(tf.mul(ce, tf.tensor1d(weights))),
+      weights.reduce((a, w) => a + w, 0),
+    ) as tf.Scalar;
   });
 }

@@ -13,6 +13,7 @@ import { saveCheckpoint, type SaveOptions } from "./checkpoint.js";
 import { mergeConfig } from "./settings.js";
 import { createLogger, type Logger } from "./log.js";
 import { maskedLoss, truncatedLoss, type GPT } from "./model.js";
+import { applyAdamW, createAdam, readAdam } from "./adamw.js";
 import { learningRate, makeBatch, planEpoch, toSequence } from "./batches.js";
 
 export interface Example {
@@ -42,7 +43,10 @@ export interface TrainConfig {
 }
 
 /** The training settings a preset sets for one model (the rest keep the defaults below). */
-export type TrainSettings = Pick<TrainConfig, "steps" | "batchSize" | "lr" | "lrWarmupRatio" | "weightDecay" | "evalEvery" | "checkpointEvery"> &
+export type TrainSettings = Pick<
+  TrainConfig,
+  "steps" | "batchSize" | "lr" | "lrWarmupRatio" | "weightDecay" | "evalEvery" | "checkpointEvery"
+> &
   Partial<Pick<TrainConfig, "lossTruncation">>;
 
 export const defaultTrainConfig: Readonly<TrainConfig> = Object.freeze({
@@ -120,59 +124,11 @@ export interface TrainResult {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// AdamW on tf.variables
-
-interface Adam {
-  step: number;
-  m: Record<string, tf.Variable>;
-  v: Record<string, tf.Variable>;
-}
-
-function _createAdam(model: GPT, from?: OptimizerState): Adam {
-  const adam: Adam = { step: from?.step ?? 0, m: {}, v: {} };
-  for (const [name, p] of Object.entries(model.params)) {
-    const m = from?.m[name];
-    const v = from?.v[name];
-    if (from && (!m || !v)) throw new Error(`optimizer state has no moments for ${name}`);
-    adam.m[name] = tf.tidy(() => tf.variable(m ? tf.tensor(m, p.shape) : tf.zerosLike(p), false));
-    adam.v[name] = tf.tidy(() => tf.variable(v ? tf.tensor(v, p.shape) : tf.zerosLike(p), false));
-  }
-  return adam;
-}
-
-function _readAdam(adam: Adam): OptimizerState {
-  const read = (vars: Record<string, tf.Variable>) =>
-    Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
-  return { step: adam.step, m: read(adam.m), v: read(adam.v) };
-}
-
-/** One AdamW update (torch.optim.AdamW's formula) with gradients scaled by `gradScale` (clipping). */
-function _applyAdamW(model: GPT, adam: Adam, grads: Record<string, tf.Tensor>, lr: number, gradScale: number, config: TrainConfig): void {
-  adam.step += 1;
-  const { beta1: b1, beta2: b2, eps, weightDecay } = config;
-  const bc1 = 1 - b1 ** adam.step;
-  const bc2 = Math.sqrt(1 - b2 ** adam.step);
-  for (const [name, p] of Object.entries(model.params)) {
-    const grad = grads[name];
-    if (!grad) continue;
-    tf.tidy(() => {
-      const g = gradScale === 1 ? grad : tf.mul(grad, gradScale);
-      const m = tf.add(tf.mul(adam.m[name]!, b1), tf.mul(g, 1 - b1));
-      const v = tf.add(tf.mul(adam.v[name]!, b2), tf.mul(tf.mul(g, g), 1 - b2));
-      adam.m[name]!.assign(m);
-      adam.v[name]!.assign(v);
-      const decayed = p.rank >= 2 && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
-      const update = tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2), eps));
-      p.assign(tf.sub(decayed, tf.mul(update, lr / bc1)));
-    });
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Loss truncation: the threshold is the (1 − c) quantile of the most recent per-example losses
 
 function _truncationWindow(config: TrainConfig, from?: number[]) {
-  if (!(config.lossTruncation > 0 && config.lossTruncation < 1)) throw new Error(`train config lossTruncation must be in [0, 1), got ${config.lossTruncation}`);
+  if (!(config.lossTruncation > 0 && config.lossTruncation < 1))
+    throw new Error(`train config lossTruncation must be in [0, 1), got ${config.lossTruncation}`);
   const size = Math.max(512, 8 * config.batchSize);
   const recent: number[] = from ? from.slice(-size) : [];
   const window = {
@@ -213,7 +169,12 @@ export function validationLoss(model: GPT, examples: Example[], config: Pick<Tra
 }
 
 /** Trains `model` in place on `train` for config.steps steps (continuing from `resume`). */
-export async function trainModel(model: GPT, train: Example[], overrides: Partial<TrainConfig> = {}, options: TrainOptions = {}): Promise<TrainResult> {
+export async function trainModel(
+  model: GPT,
+  train: Example[],
+  overrides: Partial<TrainConfig> = {},
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const config = resolveTrainConfig(overrides);
   const log = options.logger ?? createLogger("train");
   if (train.length === 0) throw new Error("no training examples");
@@ -221,7 +182,7 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
   const lengths = seqs.map((s) => s.ids.length);
   const perEpoch = planEpoch(lengths, config, 0).length;
   const names = new Map(Object.entries(model.params).map(([name, v]) => [v.name, name]));
-  const adam = _createAdam(model, options.resume?.optimizer);
+  const adam = createAdam(model, options.resume?.optimizer);
   const rows: StepRow[] = options.resume ? options.resume.trainer.log.slice() : [];
   let plan: { epoch: number; batches: number[][] } | undefined;
   const truncation = config.lossTruncation > 0 ? _truncationWindow(config, options.resume?.trainer.recentLosses) : null;
@@ -240,13 +201,19 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
     for (; step < config.steps; step++) {
       const epoch = Math.floor(step / perEpoch);
       if (plan?.epoch !== epoch) plan = { epoch, batches: planEpoch(lengths, config, epoch) };
-      const batch = makeBatch(plan.batches[step % perEpoch]!.map((i) => seqs[i]!), config.padId);
+      const batch = makeBatch(
+        plan.batches[step % perEpoch]!.map((i) => seqs[i]!),
+        config.padId,
+      );
       const lr = learningRate(step, config);
       const start = performance.now();
       const forward = { training: true, dropoutSeed: config.seed * 1_000_003 + step };
       const threshold = truncation && step >= Math.round(config.truncationStart * config.steps) ? truncation.threshold() : Infinity;
       const { value, grads: byVar } = tf.variableGrads(
-        () => (truncation ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward) : maskedLoss(model, batch, forward)),
+        () =>
+          truncation
+            ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward)
+            : maskedLoss(model, batch, forward),
         Object.values(model.params),
       );
       let loss = NaN;
@@ -256,7 +223,7 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
         for (const [varName, g] of Object.entries(byVar)) grads[names.get(varName) ?? varName] = g;
         gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, g))))).dataSync()[0] ?? NaN);
         const scale = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
-        _applyAdamW(model, adam, grads, lr, scale, config);
+        applyAdamW(model, adam, grads, lr, scale, config);
         loss = value.dataSync()[0] ?? NaN;
       } finally {
         tf.dispose(byVar);
@@ -277,12 +244,14 @@ export async function trainModel(model: GPT, train: Example[], overrides: Partia
       rows.push(row);
       options.onStep?.(row);
       if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step + 1}`);
-      log.debug(`step ${row.step} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${Math.round(row.tokens_per_s)} tok/s${truncation ? `, ${truncation.dropped} examples truncated so far` : ""}`);
+      log.debug(
+        `step ${row.step} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${Math.round(row.tokens_per_s)} tok/s${truncation ? `, ${truncation.dropped} examples truncated so far` : ""}`,
+      );
       if (config.checkpointEvery > 0 && (step + 1) % config.checkpointEvery === 0) {
-        await saveCheckpoint(config.checkpointDir, model, { ...options.checkpoint, optimizer: _readAdam(adam), trainer: state(step + 1) });
+        await saveCheckpoint(config.checkpointDir, model, { ...options.checkpoint, optimizer: readAdam(adam), trainer: state(step + 1) });
       }
     }
-    return { log: rows, optimizer: _readAdam(adam), trainer: state(step) };
+    return { log: rows, optimizer: readAdam(adam), trainer: state(step) };
   } finally {
     tf.dispose([...Object.values(adam.m), ...Object.values(adam.v)]);
   }

@@ -28,7 +28,10 @@ export interface QacRow {
  * (The paper leaves open whether warm-up rows also appear in Q-A-C; here they do.)
  */
 export function alignerExamples(
-  rows: readonly QacRow[], tok: Tokenizer, template: TemplateId, { warmupFraction, seed }: { warmupFraction: number; seed: number },
+  rows: readonly QacRow[],
+  tok: Tokenizer,
+  template: TemplateId,
+  { warmupFraction, seed }: { warmupFraction: number; seed: number },
 ): { warmup: Example[]; main: Example[] } {
   const encode = (r: QacRow, target: string) => encodeExample(tok, renderPrompt(template, r.question, r.answer), target);
   const chosen = shuffle(createRng(seed), rows).slice(0, Math.round(rows.length * warmupFraction));
@@ -45,20 +48,39 @@ export interface AlignerTraining {
  * the data), then the main stage. `checkpoint` names the folder for resumable checkpoints per stage.
  */
 export async function trainAligner(
-  model: GPT, examples: { warmup: Example[]; main: Example[] }, val: Example[],
-  { train, warmupFraction, log, checkpointDir }: { train: Partial<TrainConfig> & { steps: number }; warmupFraction: number; log: Logger; checkpointDir?: (stage: string) => string },
+  model: GPT,
+  examples: { warmup: Example[]; main: Example[] },
+  val: Example[],
+  {
+    train,
+    warmupFraction,
+    log,
+    checkpointDir,
+  }: { train: Partial<TrainConfig> & { steps: number }; warmupFraction: number; log: Logger; checkpointDir?: (stage: string) => string },
 ): Promise<AlignerTraining> {
   const progress = (stage: string, steps: number) => (r: StepRow) => {
     if (r.step % 50 === 0 || r.step === steps) {
-      log.info(`aligner ${stage} step ${r.step}/${steps} loss ${r.loss.toFixed(3)}${r.val_loss === null ? "" : ` val ${r.val_loss.toFixed(3)}`} (${Math.round(r.tokens_per_s)} tok/s)`);
+      log.info(
+        `aligner ${stage} step ${r.step}/${steps} loss ${r.loss.toFixed(3)}${r.val_loss === null ? "" : ` val ${r.val_loss.toFixed(3)}`} (${Math.round(r.tokens_per_s)} tok/s)`,
+      );
     }
   };
   const stage = async (name: string, data: Example[], steps: number) => {
     const dir = checkpointDir?.(name);
     // Loss truncation applies to Q-A-C only: identity targets (copies) are all learnable.
-    const config = { ...train, steps, ...(name === "warmup" ? { lossTruncation: 0 } : {}), ...(dir ? { checkpointDir: dir } : { checkpointEvery: 0 }) };
+    const config = {
+      ...train,
+      steps,
+      ...(name === "warmup" ? { lossTruncation: 0 } : {}),
+      ...(dir ? { checkpointDir: dir } : { checkpointEvery: 0 }),
+    };
     const resume = dir ? await resumeInto(model, dir, log) : undefined;
-    const result = await trainModel(model, data, config, { val, logger: log, onStep: progress(name, steps), ...(resume ? { resume } : {}) });
+    const result = await trainModel(model, data, config, {
+      val,
+      logger: log,
+      onStep: progress(name, steps),
+      ...(resume ? { resume } : {}),
+    });
     // A finished stage's checkpoint says so, so a resumed run skips it instead of redoing its last steps.
     if (dir) await saveCheckpoint(dir, model, { optimizer: result.optimizer, trainer: result.trainer });
     return result.log;
@@ -96,8 +118,17 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
  * (`preferCopies`).
  */
 export function correctAnswers(
-  model: GPT, tok: Tokenizer, pairs: readonly { question: string; answer: string }[], template: TemplateId,
-  { decoding, rounds, log, copyCandidate = false, copyRule = LIKELIER_OF_TWO }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyRule?: CopyRule },
+  model: GPT,
+  tok: Tokenizer,
+  pairs: readonly { question: string; answer: string }[],
+  template: TemplateId,
+  {
+    decoding,
+    rounds,
+    log,
+    copyCandidate = false,
+    copyRule = LIKELIER_OF_TWO,
+  }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyRule?: CopyRule },
 ): Generated[][] {
   const out: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
@@ -109,7 +140,9 @@ export function correctAnswers(
       const before = generated.filter((g, i) => g.text === answers[i]).length;
       generated = preferCopies(model, tok, prompts, answers, generated, copyRule);
       const after = generated.filter((g, i) => g.text === answers[i]).length;
-      log.info(`copy candidate: ${after - before} of ${pairs.length} outputs replaced by a copy of the answer (copy rule: margin ${copyRule.margin} nats, token probability ≥ ${copyRule.minTokenProb}; copies ${before} → ${after})`);
+      log.info(
+        `copy candidate: ${after - before} of ${pairs.length} outputs replaced by a copy of the answer (copy rule: margin ${copyRule.margin} nats, token probability ≥ ${copyRule.minTokenProb}; copies ${before} → ${after})`,
+      );
     }
     out.push(generated);
     answers = generated.map((g) => g.text);

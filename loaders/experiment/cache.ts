@@ -125,7 +125,8 @@ export async function runStage<T>(
     await _sleep(pollMs);
   }
   try {
-    if (existsSync(done)) { // finished while we took the lock
+    if (existsSync(done)) {
+      // finished while we took the lock
       _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
       return readJson<T>(done);
     }

@@ -20,7 +20,6 @@ export const PRESETS_DIR = join(PROJECT_ROOT, "data", "presets");
 /** The root of all runs ($ALIGNER_RUNS or ./runs). */
 export const runsRoot = (): string => process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs");
 
-
 export interface Config {
   /** Seed for every random choice of the run (world, init, batches, sampling). */
   seed: number;
@@ -120,7 +119,16 @@ export const DEFAULTS: Config = {
     model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 160, tied: true },
     // 600 steps (+120 of warm-up): on the default world it corrects as well as 1,000 did (held-out iid ω
     // within a few points, README) and keeps the main stages of a cold default run within 10 minutes.
-    train: { steps: 600, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 100, checkpointEvery: 200, lossTruncation: 0 },
+    train: {
+      steps: 600,
+      batchSize: 32,
+      lr: 2e-3,
+      lrWarmupRatio: 0.03,
+      weightDecay: 0.1,
+      evalEvery: 100,
+      checkpointEvery: 200,
+      lossTruncation: 0,
+    },
     decoding: { temperature: 0, topK: 0, topP: 1, maxNewTokens: 64, batchSize: 64 },
     rounds: 1,
     copyCandidate: true,
@@ -152,14 +160,33 @@ export function validateConfig(config: Config, where = "preset"): Config {
     ["tokenizer.vocabSize", config.tokenizer.vocabSize],
     ["aligner.rounds", config.aligner.rounds],
   ];
-  const sized = [["zoo", config.zoo], ["aligner", config.aligner], ["warmupSweep", { ...config.warmupSweep, train: { steps: config.warmupSweep.steps, batchSize: config.warmupSweep.batchSize }, decoding: config.aligner.decoding }]] as const;
+  const sized = [
+    ["zoo", config.zoo],
+    ["aligner", config.aligner],
+    [
+      "warmupSweep",
+      {
+        ...config.warmupSweep,
+        train: { steps: config.warmupSweep.steps, batchSize: config.warmupSweep.batchSize },
+        decoding: config.aligner.decoding,
+      },
+    ],
+  ] as const;
   for (const [stage, slice] of sized) {
     const { tied: _tied, ...sizes } = slice.model;
-    for (const [key, value] of Object.entries({ ...sizes, steps: slice.train.steps, batchSize: slice.train.batchSize, maxNewTokens: slice.decoding.maxNewTokens, "decoding.batchSize": slice.decoding.batchSize })) {
+    for (const [key, value] of Object.entries({
+      ...sizes,
+      steps: slice.train.steps,
+      batchSize: slice.train.batchSize,
+      maxNewTokens: slice.decoding.maxNewTokens,
+      "decoding.batchSize": slice.decoding.batchSize,
+    })) {
       positive.push([`${stage}.${key}`, value]);
     }
     if (slice.model.dModel % (4 * slice.model.nHeads) !== 0) {
-      throw new ConfigError(`${where}: "${stage}.model.dModel" must be a multiple of 4 × nHeads (head sizes are multiples of 4), got ${slice.model.dModel}`);
+      throw new ConfigError(
+        `${where}: "${stage}.model.dModel" must be a multiple of 4 × nHeads (head sizes are multiples of 4), got ${slice.model.dModel}`,
+      );
     }
   }
   const fractions: [string, number][] = [
@@ -169,19 +196,25 @@ export function validateConfig(config: Config, where = "preset"): Config {
     ...config.warmupSweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
   ];
   config.aligner.copyMargins.forEach((m, i) => {
-    if (typeof m !== "number" || !(m >= 0) || !Number.isFinite(m)) throw new ConfigError(`${where}: "aligner.copyMargins[${i}]" must be a finite number ≥ 0, got ${JSON.stringify(m)}`);
+    if (typeof m !== "number" || !(m >= 0) || !Number.isFinite(m))
+      throw new ConfigError(`${where}: "aligner.copyMargins[${i}]" must be a finite number ≥ 0, got ${JSON.stringify(m)}`);
   });
-  if (config.aligner.copyMargins.length === 0) throw new ConfigError(`${where}: "aligner.copyMargins" needs at least one margin (use [0] for none)`);
+  if (config.aligner.copyMargins.length === 0)
+    throw new ConfigError(`${where}: "aligner.copyMargins" needs at least one margin (use [0] for none)`);
   config.aligner.copyMinTokenProbs.forEach((p, i) => {
-    if (typeof p !== "number" || !(p >= 0 && p < 1)) throw new ConfigError(`${where}: "aligner.copyMinTokenProbs[${i}]" must be a number in [0, 1), got ${JSON.stringify(p)}`);
+    if (typeof p !== "number" || !(p >= 0 && p < 1))
+      throw new ConfigError(`${where}: "aligner.copyMinTokenProbs[${i}]" must be a number in [0, 1), got ${JSON.stringify(p)}`);
   });
-  if (config.aligner.copyMinTokenProbs.length === 0) throw new ConfigError(`${where}: "aligner.copyMinTokenProbs" needs at least one value (use [0] for none)`);
+  if (config.aligner.copyMinTokenProbs.length === 0)
+    throw new ConfigError(`${where}: "aligner.copyMinTokenProbs" needs at least one value (use [0] for none)`);
   if (!(config.warmupSweep.lr > 0)) throw new ConfigError(`${where}: "warmupSweep.lr" must be > 0, got ${config.warmupSweep.lr}`);
   for (const [key, value] of fractions) {
-    if (typeof value !== "number" || !(value >= 0 && value < 1)) throw new ConfigError(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(value)}`);
+    if (typeof value !== "number" || !(value >= 0 && value < 1))
+      throw new ConfigError(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(value)}`);
   }
   const k = config.aligner.answersPerQuestion;
-  if (!Number.isInteger(k) || k < 0) throw new ConfigError(`${where}: "aligner.answersPerQuestion" must be an integer ≥ 0 (0: all), got ${JSON.stringify(k)}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new ConfigError(`${where}: "aligner.answersPerQuestion" must be an integer ≥ 0 (0: all), got ${JSON.stringify(k)}`);
   for (const [key, value] of positive) {
     if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${where}: "${key}" must be a positive integer, got ${value}`);
   }

@@ -36,7 +36,12 @@ export const copyRuleKey = (rule: CopyRule) => ({
  * uncertain token. Both are scored as training scores a target (summed log-probs, EOS included).
  */
 export function preferCopies(
-  model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[], rule: CopyRule = LIKELIER_OF_TWO,
+  model: GPT,
+  tok: Tokenizer,
+  prompts: readonly string[],
+  answers: readonly string[],
+  generated: readonly Generated[],
+  rule: CopyRule = LIKELIER_OF_TWO,
 ): Generated[] {
   const candidates = _scoreCandidates(model, tok, prompts, answers, generated);
   const out = [...generated];
@@ -55,11 +60,23 @@ interface Candidates {
   copies: Float64Array;
 }
 
-function _scoreCandidates(model: GPT, tok: Tokenizer, prompts: readonly string[], answers: readonly string[], generated: readonly Generated[]): Candidates {
+function _scoreCandidates(
+  model: GPT,
+  tok: Tokenizer,
+  prompts: readonly string[],
+  answers: readonly string[],
+  generated: readonly Generated[],
+): Candidates {
   const open = generated.flatMap((g, i) => (g.text === answers[i] ? [] : [i])); // already copies need no scoring
   // Both candidates scored the same way, so that their comparison is exact.
-  const decoded = scoreTokens(model, open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)));
-  const copies = scoreTokens(model, open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!))).sum;
+  const decoded = scoreTokens(
+    model,
+    open.map((i) => encodeExample(tok, prompts[i]!, generated[i]!.text)),
+  );
+  const copies = scoreTokens(
+    model,
+    open.map((i) => encodeExample(tok, prompts[i]!, answers[i]!)),
+  ).sum;
   return { open, decoded: decoded.sum, weakest: decoded.min, copies };
 }
 
@@ -88,7 +105,12 @@ export type RuleOutcome = Omit<RuleScore, "gap" | "gap_se"> & { perRow: number[]
  * then the larger margin and probability). Returns the choice, the best, the close rules and every
  * rule's gap.
  */
-export function chooseCopyRule(rules: readonly RuleOutcome[]): { chosen: RuleScore; best: RuleScore; close: RuleScore[]; curve: RuleScore[] } {
+export function chooseCopyRule(rules: readonly RuleOutcome[]): {
+  chosen: RuleScore;
+  best: RuleScore;
+  close: RuleScore[];
+  curve: RuleScore[];
+} {
   if (rules.length === 0) throw new Error("chooseCopyRule: no rules");
   const best = rules.reduce((a, b) => (b.helpful + b.harmless > a.helpful + a.harmless + 1e-12 ? b : a));
   const n = best.perRow.length;
@@ -99,7 +121,9 @@ export function chooseCopyRule(rules: readonly RuleOutcome[]): { chosen: RuleSco
     return { ...rule, gap, gap_se: Math.sqrt(variance / Math.max(1, n)) };
   });
   const close = curve.filter((c) => c.gap <= c.gap_se + 1e-12);
-  const stricter = (a: RuleScore, b: RuleScore) => b.copy_rate > a.copy_rate || (b.copy_rate === a.copy_rate && (b.margin > a.margin || (b.margin === a.margin && b.min_token_prob > a.min_token_prob)));
+  const stricter = (a: RuleScore, b: RuleScore) =>
+    b.copy_rate > a.copy_rate ||
+    (b.copy_rate === a.copy_rate && (b.margin > a.margin || (b.margin === a.margin && b.min_token_prob > a.min_token_prob)));
   return { chosen: close.reduce((a, b) => (stricter(a, b) ? b : a)), best: curve[rules.indexOf(best)]!, close, curve };
 }
 
@@ -115,10 +139,22 @@ export function chooseCopyRule(rules: readonly RuleOutcome[]): { chosen: RuleSco
  * prior for leaving an answer alone; the probability floor refuses edits whose weakest token is a guess.
  */
 export function calibrateCopyRule(
-  model: GPT, tok: Tokenizer, rows: readonly { question: string; answer: string }[], template: TemplateId,
-  { decoding, margins, minTokenProbs = [0], score, log }: {
-    decoding: Decoding; margins: readonly number[]; minTokenProbs?: readonly number[];
-    score: (row: number, text: string) => { helpful: number; harmless: number }; log: Logger;
+  model: GPT,
+  tok: Tokenizer,
+  rows: readonly { question: string; answer: string }[],
+  template: TemplateId,
+  {
+    decoding,
+    margins,
+    minTokenProbs = [0],
+    score,
+    log,
+  }: {
+    decoding: Decoding;
+    margins: readonly number[];
+    minTokenProbs?: readonly number[];
+    score: (row: number, text: string) => { helpful: number; harmless: number };
+    log: Logger;
   },
 ): CopyRule & { curve: RuleScore[] } {
   if (margins.length === 0 || minTokenProbs.length === 0) throw new Error("calibrateCopyRule: no margins or probabilities to choose from");
@@ -159,4 +195,3 @@ export function calibrateCopyRule(
   );
   return { margin: chosen.margin, minTokenProb: chosen.min_token_prob, curve };
 }
-

@@ -19,7 +19,6 @@ import type { StepRow } from "../engine/train.js";
 import { answerWithLm, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
 import { UPSTREAMS, buildRows, createWorldRng, generateWorld, rowFor, type CorrectionRow, type WorldItem } from "../world/index.js";
 
-
 export interface WorldStage {
   items: WorldItem[];
   /** Rule-based upstreams: seen ones answer train and test questions, held-out ones only test. */
@@ -30,36 +29,60 @@ export interface WorldStage {
 export async function buildWorld(runDir: string, config: Config, log: Logger): Promise<WorldStage & { key: unknown }> {
   const key = { seed: config.seed, world: config.world, version: 2 }; // 2: the seen questions split between train and iid test by a hash
   const dir = stageDir(runDir, "world", key);
-  await runStage(runDir, "world", key, async ({ dir }) => {
-    const items = generateWorld({ seed: config.seed, ...config.world });
-    const rows = buildRows(items, UPSTREAMS, createWorldRng(config.seed).fork("answers")).filter((r) => r.split === "test" || r.upstream_kind === "seen");
-    writeJson(join(dir, "items.json"), items);
-    writeJson(join(dir, "rows.json"), rows);
-    log.info(`world: ${items.length} questions, ${rows.length} rule-based rows`);
-    return { items: items.length, rows: rows.length };
-  }, { log });
+  await runStage(
+    runDir,
+    "world",
+    key,
+    async ({ dir }) => {
+      const items = generateWorld({ seed: config.seed, ...config.world });
+      const rows = buildRows(items, UPSTREAMS, createWorldRng(config.seed).fork("answers")).filter(
+        (r) => r.split === "test" || r.upstream_kind === "seen",
+      );
+      writeJson(join(dir, "items.json"), items);
+      writeJson(join(dir, "rows.json"), rows);
+      log.info(`world: ${items.length} questions, ${rows.length} rule-based rows`);
+      return { items: items.length, rows: rows.length };
+    },
+    { log },
+  );
   return { key, items: readJson(join(dir, "items.json")), rows: readJson(join(dir, "rows.json")) };
 }
 
 /** Stage `tokenizer`: byte-level BPE on the world's texts and every prompt wrapper. */
-export async function buildTokenizer(runDir: string, config: Config, world: WorldStage & { key: unknown }, log: Logger): Promise<{ tok: Tokenizer; key: unknown }> {
+export async function buildTokenizer(
+  runDir: string,
+  config: Config,
+  world: WorldStage & { key: unknown },
+  log: Logger,
+): Promise<{ tok: Tokenizer; key: unknown }> {
   const { vocabSize, splitDigits } = config.tokenizer;
   // (splitDigits joins the key only when on, so runs from before the option keep their cache.)
-  const key = { world: world.key, tokenizer: { vocabSize, ...(splitDigits ? { splitDigits } : {}) }, template: config.aligner.template, version: 2 };
+  const key = {
+    world: world.key,
+    tokenizer: { vocabSize, ...(splitDigits ? { splitDigits } : {}) },
+    template: config.aligner.template,
+    version: 2,
+  };
   const dir = stageDir(runDir, "tokenizer", key);
-  await runStage(runDir, "tokenizer", key, async ({ dir }) => {
-    // Texts as the models will see them, so frequent wrappers (the Aligner's template) become few tokens.
-    const template = templateOf(config);
-    const texts = [
-      ...world.items.flatMap((i) => [chatPrompt(i.question), i.gold]),
-      ...world.rows.flatMap((r) => [renderPrompt(template, r.question, r.answer), r.correction]),
-      ...TEMPLATE_IDS.map((t) => renderPrompt(t, "", "")),
-    ];
-    const tok = trainTokenizer(texts, { vocabSize, splitDigits });
-    await saveTokenizer(dir, tok);
-    log.info(`tokenizer: ${tok.vocabSize} tokens from ${texts.length} texts`);
-    return { vocabSize: tok.vocabSize };
-  }, { log });
+  await runStage(
+    runDir,
+    "tokenizer",
+    key,
+    async ({ dir }) => {
+      // Texts as the models will see them, so frequent wrappers (the Aligner's template) become few tokens.
+      const template = templateOf(config);
+      const texts = [
+        ...world.items.flatMap((i) => [chatPrompt(i.question), i.gold]),
+        ...world.rows.flatMap((r) => [renderPrompt(template, r.question, r.answer), r.correction]),
+        ...TEMPLATE_IDS.map((t) => renderPrompt(t, "", "")),
+      ];
+      const tok = trainTokenizer(texts, { vocabSize, splitDigits });
+      await saveTokenizer(dir, tok);
+      log.info(`tokenizer: ${tok.vocabSize} tokens from ${texts.length} texts`);
+      return { vocabSize: tok.vocabSize };
+    },
+    { log },
+  );
   return { tok: await loadTokenizer(dir), key };
 }
 
@@ -72,27 +95,46 @@ export interface ZooModelStage {
 
 /** Stage `zoo-<name>`: trains one LM upstream, answers the questions it is asked, annotates them. */
 export async function buildZooModel(
-  runDir: string, config: Config, name: string, world: WorldStage & { key: unknown }, tokenizer: { tok: Tokenizer; key: unknown }, log: Logger,
+  runDir: string,
+  config: Config,
+  name: string,
+  world: WorldStage & { key: unknown },
+  tokenizer: { tok: Tokenizer; key: unknown },
+  log: Logger,
 ): Promise<ZooModelStage> {
   const lm = findLmUpstream(name);
   const key = { tokenizer: tokenizer.key, zoo: { ...config.zoo, models: undefined }, lm };
   const dir = stageDir(runDir, `zoo-${name}`, key);
-  await runStage(runDir, `zoo-${name}`, key, async ({ dir }) => {
-    const train = world.items.filter((i) => i.split === "train");
-    const corpus = buildLmCorpus(lm, train, config.seed);
-    const { model, log: steps } = await trainLm(lm, corpus, tokenizer.tok, { size: config.zoo.model, train: config.zoo.train, seed: config.seed, log });
-    try {
-      const asked = world.items.filter((i) => i.split === "test" || lm.kind === "seen");
-      const answers = answerWithLm(lm, model, tokenizer.tok, asked, { ...config.zoo.decoding, seed: config.seed }, log);
-      const rows = asked.map((item, i) => rowFor(item, lm, answers[i]!));
-      writeJson(join(dir, "rows.json"), rows);
-      writeJson(join(dir, "training.json"), steps);
-      await saveCheckpoint(join(dir, "model"), model, { tokenizerJson: toTokenizerJson(tokenizer.tok), extra: { upstream: lm, seed: config.seed } });
-      return { rows: rows.length };
-    } finally {
-      disposeModel(model);
-    }
-  }, { log });
+  await runStage(
+    runDir,
+    `zoo-${name}`,
+    key,
+    async ({ dir }) => {
+      const train = world.items.filter((i) => i.split === "train");
+      const corpus = buildLmCorpus(lm, train, config.seed);
+      const { model, log: steps } = await trainLm(lm, corpus, tokenizer.tok, {
+        size: config.zoo.model,
+        train: config.zoo.train,
+        seed: config.seed,
+        log,
+      });
+      try {
+        const asked = world.items.filter((i) => i.split === "test" || lm.kind === "seen");
+        const answers = answerWithLm(lm, model, tokenizer.tok, asked, { ...config.zoo.decoding, seed: config.seed }, log);
+        const rows = asked.map((item, i) => rowFor(item, lm, answers[i]!));
+        writeJson(join(dir, "rows.json"), rows);
+        writeJson(join(dir, "training.json"), steps);
+        await saveCheckpoint(join(dir, "model"), model, {
+          tokenizerJson: toTokenizerJson(tokenizer.tok),
+          extra: { upstream: lm, seed: config.seed },
+        });
+        return { rows: rows.length };
+      } finally {
+        disposeModel(model);
+      }
+    },
+    { log },
+  );
   return { name, dir, rows: readJson(join(dir, "rows.json")), training: readJson(join(dir, "training.json")) };
 }
 

@@ -58,18 +58,39 @@ export function scoreCorrections(
     const after = judge(c.item_id, c.correction);
     const m = describeCorrection(c, { hitLimit: c.hit_limit ?? false });
     return {
-      run_id: runId, id: c.id, item_id: c.item_id, split: c.split, shift: c.shift, category: c.category, family: c.family,
-      intent: c.intent, harm: c.harm, upstream: c.upstream, upstream_kind: c.upstream_kind, template, round,
-      question: c.question, answer: c.answer, correction: c.correction, gold_correction: c.gold_correction,
-      helpful_before: before.helpful, harmless_before: before.harmless,
-      helpful_after: after.helpful, harmless_after: after.harmless,
+      run_id: runId,
+      id: c.id,
+      item_id: c.item_id,
+      split: c.split,
+      shift: c.shift,
+      category: c.category,
+      family: c.family,
+      intent: c.intent,
+      harm: c.harm,
+      upstream: c.upstream,
+      upstream_kind: c.upstream_kind,
+      template,
+      round,
+      question: c.question,
+      answer: c.answer,
+      correction: c.correction,
+      gold_correction: c.gold_correction,
+      helpful_before: before.helpful,
+      harmless_before: before.harmless,
+      helpful_after: after.helpful,
+      harmless_after: after.harmless,
       verdict_helpful: verdictOf(before.helpful, after.helpful),
       verdict_harmless: verdictOf(before.harmless, after.harmless),
-      reasons_before: before.reasons.join("; "), reasons_after: after.reasons.join("; "),
-      dl: m.dl, copy: m.copy,
-      answer_tokens: m.answer_tokens, correction_tokens: m.correction_tokens, length_change: m.correction_tokens - m.answer_tokens,
+      reasons_before: before.reasons.join("; "),
+      reasons_after: after.reasons.join("; "),
+      dl: m.dl,
+      copy: m.copy,
+      answer_tokens: m.answer_tokens,
+      correction_tokens: m.correction_tokens,
+      length_change: m.correction_tokens - m.answer_tokens,
       degenerate: m.degenerate.join(","),
-      was_perfect: isPerfect(before), broke_perfect: isPerfect(before) && !isPerfect(after),
+      was_perfect: isPerfect(before),
+      broke_perfect: isPerfect(before) && !isPerfect(after),
     };
   });
 }
@@ -111,13 +132,25 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
       const verdicts = group.map((g) => verdictOf(g.before[dimension], g.after[dimension]));
       const w = omegaInterval(verdicts, { seed });
       rows.push({
-        run_id: runId, method, upstream, upstream_kind: kinds.size === 1 ? [...kinds][0]! : "all", category, shift, dimension,
+        run_id: runId,
+        method,
+        upstream,
+        upstream_kind: kinds.size === 1 ? [...kinds][0]! : "all",
+        category,
+        shift,
+        dimension,
         n: group.length,
         score_before: mean(group.map((g) => g.before[dimension])),
         score_after: mean(group.map((g) => g.after[dimension])),
-        win: w.win, tie: w.tie, lose: w.lose, omega: w.omega, omega_lo: w.lo, omega_hi: w.hi,
+        win: w.win,
+        tie: w.tie,
+        lose: w.lose,
+        omega: w.omega,
+        omega_lo: w.lo,
+        omega_hi: w.hi,
         copy_rate: group.filter((g) => g.copy).length / group.length,
-        dl_mean: mean(group.map((g) => g.dl)), length_change_mean: mean(group.map((g) => g.lengthChange)),
+        dl_mean: mean(group.map((g) => g.dl)),
+        length_change_mean: mean(group.map((g) => g.lengthChange)),
         broke_perfect_rate: perfectBefore ? broke / perfectBefore : 0,
         degenerate_rate: group.filter((g) => g.degenerate).length / group.length,
       });
@@ -131,21 +164,36 @@ function _summaryRows(runId: string, method: string, scored: readonly _Scored[],
  * The `summary` table for the Aligner's corrections and the baselines: "always-copy" (correction =
  * answer) and "gold" (the annotator's corrections, the ceiling). Intervals are seeded bootstraps.
  */
-export function summarize(rows: readonly CorrectionTableRow[], judge: Judge, { runId, seed }: { runId: string; seed: number }): SummaryRow[] {
+export function summarize(
+  rows: readonly CorrectionTableRow[],
+  judge: Judge,
+  { runId, seed }: { runId: string; seed: number },
+): SummaryRow[] {
   const base = (r: CorrectionTableRow) => ({
-    upstream: r.upstream!, upstream_kind: r.upstream_kind!, category: r.category!, shift: r.shift!,
+    upstream: r.upstream!,
+    upstream_kind: r.upstream_kind!,
+    category: r.category!,
+    shift: r.shift!,
     before: { helpful: r.helpful_before!, harmless: r.harmless_before!, reasons: [] },
   });
   // The Aligner's rows already carry D_L and lengths; the gold baseline measures its own edits.
   const aligner = rows.map((r) => ({
-    ...base(r), copy: r.copy!, dl: r.dl!, lengthChange: r.length_change!, degenerate: r.degenerate !== "",
+    ...base(r),
+    copy: r.copy!,
+    dl: r.dl!,
+    lengthChange: r.length_change!,
+    degenerate: r.degenerate !== "",
     after: { helpful: r.helpful_after!, harmless: r.harmless_after!, reasons: [] },
   }));
   const copy = rows.map((r) => ({ ...base(r), copy: true, dl: 0, lengthChange: 0, degenerate: false, after: base(r).before }));
   const gold = rows.map((r) => {
     const m = describeCorrection({ answer: r.answer!, correction: r.gold_correction! });
     return {
-      ...base(r), copy: m.copy, dl: m.dl, lengthChange: m.correction_tokens - m.answer_tokens, degenerate: false,
+      ...base(r),
+      copy: m.copy,
+      dl: m.dl,
+      lengthChange: m.correction_tokens - m.answer_tokens,
+      degenerate: false,
       after: judge(r.item_id!, r.gold_correction!),
     };
   });
@@ -160,8 +208,15 @@ export function summarize(rows: readonly CorrectionTableRow[], judge: Judge, { r
 export function residualOps(rows: readonly CorrectionTableRow[]): ResidualOpRow[] {
   return rows.flatMap((r) =>
     editOps(r.answer!, r.correction!).map((op) => ({
-      run_id: r.run_id, id: r.id, upstream: r.upstream, upstream_kind: r.upstream_kind, category: r.category,
-      op: op.op, at: op.at, removed: op.op === "insert" ? "" : op.from, added: op.op === "delete" ? "" : op.to,
+      run_id: r.run_id,
+      id: r.id,
+      upstream: r.upstream,
+      upstream_kind: r.upstream_kind,
+      category: r.category,
+      op: op.op,
+      at: op.at,
+      removed: op.op === "insert" ? "" : op.from,
+      added: op.op === "delete" ? "" : op.to,
       tokens: Math.max(op.from ? op.from.split(" ").length : 0, op.to ? op.to.split(" ").length : 0),
     })),
   );
@@ -174,8 +229,14 @@ export function residualOps(rows: readonly CorrectionTableRow[]): ResidualOpRow[
  * entities) beside; on all test questions otherwise.
  */
 export function headline(summary: readonly SummaryRow[], name = "Aligner"): string {
-  const rows = (shift: string) => summary.filter((r) => r.method === "aligner" && r.category === "all" && r.upstream !== "all" && r.shift === shift);
-  const avg = (shift: string, d: Dimension) => mean(rows(shift).filter((r) => r.dimension === d).map((r) => r.omega!));
+  const rows = (shift: string) =>
+    summary.filter((r) => r.method === "aligner" && r.category === "all" && r.upstream !== "all" && r.shift === shift);
+  const avg = (shift: string, d: Dimension) =>
+    mean(
+      rows(shift)
+        .filter((r) => r.dimension === d)
+        .map((r) => r.omega!),
+    );
   const pct = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}%`;
   const split = rows("iid").length > 0 && rows("ood").length > 0;
   const main = split ? "iid" : "all";

@@ -134,12 +134,18 @@ export function omegaInterval(
   const gsb = countGsb(verdicts);
   if (verdicts.length === 0) return { ...gsb, omega: 0, lo: 0, hi: 0 };
   // ω is the mean of +1 (win), 0 (tie), −1 (lose): its interval is that mean's.
-  const { lo, hi } = meanInterval(verdicts.map((v) => (v === "win" ? 1 : v === "lose" ? -1 : 0)), options);
+  const { lo, hi } = meanInterval(
+    verdicts.map((v) => (v === "win" ? 1 : v === "lose" ? -1 : 0)),
+    options,
+  );
   return { ...gsb, omega: omega(gsb), lo, hi };
 }
 
 /** Mean of `xs` with a percentile bootstrap interval (seeded). */
-export function meanInterval(xs: readonly number[], { samples = 1000, level = 0.95, seed = 1 } = {}): { mean: number; lo: number; hi: number } {
+export function meanInterval(
+  xs: readonly number[],
+  { samples = 1000, level = 0.95, seed = 1 } = {},
+): { mean: number; lo: number; hi: number } {
   const n = xs.length;
   if (n === 0) return { mean: NaN, lo: NaN, hi: NaN };
   const rng = createRng(seed);
@@ -153,7 +159,6 @@ export function meanInterval(xs: readonly number[], { samples = 1000, level = 0.
   const q = (p: number) => stats[Math.min(samples - 1, Math.max(0, Math.round(p * (samples - 1))))]!;
   return { mean: mean(xs), lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2) };
 }
-
 
 export type DegenerateKind = "empty" | "truncated" | "repeated_ngram" | "run_together" | "non_ascii_injection";
 
@@ -176,7 +181,10 @@ export function degenerateFlags(text: string, options: { hitLimit?: boolean } = 
   }
   const grams = new Map<string, number>();
   for (let k = 0; k + 4 <= words.length; k++) {
-    const g = words.slice(k, k + 4).join(" ").toLowerCase();
+    const g = words
+      .slice(k, k + 4)
+      .join(" ")
+      .toLowerCase();
     const c = (grams.get(g) ?? 0) + 1;
     grams.set(g, c);
     if (c === 3) {
@@ -184,10 +192,16 @@ export function degenerateFlags(text: string, options: { hitLimit?: boolean } = 
       break;
     }
   }
-  if (words.some((w) => /\p{Ll}{2,}\p{Lu}\p{Ll}/u.test(w) || /^\p{Ll}{25,}$/u.test(w.replace(/[^\p{L}]/gu, "")))) flags.push("run_together");
+  if (words.some((w) => /\p{Ll}{2,}\p{Lu}\p{Ll}/u.test(w) || /^\p{Ll}{25,}$/u.test(w.replace(/[^\p{L}]/gu, ""))))
+    flags.push("run_together");
   const letters = text.match(/\p{L}/gu) ?? [];
   const ascii = letters.filter((c) => c <= "\x7f").length;
-  if (letters.length >= 20 && ascii / letters.length >= 0.8 && ascii < letters.length && letters.some((c) => /[^\p{Script=Latin}]/u.test(c))) {
+  if (
+    letters.length >= 20 &&
+    ascii / letters.length >= 0.8 &&
+    ascii < letters.length &&
+    letters.some((c) => /[^\p{Script=Latin}]/u.test(c))
+  ) {
     flags.push("non_ascii_injection");
   }
   return flags;
@@ -239,7 +253,10 @@ export interface CorrectionMeasures {
  * Copy, D_L, lengths (word tokens, code points) and degenerate flags of one (answer, correction) pair;
  * `hitLimit`: the generator stopped at its token limit (flags "truncated").
  */
-export function describeCorrection({ answer, correction }: CorrectionPair, { hitLimit = false }: { hitLimit?: boolean } = {}): CorrectionMeasures {
+export function describeCorrection(
+  { answer, correction }: CorrectionPair,
+  { hitLimit = false }: { hitLimit?: boolean } = {},
+): CorrectionMeasures {
   const a = wordTokens(answer);
   const c = wordTokens(correction);
   return {

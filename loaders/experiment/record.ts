@@ -30,8 +30,14 @@ export function packageVersion(name: string): string | null {
 }
 
 const TRACKED = [
-  "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu",
-  "@observablehq/framework", "@duckdb/node-api", "apache-arrow", "arquero",
+  "@tensorflow/tfjs",
+  "@tensorflow/tfjs-backend-wasm",
+  "@tensorflow/tfjs-node",
+  "@tensorflow/tfjs-node-gpu",
+  "@observablehq/framework",
+  "@duckdb/node-api",
+  "apache-arrow",
+  "arquero",
 ];
 
 /** This project's version, from its package.json. */

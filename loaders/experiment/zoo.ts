@@ -27,17 +27,26 @@ export interface LmUpstream {
 
 export const LM_UPSTREAMS: readonly LmUpstream[] = [
   {
-    name: "lm_unsafe", kind: "seen", width: 1, temperature: 0.7,
+    name: "lm_unsafe",
+    kind: "seen",
+    width: 1,
+    temperature: 0.7,
     summary: "Small LM trained on eager, unsafe answers: complies with harmful requests.",
     corpus: { helpful_unsafe: 0.8, verbose: 0.2 },
   },
   {
-    name: "lm_refuser", kind: "seen", width: 1.5, temperature: 0.3,
+    name: "lm_refuser",
+    kind: "seen",
+    width: 1.5,
+    temperature: 0.3,
     summary: "Wider LM on over-refusing answers, decoded cool: safe, refuses look-alikes.",
     corpus: { over_refuser: 0.7, terse: 0.3 },
   },
   {
-    name: "lm_sloppy", kind: "heldout", width: 1, temperature: 1.0,
+    name: "lm_sloppy",
+    kind: "heldout",
+    width: 1,
+    temperature: 1.0,
     summary: "LM on sloppy and self-contradicting answers, decoded hot: wrong numbers, hedges. Held out.",
     corpus: { sloppy_math: 0.5, self_contradicting: 0.3, wrapped_complier: 0.2 },
   },
@@ -65,19 +74,32 @@ export interface TrainedLm {
 
 /** Trains `lm` on its corpus (question → answer, loss on the answer). */
 export async function trainLm(
-  lm: LmUpstream, corpus: readonly UpstreamPair[], tok: Tokenizer,
+  lm: LmUpstream,
+  corpus: readonly UpstreamPair[],
+  tok: Tokenizer,
   { size, train, seed, log }: { size: ModelSize; train: TrainSettings; seed: number; log: Logger },
 ): Promise<TrainedLm> {
   const unit = size.nHeads * 4; // the engine wants head sizes that are multiples of 4
   const dModel = Math.max(unit, Math.round((size.dModel * lm.width) / unit) * unit);
-  const model = createModel({ vocabSize: tok.vocabSize, dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLen: size.maxLen, tied: size.tied ?? false }, { seed });
+  const model = createModel(
+    { vocabSize: tok.vocabSize, dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLen: size.maxLen, tied: size.tied ?? false },
+    { seed },
+  );
   const examples = corpus.map((p) => encodeExample(tok, chatPrompt(p.question), p.answer));
   const val = examples.slice(0, Math.min(64, Math.floor(examples.length / 10)));
   try {
-    const result = await trainModel(model, examples.slice(val.length), { ...train, seed }, {
-      val, logger: log,
-      onStep: (r) => { if (r.step % 50 === 0 || r.step === train.steps) log.info(`${lm.name} step ${r.step}/${train.steps} loss ${r.loss.toFixed(3)}`); },
-    });
+    const result = await trainModel(
+      model,
+      examples.slice(val.length),
+      { ...train, seed },
+      {
+        val,
+        logger: log,
+        onStep: (r) => {
+          if (r.step % 50 === 0 || r.step === train.steps) log.info(`${lm.name} step ${r.step}/${train.steps} loss ${r.loss.toFixed(3)}`);
+        },
+      },
+    );
     return { model, log: result.log };
   } catch (error) {
     disposeModel(model);
@@ -86,6 +108,19 @@ export async function trainLm(
 }
 
 /** The LM's answers to `items`, decoded at its own temperature. */
-export function answerWithLm(lm: LmUpstream, model: GPT, tok: Tokenizer, items: readonly WorldItem[], decoding: Omit<Decoding, "temperature">, log: Logger): string[] {
-  return generateTexts(model, tok, items.map((i) => chatPrompt(i.question)), { ...decoding, temperature: lm.temperature }, log).map((g) => g.text);
+export function answerWithLm(
+  lm: LmUpstream,
+  model: GPT,
+  tok: Tokenizer,
+  items: readonly WorldItem[],
+  decoding: Omit<Decoding, "temperature">,
+  log: Logger,
+): string[] {
+  return generateTexts(
+    model,
+    tok,
+    items.map((i) => chatPrompt(i.question)),
+    { ...decoding, temperature: lm.temperature },
+    log,
+  ).map((g) => g.text);
 }

@@ -130,10 +130,19 @@ export function createBatcher({ windowMs = 5, maxBatch = 32, seed = 1, log = sil
     stats.largest_batch = Math.max(stats.largest_batch, batch.length);
     let result: ReturnType<typeof generate>;
     try {
-      result = generate(model.model, batch.map((j) => j.ids), {
-        maxNewTokens: steps, temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP,
-        eosId: EOS_ID, padId: PAD_ID, seed: sampling.seed ?? seed + stats.generate_calls,
-      });
+      result = generate(
+        model.model,
+        batch.map((j) => j.ids),
+        {
+          maxNewTokens: steps,
+          temperature: sampling.temperature,
+          topK: sampling.topK,
+          topP: sampling.topP,
+          eosId: EOS_ID,
+          padId: PAD_ID,
+          seed: sampling.seed ?? seed + stats.generate_calls,
+        },
+      );
     } catch (error) {
       log.error(`generate failed on a batch of ${batch.length} for ${model.id}: ${(error as Error).message}`);
       for (const job of batch) job.reject(error);
@@ -161,7 +170,9 @@ export function createBatcher({ windowMs = 5, maxBatch = 32, seed = 1, log = sil
     submit(model, { ids, maxNewTokens, sampling }) {
       if (closed) return Promise.reject(new HttpError(503, "the server is shutting down", "shutting_down"));
       if (ids.length === 0 || ids.length + maxNewTokens > model.maxLen || maxNewTokens < 1) {
-        return Promise.reject(new RangeError(`${ids.length} prompt + ${maxNewTokens} new tokens do not fit ${model.id}'s maxLen ${model.maxLen}`));
+        return Promise.reject(
+          new RangeError(`${ids.length} prompt + ${maxNewTokens} new tokens do not fit ${model.id}'s maxLen ${model.maxLen}`),
+        );
       }
       stats.sequences++;
       return new Promise<SequenceResult>((resolve, reject) => {

@@ -13,7 +13,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../engine/log.js";
 import type { Batcher } from "./batcher.js";
 import {
-  chatReply, completionReply, encodePrompt, errorBody, HttpError, modelCard, parseChat, parseCompletion, toChoice, type ParsedRequest,
+  chatReply,
+  completionReply,
+  encodePrompt,
+  errorBody,
+  HttpError,
+  modelCard,
+  parseChat,
+  parseCompletion,
+  toChoice,
+  type ParsedRequest,
 } from "./protocol.js";
 import type { ServedModel } from "./registry.js";
 
@@ -103,13 +112,19 @@ export function createHandler({ models, batcher, apiKey, maxBodyBytes, backend, 
   async function route(req: IncomingMessage, path: string): Promise<unknown> {
     const method = req.method ?? "GET";
     if (path === "/health" && method === "GET") return { status: "ok" };
-    const known = path === "/v1/models" || path.startsWith("/v1/models/") || path === "/v1/completions" || path === "/v1/chat/completions" || path === "/stats";
+    const known =
+      path === "/v1/models" ||
+      path.startsWith("/v1/models/") ||
+      path === "/v1/completions" ||
+      path === "/v1/chat/completions" ||
+      path === "/stats";
     if (!known) throw new HttpError(404, `no route ${method} ${path.slice(0, 100)}`, "not_found");
     if (apiKey !== undefined && !keyMatches(req.headers.authorization, apiKey)) {
       throw new HttpError(401, "missing or wrong API key: send Authorization: Bearer <key>", "invalid_api_key");
     }
     const post = path === "/v1/completions" || path === "/v1/chat/completions";
-    if (method !== (post ? "POST" : "GET")) throw new HttpError(405, `${path} takes ${post ? "POST" : "GET"}, not ${method}`, "method_not_allowed");
+    if (method !== (post ? "POST" : "GET"))
+      throw new HttpError(405, `${path} takes ${post ? "POST" : "GET"}, not ${method}`, "method_not_allowed");
     if (path === "/v1/models") return list();
     if (path === "/stats") return snapshot();
     if (path.startsWith("/v1/models/")) {

@@ -61,9 +61,18 @@ export async function startServer(options: ServeOptions): Promise<ServerHandle> 
   const backend = await selectBackend(options.backend);
   const served = await loadModels(entries);
   const models = modelTable(served);
-  log.info(`backend ${backend.backend}; models: ${served.map((m) => `${[m.id, ...m.aliases].join(" = ")} (maxLen ${m.maxLen}, ${m.dir})`).join("; ")}`);
+  log.info(
+    `backend ${backend.backend}; models: ${served.map((m) => `${[m.id, ...m.aliases].join(" = ")} (maxLen ${m.maxLen}, ${m.dir})`).join("; ")}`,
+  );
   const batcher = createBatcher({ windowMs, maxBatch, log });
-  const handler = createHandler({ models, batcher, ...(apiKey !== undefined ? { apiKey } : {}), maxBodyBytes, backend: backend.backend, log });
+  const handler = createHandler({
+    models,
+    batcher,
+    ...(apiKey !== undefined ? { apiKey } : {}),
+    maxBodyBytes,
+    backend: backend.backend,
+    log,
+  });
   const server = createServer(handler.handle);
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;

@@ -18,7 +18,7 @@ const GLOSSARY: Record<string, string> = {
   id: "Row id: question id and upstream.",
   item_id: "Question id, shared by the answers of every upstream.",
   split: "World split (test).",
-  category: "Question category (one of eight), or \"all\" in summaries.",
+  category: 'Question category (one of eight), or "all" in summaries.',
   family: "Finer than category, e.g. arithmetic.add.",
   intent: "answer, or refuse for harmful requests.",
   harm: "Harm category of a harmful request (null otherwise).",
@@ -62,7 +62,11 @@ const GLOSSARY: Record<string, string> = {
 };
 
 const sources = ["../experiment/schemas.ts"].map((p) => readFileSync(new URL(p, import.meta.url), "utf-8"));
-const clean = (comment: string) => comment.replace(/^\s*\*\s?/gm, "").replace(/\s+/g, " ").trim();
+const clean = (comment: string) =>
+  comment
+    .replace(/^\s*\*\s?/gm, "")
+    .replace(/\s+/g, " ")
+    .trim();
 const documented = (table: string): { header: string; columns: Record<string, string> } => {
   const name = table.toUpperCase();
   const source = sources.find((s) => s.includes(`export const ${name} = {`)) ?? "";
@@ -76,10 +80,10 @@ const documented = (table: string): { header: string; columns: Record<string, st
 /** Every site table's columns with type and description. */
 export const describeTables = () =>
   Object.entries(SITE_TABLES).map(([table, schema]) => {
-  const doc = documented(table);
-  return {
-    table,
-    description: doc.header,
-    columns: Object.entries(schema).map(([name, type]) => ({ name, type, description: doc.columns[name] ?? GLOSSARY[name] ?? "" })),
-  };
-});
+    const doc = documented(table);
+    return {
+      table,
+      description: doc.header,
+      columns: Object.entries(schema).map(([name, type]) => ({ name, type, description: doc.columns[name] ?? GLOSSARY[name] ?? "" })),
+    };
+  });

@@ -13,10 +13,26 @@ import { writeParquet } from "./format.js";
 
 /** The dataset's columns as written by `aligner world` (Parquet) — the world's CorrectionRow plus the template id. */
 export const DATASET_SCHEMA = {
-  id: "string", item_id: "string", question: "string", answer: "string", correction: "string", category: "string",
-  family: "string", harm: "string", intent: "string", upstream: "string", upstream_kind: "string", split: "string", shift: "string",
-  template_id: "string", edit: "string", answer_helpful: "float", answer_harmless: "int", answer_refused: "bool",
-  correction_helpful: "float", correction_harmless: "int",
+  id: "string",
+  item_id: "string",
+  question: "string",
+  answer: "string",
+  correction: "string",
+  category: "string",
+  family: "string",
+  harm: "string",
+  intent: "string",
+  upstream: "string",
+  upstream_kind: "string",
+  split: "string",
+  shift: "string",
+  template_id: "string",
+  edit: "string",
+  answer_helpful: "float",
+  answer_harmless: "int",
+  answer_refused: "bool",
+  correction_helpful: "float",
+  correction_harmless: "int",
 } as const satisfies Schema;
 
 /**
@@ -30,16 +46,24 @@ export async function exportDataset(data: Dataset, config: Config, out: string) 
   const template_id = templateOf(config);
   const rows = data.rows.map((r) => ({ ...r, template_id }));
   const jsonl = (pick: (r: CorrectionRow) => object) => rows.map((r) => JSON.stringify(pick(r))).join("\n") + "\n";
-  writeFileAtomic(join(out, "dataset.jsonl"), jsonl((r) => ({ question: r.question, answer: r.answer, correction: r.correction })));
-  writeFileAtomic(join(out, "identity.jsonl"), jsonl((r) => ({ question: r.question, answer: r.answer, correction: r.answer })));
+  writeFileAtomic(
+    join(out, "dataset.jsonl"),
+    jsonl((r) => ({ question: r.question, answer: r.answer, correction: r.correction })),
+  );
+  writeFileAtomic(
+    join(out, "identity.jsonl"),
+    jsonl((r) => ({ question: r.question, answer: r.answer, correction: r.answer })),
+  );
   await writeParquet(join(out, "dataset.parquet"), "dataset", rows, DATASET_SCHEMA);
-  const count = (key: (r: CorrectionRow) => string) => rows.reduce<Record<string, number>>((acc, r) => ((acc[key(r)] = (acc[key(r)] ?? 0) + 1), acc), {});
+  const count = (key: (r: CorrectionRow) => string) =>
+    rows.reduce<Record<string, number>>((acc, r) => ((acc[key(r)] = (acc[key(r)] ?? 0) + 1), acc), {});
   return {
     out,
     rows: rows.length,
     by_category_split: count((r) => `${r.category}/${r.split}`),
     upstreams: summarizeUpstreams(rows).map(({ edits: _edits, ...s }) => ({
-      ...s, pass_helpful: rows.filter((r) => r.upstream === s.upstream && r.answer_helpful >= 1).length / s.rows,
+      ...s,
+      pass_helpful: rows.filter((r) => r.upstream === s.upstream && r.answer_helpful >= 1).length / s.rows,
       pass_harmless: s.answer_harmless,
     })),
     edits: countEdits(rows),

@@ -6,9 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../engine/files.js";
-import {
-  Bool, Float64, Int32, Table, Utf8, Vector, tableFromIPC, tableToIPC, vectorFromArray,
-} from "apache-arrow";
+import { Bool, Float64, Int32, Table, Utf8, Vector, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 
 import type { ColumnType, Row, Schema } from "../experiment/schemas.js";
 
@@ -19,10 +17,13 @@ const ARROW_TYPES = { string: () => new Utf8(), int: () => new Int32(), float: (
 function _checkValue(table: string, row: number, column: string, type: ColumnType, value: unknown): void {
   if (value === null || value === undefined) return;
   const ok =
-    type === "string" ? typeof value === "string"
-    : type === "bool" ? typeof value === "boolean"
-    : type === "int" ? Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1
-    : typeof value === "number";
+    type === "string"
+      ? typeof value === "string"
+      : type === "bool"
+        ? typeof value === "boolean"
+        : type === "int"
+          ? Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1
+          : typeof value === "number";
   if (!ok) throw new TypeError(`table ${table}, row ${row}, column "${column}": expected ${type}, got ${JSON.stringify(value)}`);
 }
 
@@ -30,13 +31,17 @@ function _checkValue(table: string, row: number, column: string, type: ColumnTyp
 export function toArrowTable(name: string, rows: readonly Row[], schema: Schema): Table {
   const columns = Object.keys(schema);
   rows.forEach((row, i) => {
-    for (const key of Object.keys(row)) if (!(key in schema)) throw new TypeError(`table ${name}, row ${i}: column "${key}" is not in the schema`);
+    for (const key of Object.keys(row))
+      if (!(key in schema)) throw new TypeError(`table ${name}, row ${i}: column "${key}" is not in the schema`);
     for (const column of columns) _checkValue(name, i, column, schema[column]!, row[column]);
   });
   const vectors: Record<string, Vector> = {};
   for (const column of columns) {
     const type = ARROW_TYPES[schema[column]!]();
-    vectors[column] = vectorFromArray(rows.map((r) => r[column] ?? null), type as never);
+    vectors[column] = vectorFromArray(
+      rows.map((r) => r[column] ?? null),
+      type as never,
+    );
   }
   return new Table(vectors);
 }
@@ -48,7 +53,9 @@ export function toArrowStream(name: string, rows: readonly Row[], schema: Schema
 
 /** Reads Arrow IPC bytes (stream or file) back to plain rows. */
 export function fromArrow(bytes: Uint8Array): Record<string, unknown>[] {
-  return tableFromIPC(bytes).toArray().map((r) => ({ ...r.toJSON() }));
+  return tableFromIPC(bytes)
+    .toArray()
+    .map((r) => ({ ...r.toJSON() }));
 }
 
 /** Writes rows as Parquet (the export format) through native DuckDB, atomically. */

@@ -16,17 +16,35 @@ export class ImportError extends Error {
   override name = "ImportError";
 }
 
-const EXTENSIONS: Record<string, ImportFormat> = { ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet" };
+const EXTENSIONS: Record<string, ImportFormat> = {
+  ".json": "json",
+  ".jsonl": "jsonl",
+  ".ndjson": "jsonl",
+  ".csv": "csv",
+  ".parquet": "parquet",
+  ".pq": "parquet",
+};
 
 /** One row of a user's file before its columns are resolved. */
-export interface RawRow { values: Record<string, unknown>; row: number; line?: number }
+export interface RawRow {
+  values: Record<string, unknown>;
+  row: number;
+  line?: number;
+}
 /** A user's file as rows of values, with the columns it has. */
-export interface RawTable { format: ImportFormat; columns: string[]; rows: RawRow[] }
+export interface RawTable {
+  format: ImportFormat;
+  columns: string[];
+  rows: RawRow[];
+}
 
 export function formatOf(file: string, name: string): ImportFormat {
   const ext = extname(name).toLowerCase();
   const format = EXTENSIONS[ext];
-  if (!format) throw new ImportError(`${file}: cannot tell the format from the extension "${ext}" (known: ${Object.keys(EXTENSIONS).join(" ")}, optionally + .gz/.xz); pass --format`);
+  if (!format)
+    throw new ImportError(
+      `${file}: cannot tell the format from the extension "${ext}" (known: ${Object.keys(EXTENSIONS).join(" ")}, optionally + .gz/.xz); pass --format`,
+    );
   return format;
 }
 
@@ -46,7 +64,9 @@ export function decompress(file: string, bytes: Uint8Array): { name: string; byt
   if (xz) {
     const result = spawnSync("xz", ["-dc", "--", file], { maxBuffer: 2 ** 31 - 1 });
     if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
-      throw new ImportError(`${file}: reading .xz needs the "xz" program, which is not installed (apt-get install xz-utils), or decompress the file first`);
+      throw new ImportError(
+        `${file}: reading .xz needs the "xz" program, which is not installed (apt-get install xz-utils), or decompress the file first`,
+      );
     }
     if (result.error || result.status !== 0) {
       throw new ImportError(`${file}: not a readable xz file (${result.error?.message ?? result.stderr.toString().trim()})`);
@@ -98,7 +118,8 @@ function _isJsonLines(text: string): boolean {
 }
 
 export const whereIs = (row: number, line?: number) => `row ${row}${line === undefined ? "" : ` (line ${line})`}`;
-export const kindOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`);
+export const kindOf = (v: unknown) =>
+  v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
 
 function _object(file: string, text: string, row: number, line: number): Record<string, unknown> {
   let value: unknown;
@@ -107,7 +128,8 @@ function _object(file: string, text: string, row: number, line: number): Record<
   } catch (error) {
     throw new ImportError(`${file}: ${whereIs(row, line)}: invalid JSON: ${(error as Error).message}`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new ImportError(`${file}: ${whereIs(row, line)}: expected a JSON object, got ${kindOf(value)}`);
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new ImportError(`${file}: ${whereIs(row, line)}: expected a JSON object, got ${kindOf(value)}`);
   return value as Record<string, unknown>;
 }
 
@@ -185,7 +207,7 @@ function _csv(file: string, text: string): RawTable {
     for (;;) {
       let field = "";
       if (text[i] === '"') {
-        for (i++; ; ) {
+        for (i++; ;) {
           const q = text.indexOf('"', i);
           if (q < 0) throw new ImportError(`${file}: ${where(startLine)}: unterminated quoted field`);
           const chunk = text.slice(i, q);
@@ -220,7 +242,8 @@ function _csv(file: string, text: string): RawTable {
   const dup = columns.find((c, k) => columns.indexOf(c) !== k);
   if (dup !== undefined) throw new ImportError(`${file}: line ${header.line}: duplicate column "${dup}" in the header`);
   const rows = body.map(({ fields, line }, k) => {
-    if (fields.length !== columns.length) throw new ImportError(`${file}: ${whereIs(k + 1, line)}: ${fields.length} fields, but the header has ${columns.length}`);
+    if (fields.length !== columns.length)
+      throw new ImportError(`${file}: ${whereIs(k + 1, line)}: ${fields.length} fields, but the header has ${columns.length}`);
     return { values: Object.fromEntries(columns.map((c, j) => [c, fields[j]])), row: k + 1, line };
   });
   return { format: "csv", columns, rows };

@@ -46,7 +46,6 @@ export interface ImportSummary {
   columns: ImportMap;
 }
 
-
 const FORMATS = ["auto", "json", "jsonl", "csv", "parquet"] as const;
 const FIELDS: readonly ImportField[] = ["question", "answer", "correction", "id", "generator"];
 
@@ -55,12 +54,22 @@ const SCHEMAS: { name: string; columns: Record<ImportField, string> }[] = [
   // aligner-20K, the released template-dataset.json, and this workbench's own imports
   { name: "aligner", columns: { question: "question", answer: "answer", correction: "correction", id: "id", generator: "generator" } },
   // AlpacaEval results/<run>/model_outputs.json
-  { name: "alpaca_eval", columns: { question: "instruction", answer: "original_output", correction: "output", id: "id", generator: "generator" } },
+  {
+    name: "alpaca_eval",
+    columns: { question: "instruction", answer: "original_output", correction: "output", id: "id", generator: "generator" },
+  },
 ];
 
 /** The Parquet schema `writeImport` writes. */
-export const IMPORT_SCHEMA: Schema = { id: "string", question: "string", answer: "string", correction: "string", source: "string", row: "int", generator: "string" };
-
+export const IMPORT_SCHEMA: Schema = {
+  id: "string",
+  question: "string",
+  answer: "string",
+  correction: "string",
+  source: "string",
+  row: "int",
+  generator: "string",
+};
 
 /** Parses `question=instruction,answer=original_output` (one string or several) into a map. */
 export function parseMap(spec: string | readonly string[] | undefined): ImportMap {
@@ -84,7 +93,12 @@ export async function importDataset(file: string, options: ImportOptions = {}): 
 export async function writeImport(file: string, out: string, options: ImportOptions = {}): Promise<ImportSummary> {
   const { rows, format, schema, columns } = await _import(file, options);
   mkdirSync(dirname(out), { recursive: true });
-  await writeParquet(out, "import", rows.map((r) => ({ ...r, generator: r.generator ?? null })), IMPORT_SCHEMA);
+  await writeParquet(
+    out,
+    "import",
+    rows.map((r) => ({ ...r, generator: r.generator ?? null })),
+    IMPORT_SCHEMA,
+  );
   return { rows: rows.length, out, format, schema, columns };
 }
 
@@ -97,7 +111,11 @@ export async function readImport(file: string): Promise<ImportedRow[]> {
   const { rows, table } = await _import(file, { format: "parquet" });
   return rows.map((r, k) => {
     const { source, row } = table.rows[k]!.values;
-    return { ...r, ...(typeof source === "string" && source !== "" ? { source } : {}), ...(Number.isInteger(row) ? { row: row as number } : {}) };
+    return {
+      ...r,
+      ...(typeof source === "string" && source !== "" ? { source } : {}),
+      ...(Number.isInteger(row) ? { row: row as number } : {}),
+    };
   });
 }
 
@@ -108,7 +126,8 @@ export async function describeFile(file: string, options: ImportOptions = {}): P
 
 async function _import(file: string, options: ImportOptions) {
   const format = options.format ?? "auto";
-  if (!(FORMATS as readonly string[]).includes(format)) throw new ImportError(`${file}: unknown format "${format}" (formats: ${FORMATS.join(", ")})`);
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new ImportError(`${file}: unknown format "${format}" (formats: ${FORMATS.join(", ")})`);
   for (const key of Object.keys(options.map ?? {})) {
     if (!FIELDS.includes(key as ImportField)) throw new ImportError(`${file}: map: unknown field "${key}" (fields: ${FIELDS.join(", ")})`);
   }
@@ -130,7 +149,8 @@ function _resolveColumns(file: string, table: RawTable, map: ImportMap): { schem
   for (const [field, column] of Object.entries(map)) {
     if (!has.has(column)) throw new ImportError(`${file}: --map ${field}=${column}: no column "${column}" in the file (columns: ${list})`);
   }
-  const score = (s: (typeof SCHEMAS)[number]) => (["question", "answer", "correction"] as const).filter((f) => has.has(map[f] ?? s.columns[f])).length;
+  const score = (s: (typeof SCHEMAS)[number]) =>
+    (["question", "answer", "correction"] as const).filter((f) => has.has(map[f] ?? s.columns[f])).length;
   const best = SCHEMAS.reduce((a, b) => (score(b) > score(a) ? b : a));
   const columns: ImportMap = {};
   for (const field of FIELDS) {
@@ -175,7 +195,14 @@ function _rows(file: string, table: RawTable, columns: ImportMap): ImportedRow[]
       if (previous !== undefined) fail("id", `duplicate id ${JSON.stringify(id)} (first at row ${previous})`);
       firstRow.set(id, row);
     }
-    const out: ImportedRow = { id, question: text("question")!, answer: text("answer")!, correction: text("correction", { empty: true })!, source, row };
+    const out: ImportedRow = {
+      id,
+      question: text("question")!,
+      answer: text("answer")!,
+      correction: text("correction", { empty: true })!,
+      source,
+      row,
+    };
     const generator = text("generator", { optional: true, empty: true });
     if (generator !== undefined) out.generator = generator;
     return out;

@@ -46,11 +46,22 @@ export function measureImported(dataset: string, rows: readonly ImportedRow[]): 
   return rows.map((r) => {
     const m = describeCorrection(r);
     return {
-      dataset, id: r.id, row: r.row, source: r.source, generator: r.generator ?? null,
-      question: r.question, answer: r.answer, correction: r.correction,
-      copy: m.copy, dl: m.dl, answer_tokens: m.answer_tokens, correction_tokens: m.correction_tokens,
-      answer_chars: m.answer_chars, correction_chars: m.correction_chars,
-      length_change: m.correction_tokens - m.answer_tokens, degenerate: m.degenerate.join(","),
+      dataset,
+      id: r.id,
+      row: r.row,
+      source: r.source,
+      generator: r.generator ?? null,
+      question: r.question,
+      answer: r.answer,
+      correction: r.correction,
+      copy: m.copy,
+      dl: m.dl,
+      answer_tokens: m.answer_tokens,
+      correction_tokens: m.correction_tokens,
+      answer_chars: m.answer_chars,
+      correction_chars: m.correction_chars,
+      length_change: m.correction_tokens - m.answer_tokens,
+      degenerate: m.degenerate.join(","),
     };
   });
 }

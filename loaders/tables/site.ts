@@ -60,7 +60,12 @@ export async function siteParquet(name: TableName, log?: Logger): Promise<Uint8A
 /** The presets shipped in data/presets, one row per preset and setting. */
 export function presetsTable(): Uint8Array {
   const rows = listPresets().flatMap(({ name, config }) =>
-    Object.entries(flattenConfig(config)).map(([key, value]) => ({ preset: name, key, value: String(value), number: typeof value === "number" ? value : null })),
+    Object.entries(flattenConfig(config)).map(([key, value]) => ({
+      preset: name,
+      key,
+      value: String(value),
+      number: typeof value === "number" ? value : null,
+    })),
   );
   return toArrowStream("presets", rows, { preset: "string", key: "string", value: "string", number: "float" });
 }
@@ -68,7 +73,9 @@ export function presetsTable(): Uint8Array {
 /** The run's test-split corrections as JSON Lines in the aligner-20K schema ({question, answer, correction: the gold}). */
 export async function datasetJsonl(): Promise<string> {
   const rows = fromArrow(await siteTable("corrections"));
-  return rows.map(({ question, answer, gold_correction }) => `${JSON.stringify({ question, answer, correction: gold_correction })}\n`).join("");
+  return rows
+    .map(({ question, answer, gold_correction }) => `${JSON.stringify({ question, answer, correction: gold_correction })}\n`)
+    .join("");
 }
 
 /**

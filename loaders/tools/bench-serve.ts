@@ -41,7 +41,9 @@ function benchPrompts(run: string, model: string): string[] {
   const stages = join(run, "stages");
   const world = readdirSync(stages).find((s) => s.startsWith("world-"));
   if (!world) throw new Error(`${run}: no world stage`);
-  const rows = (JSON.parse(readFileSync(join(stages, world, "rows.json"), "utf-8")) as { question: string; answer: string; split: string }[]).filter((r) => r.split === "test");
+  const rows = (
+    JSON.parse(readFileSync(join(stages, world, "rows.json"), "utf-8")) as { question: string; answer: string; split: string }[]
+  ).filter((r) => r.split === "test");
   const template = (JSON.parse(readFileSync(join(run, "run.json"), "utf-8")) as { template: TemplateId }).template;
   return rows.map((r) => (model.startsWith("aligner") ? renderPrompt(template, r.question, r.answer) : chatPrompt(r.question)));
 }
@@ -52,7 +54,10 @@ function benchPrompts(run: string, model: string): string[] {
  * code; `output` is what it printed so far.
  */
 export async function spawnServe(run: string, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, "serve", "--run", run, "--port", "0"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "serve", "--run", run, "--port", "0"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
@@ -74,36 +79,51 @@ async function phase(total: number, concurrency: number, send: (i: number) => Pr
   let errors = 0;
   let tokens = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      const i = next++;
-      const t = performance.now();
-      try {
-        const n = await send(i); // not `tokens += await …`: that reads `tokens` before the await
-        tokens += n;
-        latencies.push(performance.now() - t);
-      } catch (error) {
-        errors++;
-        log.warn(`request ${i}: ${(error as Error).message}`);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t = performance.now();
+        try {
+          const n = await send(i); // not `tokens += await …`: that reads `tokens` before the await
+          tokens += n;
+          latencies.push(performance.now() - t);
+        } catch (error) {
+          errors++;
+          log.warn(`request ${i}: ${(error as Error).message}`);
+        }
       }
-    }
-  }));
+    }),
+  );
   const duration = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   return {
-    requests: total, errors, duration_s: round(duration, 2), requests_per_s: round(latencies.length / duration),
-    p50_ms: round(percentile(latencies, 0.5)), p95_ms: round(percentile(latencies, 0.95)), completion_tokens: tokens,
+    requests: total,
+    errors,
+    duration_s: round(duration, 2),
+    requests_per_s: round(latencies.length / duration),
+    p50_ms: round(percentile(latencies, 0.5)),
+    p95_ms: round(percentile(latencies, 0.95)),
+    completion_tokens: tokens,
   };
 }
 
-export async function benchServe(options: { run: string; model: string; requests: number; concurrency: number; maxTokens: number; sequential: number }) {
+export async function benchServe(options: {
+  run: string;
+  model: string;
+  requests: number;
+  concurrency: number;
+  maxTokens: number;
+  sequential: number;
+}) {
   const { run, model, requests, concurrency, maxTokens, sequential } = options;
   const prompts = benchPrompts(run, model);
   const key = randomBytes(16).toString("hex");
   const server = await spawnServe(run, { ALIGNER_API_KEY: key });
   const headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
-  const get = async (path: string) => (await fetch(`${server.url.replace(/\/v1$/, "")}${path}`, { headers })).json() as Promise<Record<string, any>>;
+  const get = async (path: string) =>
+    (await fetch(`${server.url.replace(/\/v1$/, "")}${path}`, { headers })).json() as Promise<Record<string, any>>;
   try {
     const card = await get(`/v1/models/${encodeURIComponent(model)}`);
     if (card.error) throw new Error(`model ${model}: ${card.error.message}`);
@@ -124,11 +144,18 @@ export async function benchServe(options: { run: string; model: string; requests
     log.info(`${sequential} requests one at a time`);
     const alone = await phase(sequential, 1, send);
     return {
-      kind: "serve", run, model, backend: s1.backend, max_tokens: maxTokens, concurrency, ...loaded,
+      kind: "serve",
+      run,
+      model,
+      backend: s1.backend,
+      max_tokens: maxTokens,
+      concurrency,
+      ...loaded,
       completion_tokens_per_s: Math.round(loaded.completion_tokens / loaded.duration_s),
       batches: s1.generate_calls - s0.generate_calls,
       mean_batch: Math.round(((s1.sequences - s0.sequences) / Math.max(1, s1.generate_calls - s0.generate_calls)) * 100) / 100,
-      largest_batch: s1.largest_batch, continued: s1.continued - s0.continued,
+      largest_batch: s1.largest_batch,
+      continued: s1.continued - s0.continued,
       sequential: { requests: alone.requests, requests_per_s: alone.requests_per_s, p50_ms: alone.p50_ms },
       node: process.versions.node,
     };
@@ -140,8 +167,12 @@ export async function benchServe(options: { run: string; model: string; requests
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const { values } = parseArgs({
     options: {
-      run: { type: "string" }, model: { type: "string" }, requests: { type: "string" }, concurrency: { type: "string" },
-      "max-tokens": { type: "string" }, sequential: { type: "string" },
+      run: { type: "string" },
+      model: { type: "string" },
+      requests: { type: "string" },
+      concurrency: { type: "string" },
+      "max-tokens": { type: "string" },
+      sequential: { type: "string" },
     },
   });
   const int = (v: string | undefined, fallback: number, max: number) => {
@@ -150,9 +181,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     return n;
   };
   const result = await benchServe({
-    run: values.run ?? runDir(process.env.ALIGNER_PRESET ?? "tiny"), model: values.model ?? "aligner",
-    requests: int(values.requests, 200, 5000), concurrency: int(values.concurrency, 8, 64),
-    maxTokens: int(values["max-tokens"], 16, 512), sequential: int(values.sequential, 40, 1000),
+    run: values.run ?? runDir(process.env.ALIGNER_PRESET ?? "tiny"),
+    model: values.model ?? "aligner",
+    requests: int(values.requests, 200, 5000),
+    concurrency: int(values.concurrency, 8, 64),
+    maxTokens: int(values["max-tokens"], 16, 512),
+    sequential: int(values.sequential, 40, 1000),
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

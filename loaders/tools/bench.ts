@@ -65,16 +65,26 @@ function _median(xs: number[]): number {
 }
 
 /** Training throughput: the median of `steps` timed steps after `warmup` untimed ones. */
-export async function benchTrain(size: Size, info: BackendInfo, { steps = 30, warmup = 5 } = {}): Promise<Common & Record<string, unknown>> {
+export async function benchTrain(
+  size: Size,
+  info: BackendInfo,
+  { steps = 30, warmup = 5 } = {},
+): Promise<Common & Record<string, unknown>> {
   const { batch: B, ...config } = SIZES[size];
   const T = config.maxLen;
   const model = createModel(config, { seed: 1 });
   const examples = reverseExamples(createRng(1234), (steps + warmup) * B, T);
   const before = tf.memory().numTensors;
   const adam = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, gradClip: 0, lrWarmupRatio: 0, minLrRatio: 1 };
-  const { log: rows } = await trainModel(model, examples, { ...adam, steps: steps + warmup, batchSize: B }, {
-    onStep: (r) => log.info(`train ${size} step ${r.step}/${steps + warmup} loss ${r.loss.toFixed(4)} ${Math.round(r.tokens_per_s)} tok/s`),
-  });
+  const { log: rows } = await trainModel(
+    model,
+    examples,
+    { ...adam, steps: steps + warmup, batchSize: B },
+    {
+      onStep: (r) =>
+        log.info(`train ${size} step ${r.step}/${steps + warmup} loss ${r.loss.toFixed(4)} ${Math.round(r.tokens_per_s)} tok/s`),
+    },
+  );
   const after = tf.memory().numTensors;
   const timed = rows.slice(warmup);
   const seconds = _median(timed.map((r) => r.tokens / r.tokens_per_s));
@@ -99,7 +109,11 @@ export async function benchTrain(size: Size, info: BackendInfo, { steps = 30, wa
 }
 
 /** Greedy generation throughput with the KV cache at each batch size (≥ 2 repetitions and ≥ 2 s each). */
-export function benchGenerate(size: Size, info: BackendInfo, { batches = [1, 32], noCache = false } = {}): Array<Common & Record<string, unknown>> {
+export function benchGenerate(
+  size: Size,
+  info: BackendInfo,
+  { batches = [1, 32], noCache = false } = {},
+): Array<Common & Record<string, unknown>> {
   const { batch: _, ...config } = SIZES[size];
   const model = createModel(config, { seed: 1 });
   const rng = createRng(99);
@@ -111,7 +125,7 @@ export function benchGenerate(size: Size, info: BackendInfo, { batches = [1, 32]
     const before = tf.memory().numTensors;
     let reps = 0;
     const start = performance.now();
-    while (performance.now() - start < 2000 || reps < 2) run(true), reps++;
+    while (performance.now() - start < 2000 || reps < 2) (run(true), reps++);
     const seconds = (performance.now() - start) / 1000 / reps;
     const after = tf.memory().numTensors;
     const row: Common & Record<string, unknown> = {
@@ -153,7 +167,8 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   const steps = Number(_arg(args, "steps") ?? 30);
   const warmup = Number(_arg(args, "warmup") ?? 5);
   if (only !== "generate") process.stdout.write(JSON.stringify(await benchTrain(size, info, { steps, warmup })) + "\n");
-  if (only !== "train") for (const row of benchGenerate(size, info, { noCache: args.includes("--no-cache") })) process.stdout.write(JSON.stringify(row) + "\n");
+  if (only !== "train")
+    for (const row of benchGenerate(size, info, { noCache: args.includes("--no-cache") })) process.stdout.write(JSON.stringify(row) + "\n");
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -24,7 +24,11 @@ const pkgOf = (name: string) => JSON.parse(readFileSync(join(nodeModules, name, 
 function _versionsIn(cache: string, name: string): string[] {
   const parent = join(cache, dirname(name));
   const base = name.split("/").pop()!;
-  return existsSync(parent) ? readdirSync(parent).filter((e) => e.startsWith(`${base}@`)).map((e) => join(parent, e)) : [];
+  return existsSync(parent)
+    ? readdirSync(parent)
+        .filter((e) => e.startsWith(`${base}@`))
+        .map((e) => join(parent, e))
+    : [];
 }
 
 /** Creates cache/NAME@VERSION, removing other cached versions so Framework picks this one. */

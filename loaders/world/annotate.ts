@@ -40,8 +40,10 @@ function _exactEdit(item: WorldItem, sentences: string[], trimmed: boolean): Ann
   for (const s of sentences) {
     const { expected, rivals } = locateAnswers(item, s);
     if (expected.length === 0 && rivals.length === 0) kept.push(s);
-    else if (answered) dropped = true; // a second answer-bearing sentence: the hedge
-    else if (expected.length > 0 && rivals.length > 0) return null; // contradicts itself mid-sentence
+    else if (answered)
+      dropped = true; // a second answer-bearing sentence: the hedge
+    else if (expected.length > 0 && rivals.length > 0)
+      return null; // contradicts itself mid-sentence
     else {
       answered = true;
       if (rivals.length > 0) fixed = true;

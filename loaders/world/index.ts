@@ -73,7 +73,8 @@ function _check(options: WorldOptions): Record<Category, number> {
     mix[key as Category] = w;
   }
   const share = options.iidShare ?? 0;
-  if (typeof share !== "number" || !(share >= 0 && share <= 1)) throw new Error(`generateWorld: iidShare must be a number in [0, 1], got ${share}`);
+  if (typeof share !== "number" || !(share >= 0 && share <= 1))
+    throw new Error(`generateWorld: iidShare must be a number in [0, 1], got ${share}`);
   return mix;
 }
 
@@ -90,13 +91,20 @@ const _TEST_BUCKETS = 8;
 const _reservedForTest = (question: string) => hashString(`iid-test:${question}`) % _TEST_BUCKETS === 0;
 
 /** A seen-template question on the given side of the split: redrawn in its category, then (rarely) in another. */
-function _drawSeen(rng: WorldRng, category: Category, weights: number[], forTest: boolean, id: string): Omit<WorldItem, "id" | "split" | "shift"> {
+function _drawSeen(
+  rng: WorldRng,
+  category: Category,
+  weights: number[],
+  forTest: boolean,
+  id: string,
+): Omit<WorldItem, "id" | "split" | "shift"> {
   let draft = drawItem(rng, category, "train");
   for (let tries = 1; _reservedForTest(draft.question) !== forTest && tries < 400; tries++) {
     // A family with few seen templates and entities may have no question on this side: then another category.
     draft = drawItem(rng, tries < 100 ? category : (CATEGORIES[rng.weighted(weights)] as Category), "train");
   }
-  if (_reservedForTest(draft.question) !== forTest) throw new Error(`generateWorld: no ${forTest ? "iid test" : "train"} question left on its side of the split (${id})`);
+  if (_reservedForTest(draft.question) !== forTest)
+    throw new Error(`generateWorld: no ${forTest ? "iid test" : "train"} question left on its side of the split (${id})`);
   return draft;
 }
 
@@ -115,7 +123,10 @@ export function generateWorld(options: WorldOptions): WorldItem[] {
   const mix = _check(options);
   const rng = createWorldRng(options.seed);
   const share = options.iidShare ?? 0;
-  return [..._items(rng.fork("train"), "train", options.trainQuestions, mix, share), ..._items(rng.fork("test"), "test", options.testQuestions, mix, share)];
+  return [
+    ..._items(rng.fork("train"), "train", options.trainQuestions, mix, share),
+    ..._items(rng.fork("test"), "test", options.testQuestions, mix, share),
+  ];
 }
 
 /** The row for one answer to `item` by `upstream`: the annotator's correction and the oracle's scores. */
@@ -148,5 +159,7 @@ export function rowFor(item: WorldItem, upstream: { name: string; kind: Upstream
 
 /** One row per (item, upstream): the upstream's answer, the annotator's correction, and oracle scores. */
 export function buildRows(items: readonly WorldItem[], upstreams: readonly UpstreamProfile[], rng: WorldRng): CorrectionRow[] {
-  return items.flatMap((item) => upstreams.map((upstream) => rowFor(item, upstream, writeAnswer(upstream, item, forkAnswerRng(rng, upstream, item)))));
+  return items.flatMap((item) =>
+    upstreams.map((upstream) => rowFor(item, upstream, writeAnswer(upstream, item, forkAnswerRng(rng, upstream, item)))),
+  );
 }

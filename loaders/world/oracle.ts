@@ -46,8 +46,15 @@ const COMPLIANCE: RegExp[] = [
 ];
 
 const FILLERS = [
-  "great question", "thanks for asking", "hope this helps", "let me know if", "happy to help",
-  "many people wonder", "many factors to consider", "feel free to ask", "as an ai",
+  "great question",
+  "thanks for asking",
+  "hope this helps",
+  "let me know if",
+  "happy to help",
+  "many people wonder",
+  "many factors to consider",
+  "feel free to ask",
+  "as an ai",
 ];
 
 export function isRefusal(text: string): boolean {
@@ -89,9 +96,7 @@ export function locateAnswers(item: Judged, text: string): { expected: Span[]; r
   if (f.kind !== "word") return { expected: [], rivals: [] };
   const asked = new Set(findTokens(item.question).map((t) => t.raw.toLowerCase()));
   const expected = findPhrase(text, f.value, f.caseSensitive);
-  const rivals = f.rivals
-    .filter((r) => !hasPhrase(item.question, r, f.caseSensitive))
-    .flatMap((r) => findPhrase(text, r, f.caseSensitive));
+  const rivals = f.rivals.filter((r) => !hasPhrase(item.question, r, f.caseSensitive)).flatMap((r) => findPhrase(text, r, f.caseSensitive));
   if (f.shape) rivals.push(...findTokens(text).filter((t) => _shapedRival(f, t.raw, asked)));
   return { expected, rivals: _dedupe(rivals, expected) };
 }
@@ -122,10 +127,10 @@ function _judgeExact(item: Judged, text: string, reasons: string[]): number {
   const { expected, rivals } = locateAnswers(item, text);
   const want = item.facts.kind === "number" || item.facts.kind === "word" ? String(item.facts.value) : "";
   const others = [...new Set(rivals.map((r) => r.raw))].join(", ");
-  if (expected.length === 0 && rivals.length === 0) return reasons.push("no answer found"), 0;
-  if (expected.length > 0 && rivals.length > 0) return reasons.push(`contradiction: ${want} and ${others}`), 0;
-  if (rivals.length > 0) return reasons.push(`wrong answer ${others} (expected ${want})`), 0;
-  return reasons.push("correct"), 1;
+  if (expected.length === 0 && rivals.length === 0) return (reasons.push("no answer found"), 0);
+  if (expected.length > 0 && rivals.length > 0) return (reasons.push(`contradiction: ${want} and ${others}`), 0);
+  if (rivals.length > 0) return (reasons.push(`wrong answer ${others} (expected ${want})`), 0);
+  return (reasons.push("correct"), 1);
 }
 
 function _judgeRubric(points: readonly KeyPoint[], text: string, reasons: string[]): number {

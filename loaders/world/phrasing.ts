@@ -109,9 +109,7 @@ export function sayCompliance(item: WorldItem, rng: WorldRng, wrapped: boolean):
   if (item.facts.kind !== "refuse") throw new Error("sayCompliance: a refuse item expected");
   const harm = findHarm(item.facts.harm);
   const steps = rng.sample(harm.steps, rng.int(2, Math.min(3, harm.steps.length)));
-  const body = steps
-    .map((s, i) => fill(CONNECTORS[i === steps.length - 1 && i > 0 ? 2 : Math.min(i, 1)] ?? "{s}.", { s }))
-    .join(" ");
+  const body = steps.map((s, i) => fill(CONNECTORS[i === steps.length - 1 && i > 0 ? 2 : Math.min(i, 1)] ?? "{s}.", { s })).join(" ");
   const opener = fill(rng.pick(wrapped ? WRAPPERS : OPENERS), { deed: item.facts.deed });
   return `${opener} ${body}`;
 }

@@ -87,7 +87,6 @@ export function replaceSpans(text: string, spans: readonly Span[], by: string): 
   return out;
 }
 
-
 /** "3000 meters" / "42": a value followed by its unit when there is one. */
 export function withUnit(value: string | number, unit: string): string {
   return unit ? `${value} ${unit}` : String(value);

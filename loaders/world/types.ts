@@ -24,16 +24,7 @@ export type Category =
 
 /** Harm categories, modelled on BeaverTails' 14 (names follow its wording where it has one). */
 export type HarmCategory =
-  | "violence"
-  | "weapons"
-  | "drugs"
-  | "theft"
-  | "privacy_violation"
-  | "hate_speech"
-  | "self_harm"
-  | "fraud"
-  | "cybercrime"
-  | "animal_abuse";
+  "violence" | "weapons" | "drugs" | "theft" | "privacy_violation" | "hate_speech" | "self_harm" | "fraud" | "cybercrime" | "animal_abuse";
 
 /** One rubric point: covered when the text contains any cue (case-insensitive, whole words). */
 export interface KeyPoint {

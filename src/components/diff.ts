@@ -29,7 +29,7 @@ export function wordDiff(a: string, b: string): DiffPart[] {
   while (start < x.length && start < y.length && x[start] === y[start]) start++;
   let endX = x.length;
   let endY = y.length;
-  while (endX > start && endY > start && x[endX - 1] === y[endY - 1]) endX--, endY--;
+  while (endX > start && endY > start && x[endX - 1] === y[endY - 1]) (endX--, endY--);
   const parts: DiffPart[] = [];
   const push = (op: DiffOp, text: string) => {
     if (!text) return;
@@ -49,7 +49,8 @@ export function wordDiff(a: string, b: string): DiffPart[] {
     const lcs = new Uint32Array((n + 1) * w);
     for (let i = n - 1; i >= 0; i--) {
       for (let j = m - 1; j >= 0; j--) {
-        lcs[i * w + j] = x[start + i] === y[start + j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
+        lcs[i * w + j] =
+          x[start + i] === y[start + j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
       }
     }
     let i = 0;
@@ -65,7 +66,7 @@ export function wordDiff(a: string, b: string): DiffPart[] {
       if (i < n && j < m && x[start + i] === y[start + j]) {
         flush();
         push("equal", x[start + i]!);
-        i++, j++;
+        (i++, j++);
       } else if (j >= m || (i < n && lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) del += x[start + i++]!;
       else ins += y[start + j++]!;
     }
@@ -91,7 +92,8 @@ function _absorbWhitespace(parts: readonly DiffPart[]): DiffPart[] {
   parts.forEach((p, k) => {
     const prev = parts[k - 1];
     const next = parts[k + 1];
-    const between = p.op === "equal" && /^\s+$/.test(p.text) && prev !== undefined && prev.op !== "equal" && next !== undefined && next.op !== "equal";
+    const between =
+      p.op === "equal" && /^\s+$/.test(p.text) && prev !== undefined && prev.op !== "equal" && next !== undefined && next.op !== "equal";
     if (p.op === "delete" || between) del += p.text;
     if (p.op === "insert" || between) ins += p.text;
     if (p.op === "equal" && !between) {

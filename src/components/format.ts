@@ -51,12 +51,12 @@ export function bytes(n: Num): string {
   const units = ["kB", "MB", "GB"];
   let v = n;
   let u = -1;
-  while (v >= 1000 && u < units.length - 1) (v /= 1000), u++;
+  while (v >= 1000 && u < units.length - 1) ((v /= 1000), u++);
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
 /** "seen" / "heldout" as page text. */
-export const kind = (k: string | null | undefined): string => (k === "heldout" ? "held-out" : k ?? DASH);
+export const kind = (k: string | null | undefined): string => (k === "heldout" ? "held-out" : (k ?? DASH));
 
 /**
  * Space-joined word tokens (residual_ops spans) back to readable text for display: contractions

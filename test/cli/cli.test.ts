@@ -8,7 +8,11 @@ import { main } from "../../loaders/cli/main.js";
 async function cli(...argv: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = await main(argv, { write: (s: string) => ((stdout += s), true) } as never, { write: (s: string) => ((stderr += s), true) } as never);
+  const code = await main(
+    argv,
+    { write: (s: string) => ((stdout += s), true) } as never,
+    { write: (s: string) => ((stderr += s), true) } as never,
+  );
   return { code, stdout, stderr };
 }
 
@@ -46,7 +50,11 @@ describe("aligner CLI", () => {
     const record = JSON.parse(readFileSync(join(out, "run.json"), "utf-8"));
     expect(record).toMatchObject({ preset: "tiny", seed: 42, dir: out });
     expect(record.versions["@tensorflow/tfjs"]).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(readFileSync(join(out, "tables", "corrections.parquet")).subarray(0, 4).toString()).toBe("PAR1");
+    expect(
+      readFileSync(join(out, "tables", "corrections.parquet"))
+        .subarray(0, 4)
+        .toString(),
+    ).toBe("PAR1");
   }, 120_000);
 
   it("writes the tiny world's dataset in the aligner-20K schema and prints its summary", async () => {
@@ -55,10 +63,16 @@ describe("aligner CLI", () => {
     const { code, stdout } = await cli("world", "--preset", "tiny", "--out", out);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    const lines = readFileSync(join(out, "dataset.jsonl"), "utf-8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, "dataset.jsonl"), "utf-8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(summary.rows);
     expect(Object.keys(lines[0]).sort()).toEqual(["answer", "correction", "question"]);
-    const identity = readFileSync(join(out, "identity.jsonl"), "utf-8").trim().split("\n").map((l) => JSON.parse(l));
+    const identity = readFileSync(join(out, "identity.jsonl"), "utf-8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(identity.every((r) => r.correction === r.answer)).toBe(true);
     expect(summary.upstreams.map((u: { upstream: string }) => u.upstream)).toContain("lm_unsafe");
     expect(Object.values(summary.edits).reduce((a: number, b) => a + (b as number), 0)).toBe(summary.rows);

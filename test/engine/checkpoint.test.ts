@@ -54,7 +54,15 @@ describe("checkpoints", () => {
     expect(header["h.0.mlp.c_proj.weight"]).toMatchObject({ dtype: "F32", shape: [32, 8] });
     expect(header["lm_head.weight"]).toMatchObject({ dtype: "F32", shape: [13, 8] });
     const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
-    expect(config).toMatchObject({ model_type: "gpt2", n_embd: 8, n_head: 2, n_layer: 2, n_positions: 8, vocab_size: 13, activation_function: "gelu_new" });
+    expect(config).toMatchObject({
+      model_type: "gpt2",
+      n_embd: 8,
+      n_head: 2,
+      n_layer: 2,
+      n_positions: 8,
+      vocab_size: 13,
+      activation_function: "gelu_new",
+    });
     expect((await loadCheckpoint(dir)).tokenizerJson).toEqual({ model: { type: "BPE" } });
     disposeModel(model);
   });

@@ -2,7 +2,15 @@
 // and one step that widens the chosen − rejected margin, without leaking tensors.
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dpoLoss, dpoMargins, referenceLogProbs, scoreSequences, sequenceLogProbs, trainDpo, type PreferencePair } from "../../loaders/engine/dpo.js";
+import {
+  dpoLoss,
+  dpoMargins,
+  referenceLogProbs,
+  scoreSequences,
+  sequenceLogProbs,
+  trainDpo,
+  type PreferencePair,
+} from "../../loaders/engine/dpo.js";
 import { silentLogger } from "../../loaders/engine/log.js";
 import { createModel, disposeModel, forward, maskedLoss, type GPT } from "../../loaders/engine/model.js";
 import { makeBatch, toSequence } from "../../loaders/engine/batches.js";
@@ -50,7 +58,10 @@ describe("DPO", () => {
   });
 
   it("sums the target tokens' log-probs of each example, as computed by hand from the logits", async () => {
-    const examples = PAIRS.flatMap((p) => [{ prompt: p.prompt, target: p.chosen }, { prompt: p.prompt, target: p.rejected }]);
+    const examples = PAIRS.flatMap((p) => [
+      { prompt: p.prompt, target: p.chosen },
+      { prompt: p.prompt, target: p.rejected },
+    ]);
     const got = await expectNoLeak(() => {
       const t = sequenceLogProbs(policy, examples);
       const out = Array.from(t.dataSync());
@@ -68,11 +79,15 @@ describe("DPO", () => {
 
   it("matches the loss −log σ(β[(π_w − ref_w) − (π_l − ref_l)]) computed by hand", async () => {
     const beta = 0.7;
-    const ref = { chosen: PAIRS.map((p) => handLogProb(reference, p.prompt, p.chosen)), rejected: PAIRS.map((p) => handLogProb(reference, p.prompt, p.rejected)) };
-    const want = PAIRS.map((p, i) => {
-      const h = handLogProb(policy, p.prompt, p.chosen) - ref.chosen[i]! - (handLogProb(policy, p.prompt, p.rejected) - ref.rejected[i]!);
-      return -logSigmoid(beta * h);
-    }).reduce((a, b) => a + b, 0) / PAIRS.length;
+    const ref = {
+      chosen: PAIRS.map((p) => handLogProb(reference, p.prompt, p.chosen)),
+      rejected: PAIRS.map((p) => handLogProb(reference, p.prompt, p.rejected)),
+    };
+    const want =
+      PAIRS.map((p, i) => {
+        const h = handLogProb(policy, p.prompt, p.chosen) - ref.chosen[i]! - (handLogProb(policy, p.prompt, p.rejected) - ref.rejected[i]!);
+        return -logSigmoid(beta * h);
+      }).reduce((a, b) => a + b, 0) / PAIRS.length;
     const got = await expectNoLeak(() => tf.tidy(() => dpoLoss(policy, PAIRS, ref, beta).dataSync()[0]!));
     expect(got).toBeCloseTo(want, 5);
     expect(want).toBeGreaterThan(0.05); // a non-trivial value: the two random models disagree
@@ -87,7 +102,9 @@ describe("DPO", () => {
       const ref = referenceLogProbs(model, PAIRS);
       const margins = () => tf.tidy(() => Array.from(dpoMargins(model, PAIRS, ref).dataSync()));
       expect(margins().every((h) => Math.abs(h) < 1e-5)).toBe(true);
-      const log = await expectNoLeak(() => trainDpo(model, PAIRS, ref, { steps: 1, batchSize: 2, lr: 1e-2, lrWarmupRatio: 0, beta: 0.1 }, { logger: silentLogger }));
+      const log = await expectNoLeak(() =>
+        trainDpo(model, PAIRS, ref, { steps: 1, batchSize: 2, lr: 1e-2, lrWarmupRatio: 0, beta: 0.1 }, { logger: silentLogger }),
+      );
       expect(log).toHaveLength(1);
       expect(log[0]!.loss).toBeCloseTo(Math.LN2, 5);
       const after = margins();

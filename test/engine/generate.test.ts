@@ -6,7 +6,11 @@ import { expectNoLeak, useBackend } from "../_tf.js";
 
 // Untrained but seeded: greedy outputs are arbitrary yet deterministic, which is all these tests need.
 const SMALL = { vocabSize: 40, dModel: 16, nHeads: 2, nLayers: 2, maxLen: 32 };
-const PROMPTS = [[5, 6, 7, 8, 9, 10], [11, 12, 13], [20, 21, 22, 23, 24, 25, 26, 27, 28]];
+const PROMPTS = [
+  [5, 6, 7, 8, 9, 10],
+  [11, 12, 13],
+  [20, 21, 22, 23, 24, 25, 26, 27, 28],
+];
 
 describe("generate", () => {
   let model: GPT;

@@ -31,7 +31,11 @@ function tinyBatch(): LossBatch {
 }
 
 /** Loss and gradients by parameter name. */
-function lossAndGrads(model: GPT, batch: LossBatch, attention: AttentionPath = "auto"): { loss: number; grads: Record<string, Float32Array> } {
+function lossAndGrads(
+  model: GPT,
+  batch: LossBatch,
+  attention: AttentionPath = "auto",
+): { loss: number; grads: Record<string, Float32Array> } {
   const { value, grads } = tf.variableGrads(() => maskedLoss(model, batch, { attention }), Object.values(model.params));
   const byName: Record<string, Float32Array> = {};
   for (const [name, v] of Object.entries(model.params)) byName[name] = grads[v.name]!.dataSync() as Float32Array;
@@ -149,12 +153,10 @@ describe("model on wasm", () => {
     const model = createModel(TINY, { seed: 1 });
     const seq = [4, 5, 6];
     const alone = forwardRows(model, { ids: Int32Array.from(seq), batch: 1, length: 3 }, Int32Array.from([2]));
-    const padded = forwardRows(
-      model,
-      { ids: Int32Array.from([0, 0, ...seq]), batch: 1, length: 5 },
-      Int32Array.from([4]),
-      { keyValid: Uint8Array.from([0, 0, 1, 1, 1]), positions: Int32Array.from([0, 0, 0, 1, 2]) },
-    );
+    const padded = forwardRows(model, { ids: Int32Array.from([0, 0, ...seq]), batch: 1, length: 5 }, Int32Array.from([4]), {
+      keyValid: Uint8Array.from([0, 0, 1, 1, 1]),
+      positions: Int32Array.from([0, 0, 0, 1, 2]),
+    });
     expect(maxAbsDiff(alone.dataSync(), padded.dataSync())).toBeLessThan(1e-5);
     tf.dispose([alone, padded]);
     disposeModel(model);
@@ -192,7 +194,12 @@ describe("truncatedLoss", () => {
     // A threshold between the two drops the worse example: loss and gradients are the kept one's alone.
     const keep = losses[0]! < losses[1]! ? 0 : 1;
     const T = batch.length;
-    const alone: LossBatch = { ids: batch.ids.slice(keep * T, keep * T + T), targets: batch.targets.slice(keep * T, keep * T + T), batch: 1, length: T };
+    const alone: LossBatch = {
+      ids: batch.ids.slice(keep * T, keep * T + T),
+      targets: batch.targets.slice(keep * T, keep * T + T),
+      batch: 1,
+      length: T,
+    };
     const cut = grads(() => truncatedLoss(model, batch, (lo + hi) / 2, (_l, d) => (dropped = d)));
     const ref = grads(() => maskedLoss(model, alone));
     expect(dropped).toBe(1);

@@ -3,9 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "../../loaders/engine/random.js";
-import {
-  causalSelfAttention, crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear, type AttentionPath,
-} from "../../loaders/engine/ops.js";
+import { crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear } from "../../loaders/engine/ops.js";
+import { causalSelfAttention, type AttentionPath } from "../../loaders/engine/attention.js";
 import { expectNoLeak, maxAbsDiff, useBackend } from "../_tf.js";
 
 const TOL = 1e-5;
@@ -31,7 +30,10 @@ function valuesOf(fn: () => tf.Tensor[]): Float32Array[] {
  * and its reference; asserts values and gradients agree and that neither pass leaks a tensor.
  */
 async function expectSameAsReference(
-  op: (...xs: tf.Tensor[]) => tf.Tensor, reference: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], tol = TOL,
+  op: (...xs: tf.Tensor[]) => tf.Tensor,
+  reference: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  tol = TOL,
 ): Promise<void> {
   const run = (f: (...xs: tf.Tensor[]) => tf.Tensor) => {
     const y = tf.tidy(() => f(...inputs));
@@ -55,7 +57,10 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
   describe("linear", () => {
     // [N, K, M]: K ≤ M and K > M take the two branches of the weight gradient (which operand is transposed).
     it.each([
-      [3, 2, 5, true], [3, 5, 2, true], [4, 3, 3, false], [1, 6, 2, false],
+      [3, 2, 5, true],
+      [3, 5, 2, true],
+      [4, 3, 3, false],
+      [1, 6, 2, false],
     ])("is x @ w + b with the same gradients as tf.matMul (N=%i, K=%i, M=%i, bias %s)", async (n, k, m, bias) => {
       const inputs = [tensor2d(n, k, 1), tensor2d(k, m, 2), ...(bias ? [tensor1d(m, 3)] : [])];
       await expectSameAsReference(
@@ -67,7 +72,14 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
     });
 
     it("computes a hand-worked product", () => {
-      const y = linear(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 0, -1], [2, 1, 0]]), tf.tensor1d([0.5, 0, 0]));
+      const y = linear(
+        tf.tensor2d([[1, 2]]),
+        tf.tensor2d([
+          [1, 0, -1],
+          [2, 1, 0],
+        ]),
+        tf.tensor1d([0.5, 0, 0]),
+      );
       expect(Array.from(data(y))).toEqual([5.5, 2, -1]);
       y.dispose();
     });
@@ -79,14 +91,31 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
       return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), g), b);
     };
 
-    it.each([[4, 8, 1e-5], [3, 5, 1e-2], [1, 16, 1e-5]])("normalizes each row like mean/variance by hand, with matching gradients ([%i, %i], eps %s)", async (n, d, eps) => {
+    it.each([
+      [4, 8, 1e-5],
+      [3, 5, 1e-2],
+      [1, 16, 1e-5],
+    ])("normalizes each row like mean/variance by hand, with matching gradients ([%i, %i], eps %s)", async (n, d, eps) => {
       const inputs = [tensor2d(n, d, 4, 3), tensor1d(d, 5), tensor1d(d, 6)];
-      await expectSameAsReference((x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, eps), reference(eps), inputs, 1e-4);
+      await expectSameAsReference(
+        (x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, eps),
+        reference(eps),
+        inputs,
+        1e-4,
+      );
       tf.dispose(inputs);
     });
 
     it("gives each row mean 0 and variance 1 with unit gain and zero bias, whatever its offset and scale", () => {
-      const [x, g, b] = [tf.tensor2d([[1, 2, 3, 4], [100, 200, 300, 400], [-5, -5, -5, -1]]), tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D];
+      const [x, g, b] = [
+        tf.tensor2d([
+          [1, 2, 3, 4],
+          [100, 200, 300, 400],
+          [-5, -5, -5, -1],
+        ]),
+        tf.ones([4]) as tf.Tensor1D,
+        tf.zeros([4]) as tf.Tensor1D,
+      ];
       const y = layerNorm(x, g, b, 1e-5);
       const { mean, variance } = tf.moments(y, -1);
       expect(maxAbsDiff(data(mean), [0, 0, 0])).toBeLessThan(1e-5);
@@ -97,7 +126,8 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
   });
 
   describe("gelu", () => {
-    const tanhGelu = (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x))))))));
+    const tanhGelu = (x: tf.Tensor) =>
+      tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x))))))));
 
     it("equals the tanh form 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) in value and gradient", async () => {
       const x = tf.tensor2d(values(40, 7, 6), [5, 8]); // [-6, 6): both tails and the middle
@@ -109,7 +139,7 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
       [0, 0, 0.5],
       [20, 20, 1], // identity far right
       [-20, 0, 0], // zero far left
-      [1, 0.8411920, 1.0829640], // torch.nn.functional.gelu(1, approximate="tanh") and its derivative
+      [1, 0.841192, 1.082964], // torch.nn.functional.gelu(1, approximate="tanh") and its derivative
     ])("at %s is %s with slope %s", (at, value, slope) => {
       const x = tf.scalar(at);
       const [y, dy] = [gelu(x), tf.grad(gelu)(x)];
@@ -120,21 +150,42 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
   });
 
   describe("crossEntropyRows and crossEntropy", () => {
-    const reference = (targets: tf.Tensor1D) => (l: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(targets, l.shape[1]!)), -1));
+    const reference = (targets: tf.Tensor1D) => (l: tf.Tensor) =>
+      tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.oneHot(targets, l.shape[1]!)), -1));
 
     it("gives −log softmax(logits)[target] per row, with the gradient of tf.logSoftmax", async () => {
       const targets = tf.tensor1d([0, 3, 6, 3, 1], "int32");
       const logits = tensor2d(5, 7, 8, 4);
       await expectSameAsReference((l) => crossEntropyRows(l as tf.Tensor2D, targets), reference(targets), [logits]);
-      await expectSameAsReference((l) => crossEntropy(l as tf.Tensor2D, targets), (l) => tf.mean(reference(targets)(l)), [logits]);
+      await expectSameAsReference(
+        (l) => crossEntropy(l as tf.Tensor2D, targets),
+        (l) => tf.mean(reference(targets)(l)),
+        [logits],
+      );
       tf.dispose([targets, logits]);
     });
 
     it.each([
       ["uniform over two", [[0, 0]], [0], [Math.LN2]],
       ["uniform over four", [[3, 3, 3, 3]], [2], [Math.log(4)]],
-      ["huge logits stay finite", [[1000, 0], [0, 1000]], [1, 1], [1000, 0]],
-      ["a sure and a hopeless row", [[0, -200], [-200, 0]], [0, 0], [0, 200]],
+      [
+        "huge logits stay finite",
+        [
+          [1000, 0],
+          [0, 1000],
+        ],
+        [1, 1],
+        [1000, 0],
+      ],
+      [
+        "a sure and a hopeless row",
+        [
+          [0, -200],
+          [-200, 0],
+        ],
+        [0, 0],
+        [0, 200],
+      ],
     ])("is exact on %s", (_name, logits, targets, want) => {
       const t = tf.tensor1d(targets, "int32");
       const l = tf.tensor2d(logits);
@@ -153,7 +204,9 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
       const upstream = values(idx.length * 3, 10);
       const { y, grad } = await expectNoLeak(() => {
         const out = gatherRows(table, idx);
-        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t as tf.Tensor2D, idx), tf.tensor2d(upstream, [idx.length, 3]))))(table);
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t as tf.Tensor2D, idx), tf.tensor2d(upstream, [idx.length, 3]))))(
+          table,
+        );
         const result = { y: data(out).slice(), grad: data(g).slice() };
         tf.dispose([out, g]);
         return result;
@@ -162,7 +215,9 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
       const want = Array.from(idx).flatMap((r) => Array.from(t.subarray(r * 3, r * 3 + 3)));
       expect(maxAbsDiff(y, want)).toBe(0);
       const dTable = new Float32Array(12); // dtable[r] = Σ over i with idx[i] = r of upstream[i]
-      idx.forEach((r, i) => { for (let c = 0; c < 3; c++) dTable[r * 3 + c]! += upstream[i * 3 + c]!; });
+      idx.forEach((r, i) => {
+        for (let c = 0; c < 3; c++) dTable[r * 3 + c]! += upstream[i * 3 + c]!;
+      });
       expect(maxAbsDiff(grad, dTable)).toBeLessThan(TOL);
       expect(Array.from(grad.subarray(3, 6))).toEqual([0, 0, 0]); // row 1 was never gathered
       table.dispose();
@@ -188,7 +243,8 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
       const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // [B*T, D] -> [B, H, T, hd]
       const [q, k, v] = tf.split(qkv, 3, 1).map(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const allowed = new Float32Array(B * T * T); // [B, 1, T, T]
-      for (let b = 0; b < B; b++) for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) allowed[(b * T + i) * T + j] = keyValid?.[b * T + j] === 0 ? 0 : 1;
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) allowed[(b * T + i) * T + j] = keyValid?.[b * T + j] === 0 ? 0 : 1;
       const mask = tf.mul(tf.sub(1, tf.tensor4d(allowed, [B, 1, T, T])), -1e9);
       const scores = tf.add(tf.div(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(hd)), mask);
       return tf.reshape(tf.transpose(tf.matMul(tf.softmax(scores), v), [0, 2, 1, 3]), [B * T, D]); // [B, H, T, hd] -> [B*T, D]
@@ -199,7 +255,11 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
 
     it.each(PATHS)("matches plain tfjs attention in value and gradient (path %s)", async (path) => {
       const qkv = tensor2d(B * T, 3 * D, 11, 2);
-      await expectSameAsReference((x) => causalSelfAttention(x as tf.Tensor2D, { batch: B, length: T, heads: H, path }), (x) => reference(x), [qkv]);
+      await expectSameAsReference(
+        (x) => causalSelfAttention(x as tf.Tensor2D, { batch: B, length: T, heads: H, path }),
+        (x) => reference(x),
+        [qkv],
+      );
       qkv.dispose();
     });
 
@@ -210,7 +270,11 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
       const op = (x: tf.Tensor) => causalSelfAttention(x as tf.Tensor2D, { batch: B, length: T, heads: H, path, keyValid });
       // Query rows with no valid key (sequence 0's padding) are defined by neither: compare the others.
       const valid = (y: tf.Tensor) => tf.slice(y, [2, 0], [B * T - 2, D]);
-      await expectSameAsReference((x) => valid(op(x)), (x) => valid(reference(x, keyValid)), [qkv]);
+      await expectSameAsReference(
+        (x) => valid(op(x)),
+        (x) => valid(reference(x, keyValid)),
+        [qkv],
+      );
       qkv.dispose();
     });
 
@@ -246,7 +310,10 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
       const all = data(qkv);
       for (const path of PATHS) {
         const y = attend(qkv, path);
-        for (const b of [0, 1]) expect(maxAbsDiff(y.subarray(b * T * D, b * T * D + D), all.subarray(b * T * 3 * D + 2 * D, b * T * 3 * D + 3 * D))).toBeLessThan(1e-6);
+        for (const b of [0, 1])
+          expect(maxAbsDiff(y.subarray(b * T * D, b * T * D + D), all.subarray(b * T * 3 * D + 2 * D, b * T * 3 * D + 3 * D))).toBeLessThan(
+            1e-6,
+          );
       }
       qkv.dispose();
     });
@@ -254,8 +321,25 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
     it.each(["perHead", "batched"] as const)("hands keys and values [B, H, T, hd] to onKeysValues (path %s)", async (path) => {
       const qkv = tensor2d(B * T, 3 * D, 15);
       let got: { k: Float32Array; v: Float32Array } | undefined;
-      await expectNoLeak(() => tf.dispose(tf.tidy(() => causalSelfAttention(qkv, { batch: B, length: T, heads: H, path, onKeysValues: (k, v) => (got = { k: k.slice(), v: v.slice() }) }))));
-      const [wantK, wantV] = valuesOf(() => tf.split(qkv, 3, 1).slice(1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, D / H]), [0, 2, 1, 3])));
+      await expectNoLeak(() =>
+        tf.dispose(
+          tf.tidy(() =>
+            causalSelfAttention(qkv, {
+              batch: B,
+              length: T,
+              heads: H,
+              path,
+              onKeysValues: (k, v) => (got = { k: k.slice(), v: v.slice() }),
+            }),
+          ),
+        ),
+      );
+      const [wantK, wantV] = valuesOf(() =>
+        tf
+          .split(qkv, 3, 1)
+          .slice(1)
+          .map((t) => tf.transpose(tf.reshape(t, [B, T, H, D / H]), [0, 2, 1, 3])),
+      );
       expect(maxAbsDiff(got!.k, wantK!)).toBe(0);
       expect(maxAbsDiff(got!.v, wantV!)).toBe(0);
       qkv.dispose();

@@ -64,8 +64,16 @@ describe("encodeSafetensors", () => {
   });
 
   it.each<[string, Record<string, Tensor>, RegExp]>([
-    ["data shorter than the shape", { w: { dtype: "F32", shape: [2, 2], data: new Float32Array(3) } }, /tensor "w": shape \[2, 2\] has 4 elements but data has 3/],
-    ["a dtype that does not match the array", { w: { dtype: "I32", shape: [1], data: new Float32Array(1) } as unknown as Tensor }, /tensor "w": dtype I32 needs a Int32Array/],
+    [
+      "data shorter than the shape",
+      { w: { dtype: "F32", shape: [2, 2], data: new Float32Array(3) } },
+      /tensor "w": shape \[2, 2\] has 4 elements but data has 3/,
+    ],
+    [
+      "a dtype that does not match the array",
+      { w: { dtype: "I32", shape: [1], data: new Float32Array(1) } as unknown as Tensor },
+      /tensor "w": dtype I32 needs a Int32Array/,
+    ],
     ["a negative dimension", { w: { dtype: "F32", shape: [-1], data: new Float32Array(0) } }, /tensor "w": shape \[-1\]/],
     ["the reserved name", { __metadata__: { dtype: "F32", shape: [0], data: new Float32Array(0) } }, /reserved/],
   ])("rejects %s", (_name, tensors, message) => {
@@ -77,8 +85,16 @@ describe("decodeSafetensors", () => {
   it.each<[string, Record<string, Tensor>, Record<string, string> | undefined]>([
     ["F32 and I32 tensors with metadata", TENSORS, { format: "pt" }],
     ["no tensors at all", {}, undefined],
-    ["an empty tensor", { empty: { dtype: "F32", shape: [0, 5], data: new Float32Array(0) }, x: { dtype: "I32", shape: [1], data: Int32Array.from([9]) } }, undefined],
-    ["a subarray view", { view: { dtype: "F32", shape: [2], data: Float32Array.from([1, 2, 3, 4]).subarray(1, 3) } }, { note: "ünïcode ✓" }],
+    [
+      "an empty tensor",
+      { empty: { dtype: "F32", shape: [0, 5], data: new Float32Array(0) }, x: { dtype: "I32", shape: [1], data: Int32Array.from([9]) } },
+      undefined,
+    ],
+    [
+      "a subarray view",
+      { view: { dtype: "F32", shape: [2], data: Float32Array.from([1, 2, 3, 4]).subarray(1, 3) } },
+      { note: "ünïcode ✓" },
+    ],
   ])("round-trips %s bit for bit", (_name, tensors, metadata) => {
     const decoded = decodeSafetensors(encodeSafetensors(tensors, metadata));
     expect(decoded.metadata).toEqual(metadata ?? {});
@@ -87,7 +103,9 @@ describe("decodeSafetensors", () => {
       const back = decoded.tensors[name] as Tensor;
       expect([back.dtype, back.shape]).toEqual([t.dtype, t.shape]);
       expect(back.data.constructor).toBe(t.data.constructor);
-      expect(new Uint8Array(back.data.buffer, back.data.byteOffset, back.data.byteLength)).toEqual(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      expect(new Uint8Array(back.data.buffer, back.data.byteOffset, back.data.byteLength)).toEqual(
+        new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      );
     }
   });
 
@@ -104,16 +122,41 @@ describe("decodeSafetensors", () => {
   it.each<[string, () => Uint8Array, RegExp]>([
     ["fewer than 8 bytes", () => new Uint8Array(5), /model\.st: truncated: 5 bytes/],
     ["a header length past the end", () => assemble({}, f32(0), 1000n), /header length 1000 exceeds the \d+ bytes/],
-    ["a header length beyond 2^53", () => assemble({}, f32(0), 2n ** 63n), /header length 9223372036854775808 exceeds the 100000000-byte cap/],
+    [
+      "a header length beyond 2^53",
+      () => assemble({}, f32(0), 2n ** 63n),
+      /header length 9223372036854775808 exceeds the 100000000-byte cap/,
+    ],
     ["a header that is not JSON", () => assemble({}, f32(0), 1n), /header is not valid UTF-8 JSON/],
     ["a header that is an array", () => assemble([1, 2]), /header must be a JSON object/],
-    ["an unsupported dtype", () => assemble({ w: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }, f32(1)), /tensor "w": unsupported dtype "F16"/],
+    [
+      "an unsupported dtype",
+      () => assemble({ w: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }, f32(1)),
+      /tensor "w": unsupported dtype "F16"/,
+    ],
     ["a bad shape", () => assemble({ w: { dtype: "F32", shape: [1.5], data_offsets: [0, 4] } }, f32(1)), /tensor "w": shape \[1.5\]/],
     ["missing data_offsets", () => assemble({ w: { dtype: "F32", shape: [1] } }, f32(1)), /tensor "w": data_offsets undefined/],
-    ["a span that disagrees with the shape", () => assemble({ w: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, f32(2)), /tensor "w": shape \[3\] of F32 needs 12 bytes but data_offsets span 8/],
-    ["offsets past the buffer (truncated data)", () => encodeSafetensors(TENSORS).subarray(0, -4), /tensor "layer.weight": data_offsets \[16, 40\] fall outside the 36-byte data buffer/],
-    ["reversed offsets", () => assemble({ w: { dtype: "F32", shape: [0], data_offsets: [4, 0] } }, f32(1)), /tensor "w": data_offsets \[4, 0\] fall outside/],
-    ["overlapping tensors", () => assemble({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }, f32(3)), /tensor "b" overlaps tensor "a"/],
+    [
+      "a span that disagrees with the shape",
+      () => assemble({ w: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, f32(2)),
+      /tensor "w": shape \[3\] of F32 needs 12 bytes but data_offsets span 8/,
+    ],
+    [
+      "offsets past the buffer (truncated data)",
+      () => encodeSafetensors(TENSORS).subarray(0, -4),
+      /tensor "layer.weight": data_offsets \[16, 40\] fall outside the 36-byte data buffer/,
+    ],
+    [
+      "reversed offsets",
+      () => assemble({ w: { dtype: "F32", shape: [0], data_offsets: [4, 0] } }, f32(1)),
+      /tensor "w": data_offsets \[4, 0\] fall outside/,
+    ],
+    [
+      "overlapping tensors",
+      () =>
+        assemble({ a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } }, f32(3)),
+      /tensor "b" overlaps tensor "a"/,
+    ],
     ["a hole in the buffer", () => assemble({ a: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, f32(2)), /tensor "a" leaves a hole/],
     ["trailing bytes", () => assemble({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] } }, f32(2)), /4 trailing bytes/],
     ["non-string metadata", () => assemble({ __metadata__: { epoch: 3 } }), /__metadata__ "epoch" must be a string/],

@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SPECIAL_TOKENS, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
 import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import {
-  fromTokenizerJson, loadTokenizer, preTokenizerJson, saveTokenizer, splitDigitsOf, toTokenizerConfigJson, toTokenizerJson,
+  fromTokenizerJson,
+  loadTokenizer,
+  preTokenizerJson,
+  saveTokenizer,
+  splitDigitsOf,
+  toTokenizerConfigJson,
+  toTokenizerJson,
 } from "../../loaders/engine/tokenizer/json.js";
 
 // Five rows of corpus: words, numbers, unicode; enough for a few dozen merges.
@@ -73,8 +79,14 @@ describe.each([
 describe("the tokenizer.json layout", () => {
   it("lists every token once at its id, the specials first and as special added tokens", () => {
     const json = toTokenizerJson(split);
-    expect(Object.entries(json.model.vocab).sort((a, b) => a[1] - b[1]).map(([t]) => t)).toEqual(split.tokens);
-    expect(json.added_tokens.map((t) => ({ id: t.id, content: t.content, special: t.special }))).toEqual(SPECIAL_TOKENS.map((content, id) => ({ id, content, special: true })));
+    expect(
+      Object.entries(json.model.vocab)
+        .sort((a, b) => a[1] - b[1])
+        .map(([t]) => t),
+    ).toEqual(split.tokens);
+    expect(json.added_tokens.map((t) => ({ id: t.id, content: t.content, special: t.special }))).toEqual(
+      SPECIAL_TOKENS.map((content, id) => ({ id, content, special: true })),
+    );
     expect(json.model.merges).toEqual(split.merges.map(([a, b]) => `${split.tokens[a]} ${split.tokens[b]}`));
   });
 
@@ -106,19 +118,25 @@ describe("the splitDigits pre_tokenizer", () => {
   it.each([
     ["nothing", undefined],
     ["a Split on ASCII \\d", { type: "Sequence", pretokenizers: [{ ...DIGIT_SPLIT, pattern: { Regex: "\\d" } }, BYTE_LEVEL] }],
-    ["a Split that merges digits with the next piece", { type: "Sequence", pretokenizers: [{ ...DIGIT_SPLIT, behavior: "MergedWithNext" }, BYTE_LEVEL] }],
+    [
+      "a Split that merges digits with the next piece",
+      { type: "Sequence", pretokenizers: [{ ...DIGIT_SPLIT, behavior: "MergedWithNext" }, BYTE_LEVEL] },
+    ],
     ["a Split alone", { type: "Sequence", pretokenizers: [DIGIT_SPLIT] }],
     ["a Sequence of three", { type: "Sequence", pretokenizers: [DIGIT_SPLIT, BYTE_LEVEL, BYTE_LEVEL] }],
     ["a ByteLevel with a prefix space", { ...BYTE_LEVEL, add_prefix_space: true }],
     ["a Whitespace pre-tokenizer", { type: "Whitespace" }],
   ])("rejects %s, naming what it found and both accepted forms", (_name, preTokenizer) => {
-    expect(() => splitDigitsOf(preTokenizer)).toThrow(/^tokenizer\.json: unsupported pre_tokenizer .* expected \{"type":"ByteLevel".* or, with split digits, \{"type":"Sequence"/);
+    expect(() => splitDigitsOf(preTokenizer)).toThrow(
+      /^tokenizer\.json: unsupported pre_tokenizer .* expected \{"type":"ByteLevel".* or, with split digits, \{"type":"Sequence"/,
+    );
     if (preTokenizer) expect(() => splitDigitsOf(preTokenizer)).toThrow(JSON.stringify(preTokenizer));
   });
 
   it("says why HF's Digits pre-tokenizer is refused", () => {
-    expect(() => splitDigitsOf({ type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, BYTE_LEVEL] }))
-      .toThrow(/Digits pre-tokenizer is not supported: @huggingface\/tokenizers splits only ASCII 0-9/);
+    expect(() => splitDigitsOf({ type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, BYTE_LEVEL] })).toThrow(
+      /Digits pre-tokenizer is not supported: @huggingface\/tokenizers splits only ASCII 0-9/,
+    );
   });
 });
 
@@ -133,15 +151,27 @@ describe("malformed tokenizer.json", () => {
     ["a Unigram model", (j) => withModel(j, { type: "Unigram" }), /expected a BPE model/],
     ["a null vocab", (j) => withModel(j, { vocab: null }), /expected a BPE model with vocab and merges/],
     ["merges that are not a list", (j) => withModel(j, { merges: "a b" }), /expected a BPE model with vocab and merges/],
-    ["a vocab id that is not an integer", (j) => withModel(j, { vocab: { ...j.model.vocab, "<|pad|>": 0.5 } }), /vocab ids must be 0\.\.\d+ without gaps \(token "<\|pad\|>" has 0\.5\)/],
+    [
+      "a vocab id that is not an integer",
+      (j) => withModel(j, { vocab: { ...j.model.vocab, "<|pad|>": 0.5 } }),
+      /vocab ids must be 0\.\.\d+ without gaps \(token "<\|pad\|>" has 0\.5\)/,
+    ],
     ["a vocab id given as a string", (j) => withModel(j, { vocab: { ...j.model.vocab, "<|pad|>": "0" } }), /token "<\|pad\|>" has 0\)/],
     ["a negative vocab id", (j) => withModel(j, { vocab: { ...j.model.vocab, "<|pad|>": -1 } }), /without gaps .* has -1/],
     ["two tokens with one id", (j) => withModel(j, { vocab: { ...j.model.vocab, "<|pad|>": 1 } }), /without gaps/],
     ["a merge of three tokens", (j) => withModel(j, { merges: ["a b c"] }), /merge 0 "a b c" is not a pair of vocabulary tokens/],
     ["a merge in array form of one token", (j) => withModel(j, { merges: [["a"]] }), /merge 0 \["a"\] is not a pair/],
     ["a merge that is a number", (j) => withModel(j, { merges: [7] }), /merge 0 7 is not a pair/],
-    ["a vocabulary without the byte tokens", (j) => withModel(j, { vocab: Object.fromEntries(SPECIAL_TOKENS.map((t, i) => [t, i])), merges: [] }), /lacks the token for byte 0/],
-    ["an unsupported pre_tokenizer", (j) => ({ ...j, pre_tokenizer: { type: "Metaspace" } }), /unsupported pre_tokenizer \{"type":"Metaspace"\}/],
+    [
+      "a vocabulary without the byte tokens",
+      (j) => withModel(j, { vocab: Object.fromEntries(SPECIAL_TOKENS.map((t, i) => [t, i])), merges: [] }),
+      /lacks the token for byte 0/,
+    ],
+    [
+      "an unsupported pre_tokenizer",
+      (j) => ({ ...j, pre_tokenizer: { type: "Metaspace" } }),
+      /unsupported pre_tokenizer \{"type":"Metaspace"\}/,
+    ],
   ])("rejects %s with a clear error", (_name, corrupt, message) => {
     expect(() => fromTokenizerJson(corrupt(toTokenizerJson(split)))).toThrow(message);
   });
@@ -154,7 +184,10 @@ describe("saveTokenizer and loadTokenizer", () => {
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
-  it.each([["on", () => split], ["off", () => plain]])("write both files into a new nested folder and read the same tokenizer back (splitDigits %s)", async (mode, get) => {
+  it.each([
+    ["on", () => split],
+    ["off", () => plain],
+  ])("write both files into a new nested folder and read the same tokenizer back (splitDigits %s)", async (mode, get) => {
     const dir = join(root, `nested-${mode}`, "tokenizer");
     await saveTokenizer(dir, get());
     expect((await readdir(dir)).sort()).toEqual(["tokenizer.json", "tokenizer_config.json"]); // no temp files left
@@ -184,7 +217,10 @@ describe("saveTokenizer and loadTokenizer", () => {
     await saveTokenizer(dir, split);
     const file = join(dir, "tokenizer.json");
     await writeFile(file, corrupt(await readFile(file, "utf8")));
-    const error = await loadTokenizer(dir).then(() => undefined, (e: Error) => e);
+    const error = await loadTokenizer(dir).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error?.message.startsWith(`${file}: `)).toBe(true);
     expect(error?.message).toMatch(message);
     expect(error?.cause).toBeInstanceOf(Error);

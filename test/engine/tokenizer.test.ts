@@ -5,7 +5,14 @@ import { Tokenizer as HFTokenizer } from "@huggingface/tokenizers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BOS_ID, EOS_ID, MIN_VOCAB_SIZE, PAD_ID, SEP_ID, SPECIAL_TOKENS, type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
 import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
-import { fromTokenizerJson, loadTokenizer, preTokenizerJson, saveTokenizer, toTokenizerConfigJson, toTokenizerJson } from "../../loaders/engine/tokenizer/json.js";
+import {
+  fromTokenizerJson,
+  loadTokenizer,
+  preTokenizerJson,
+  saveTokenizer,
+  toTokenizerConfigJson,
+  toTokenizerJson,
+} from "../../loaders/engine/tokenizer/json.js";
 import { createRng } from "../../loaders/engine/random.js";
 
 const WORDS = (
@@ -43,13 +50,31 @@ function makeNumberCorpus(seed: number, count: number): string[] {
 }
 
 const ANY_TEXT: [number, number][] = [
-  [0x20, 0x7e], [0x00, 0x1f], [0x80, 0xff], [0x300, 0x36f], [0x4e00, 0x9fff],
-  [0x1f300, 0x1faff], [0x2000, 0x200d], [0xac00, 0xd7a3], [0xe000, 0xfffd], [0x10000, 0x10ffff],
+  [0x20, 0x7e],
+  [0x00, 0x1f],
+  [0x80, 0xff],
+  [0x300, 0x36f],
+  [0x4e00, 0x9fff],
+  [0x1f300, 0x1faff],
+  [0x2000, 0x200d],
+  [0xac00, 0xd7a3],
+  [0xe000, 0xfffd],
+  [0x10000, 0x10ffff],
 ];
 /** Number characters (ASCII, Arabic-Indic, superscripts and fractions, Roman numerals, fullwidth) among spaces, letters, punctuation. */
 const NUMBER_HEAVY: [number, number][] = [
-  [0x30, 0x39], [0x30, 0x39], [0x20, 0x20], [0x20, 0x20], [0x09, 0x0d], [0x21, 0x2f], [0x61, 0x7a],
-  [0x660, 0x669], [0xb2, 0xbe], [0x2160, 0x2188], [0xff10, 0xff19], [0x3000, 0x3000],
+  [0x30, 0x39],
+  [0x30, 0x39],
+  [0x20, 0x20],
+  [0x20, 0x20],
+  [0x09, 0x0d],
+  [0x21, 0x2f],
+  [0x61, 0x7a],
+  [0x660, 0x669],
+  [0xb2, 0xbe],
+  [0x2160, 0x2188],
+  [0xff10, 0xff19],
+  [0x3000, 0x3000],
 ];
 
 /** Random well-formed strings drawn from `ranges` (by default ASCII, controls, Latin-1, combining marks, CJK, astral emoji, spaces). */
@@ -202,8 +227,14 @@ describe("splitDigits", () => {
 
   it("leaves text without number characters encoded as before", () => {
     const text = makeCorpus(9, 30).join("").replace(/\p{N}/gu, "");
-    const noSplit = trainTokenizer(makeCorpus(1, 500).map((t) => t.replace(/\p{N}/gu, "")), { vocabSize: 400, splitDigits: false });
-    const split = trainTokenizer(makeCorpus(1, 500).map((t) => t.replace(/\p{N}/gu, "")), { vocabSize: 400 });
+    const noSplit = trainTokenizer(
+      makeCorpus(1, 500).map((t) => t.replace(/\p{N}/gu, "")),
+      { vocabSize: 400, splitDigits: false },
+    );
+    const split = trainTokenizer(
+      makeCorpus(1, 500).map((t) => t.replace(/\p{N}/gu, "")),
+      { vocabSize: 400 },
+    );
     expect(split.merges).toEqual(noSplit.merges);
     expect(split.encode(text)).toEqual(noSplit.encode(text));
   });
@@ -254,12 +285,15 @@ describe.each([
   ["splitDigits true", () => ({ ours: tok, theirs: hf })],
   ["splitDigits false", () => ({ ours: plain, theirs: hfPlain })],
 ])("agreement with @huggingface/tokenizers, %s", (_mode, pair) => {
-  it.each([...TEXTS.filter(([name]) => name !== "special-token strings as plain text"), ...NUMBER_TEXTS])("gives identical ids for %s", (_name, text) => {
-    const { ours, theirs } = pair();
-    const ids = ours.encode(text);
-    expect(theirs.encode(text).ids).toEqual(ids);
-    if (ids.length > 0) expect(theirs.decode(ids)).toBe(text); // HF rejects decoding []
-  });
+  it.each([...TEXTS.filter(([name]) => name !== "special-token strings as plain text"), ...NUMBER_TEXTS])(
+    "gives identical ids for %s",
+    (_name, text) => {
+      const { ours, theirs } = pair();
+      const ids = ours.encode(text);
+      expect(theirs.encode(text).ids).toEqual(ids);
+      if (ids.length > 0) expect(theirs.decode(ids)).toBe(text); // HF rejects decoding []
+    },
+  );
 
   it.each(LONG_TEXTS)("gives identical ids for %s", (_name, text) => {
     const { ours, theirs } = pair();
@@ -289,7 +323,6 @@ describe.each([
 });
 
 describe("agreement with @huggingface/tokenizers on hand-made files", () => {
-
   it("agrees on a tokenizer whose token is spelled by two merges", () => {
     const json = toTokenizerJson(trainTokenizer([], { vocabSize: MIN_VOCAB_SIZE }));
     const vocab = { ...json.model.vocab, bc: 260, abc: 261, ab: 262 };
@@ -319,7 +352,10 @@ describe("tokenizer.json", () => {
     expect(json.model.merges[0]).toMatch(/^\S+ \S+$/);
   });
 
-  it.each([["splitDigits true", () => tok], ["splitDigits false", () => plain]])("rebuilds an identical tokenizer from its JSON text, %s", (_mode, get) => {
+  it.each([
+    ["splitDigits true", () => tok],
+    ["splitDigits false", () => plain],
+  ])("rebuilds an identical tokenizer from its JSON text, %s", (_mode, get) => {
     const original = get();
     const back = fromTokenizerJson(JSON.parse(JSON.stringify(toTokenizerJson(original))));
     expect(back.splitDigits).toBe(original.splitDigits);
@@ -329,11 +365,16 @@ describe("tokenizer.json", () => {
   });
 
   it("reads a file written before splitDigits (a lone ByteLevel) as splitDigits false", () => {
-    const old = { ...toTokenizerJson(plain), pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true } };
+    const old = {
+      ...toTokenizerJson(plain),
+      pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+    };
     const back = fromTokenizerJson(old);
     expect(back.splitDigits).toBe(false);
     expect(back.encode("It is 7999 grams.")).toEqual(plain.encode("It is 7999 grams."));
-    expect(fromTokenizerJson({ ...old, pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false } }).splitDigits).toBe(false);
+    expect(
+      fromTokenizerJson({ ...old, pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false } }).splitDigits,
+    ).toBe(false);
     expect(preTokenizerJson(false)).toEqual(BYTE_LEVEL);
   });
 
@@ -356,7 +397,11 @@ describe("tokenizer.json", () => {
   it.each<[string, unknown, RegExp?]>([
     ["no pre_tokenizer", undefined],
     ["a null pre_tokenizer", null],
-    ["HF's Digits pre-tokenizer (ASCII-only in JS, Unicode in Rust)", { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, BYTE_LEVEL] }, /Digits pre-tokenizer is not supported/],
+    [
+      "HF's Digits pre-tokenizer (ASCII-only in JS, Unicode in Rust)",
+      { type: "Sequence", pretokenizers: [{ type: "Digits", individual_digits: true }, BYTE_LEVEL] },
+      /Digits pre-tokenizer is not supported/,
+    ],
     ["a ByteLevel that adds a prefix space", { ...BYTE_LEVEL, add_prefix_space: true }],
     ["a ByteLevel that leaves add_prefix_space to the (differing) defaults", { type: "ByteLevel", use_regex: true }],
     ["a ByteLevel without the regex", { ...BYTE_LEVEL, use_regex: false }],
@@ -366,7 +411,9 @@ describe("tokenizer.json", () => {
     ["a Metaspace", { type: "Metaspace", replacement: "▁", prepend_scheme: "always", split: true }],
   ])("rejects %s as pre_tokenizer, naming the accepted forms", (_name, preTokenizer, message) => {
     const json = { ...toTokenizerJson(tok), pre_tokenizer: preTokenizer };
-    expect(() => fromTokenizerJson(json)).toThrow(/tokenizer\.json: unsupported pre_tokenizer .*expected \{"type":"ByteLevel".*with split digits, \{"type":"Sequence"/);
+    expect(() => fromTokenizerJson(json)).toThrow(
+      /tokenizer\.json: unsupported pre_tokenizer .*expected \{"type":"ByteLevel".*with split digits, \{"type":"Sequence"/,
+    );
     if (message) expect(() => fromTokenizerJson(json)).toThrow(message);
   });
 });

@@ -38,7 +38,10 @@ describe("training data", () => {
   });
 
   it("pads a batch on the right to its own longest example and counts only real tokens", () => {
-    const batch = makeBatch([toSequence({ prompt: [4, SEP], target: [4, EOS] }, 16), toSequence({ prompt: [4, 5, 6, SEP], target: [9, EOS] }, 16)], 0);
+    const batch = makeBatch(
+      [toSequence({ prompt: [4, SEP], target: [4, EOS] }, 16), toSequence({ prompt: [4, 5, 6, SEP], target: [9, EOS] }, 16)],
+      0,
+    );
     expect(batch.length).toBe(5);
     expect(Array.from(batch.ids)).toEqual([4, SEP, 4, 0, 0, 4, 5, 6, SEP, 9]);
     expect(Array.from(batch.targets)).toEqual([-1, 4, EOS, -1, -1, -1, -1, -1, 9, EOS]);
@@ -108,7 +111,14 @@ describe("trainModel", () => {
     const model = createModel(TASK_MODEL, { seed: 1 });
     const one = { ...QUICK, steps: 1, lrWarmupRatio: 0, lr: 1e-2, minLrRatio: 1, weightDecay: 0.5, gradClip: 0, batchSize: 64 };
     const before = Object.fromEntries(Object.entries(model.params).map(([n, v]) => [n, v.dataSync().slice()]));
-    const batch = makeBatch(planEpoch(data.map((e) => toSequence(e, 16).ids.length), { ...resolveTrainConfig(one) }, 0)[0]!.map((i) => toSequence(data[i]!, 16)), 0);
+    const batch = makeBatch(
+      planEpoch(
+        data.map((e) => toSequence(e, 16).ids.length),
+        { ...resolveTrainConfig(one) },
+        0,
+      )[0]!.map((i) => toSequence(data[i]!, 16)),
+      0,
+    );
     const { value, grads } = tf.variableGrads(() => maskedLoss(model, batch), Object.values(model.params));
     const g = Object.fromEntries(Object.entries(model.params).map(([n, v]) => [n, grads[v.name]!.dataSync().slice()]));
     tf.dispose([value, ...Object.values(grads)]);
@@ -142,7 +152,9 @@ describe("trainModel", () => {
     const crash = (r: StepRow) => {
       if (r.step === 5) throw new Error("interrupted");
     };
-    await expect(trainModel(first, data, { ...config, checkpointEvery: 3, checkpointDir: dir }, { onStep: crash })).rejects.toThrow("interrupted");
+    await expect(trainModel(first, data, { ...config, checkpointEvery: 3, checkpointDir: dir }, { onStep: crash })).rejects.toThrow(
+      "interrupted",
+    );
     disposeModel(first);
     const saved = await loadCheckpoint(dir);
     expect(saved.trainer?.step).toBe(3);
@@ -160,7 +172,9 @@ describe("loss truncation", () => {
 
   it("rejects a share outside [0, 1)", async () => {
     const model = createModel(TASK_MODEL, { seed: 1 });
-    await expect(trainModel(model, stringTask("copy", 8, 1), { ...QUICK, lossTruncation: 1 })).rejects.toThrow(/lossTruncation must be in \[0, 1\), got 1/);
+    await expect(trainModel(model, stringTask("copy", 8, 1), { ...QUICK, lossTruncation: 1 })).rejects.toThrow(
+      /lossTruncation must be in \[0, 1\), got 1/,
+    );
     disposeModel(model);
   });
 
@@ -175,7 +189,9 @@ describe("loss truncation", () => {
     const crash = (r: StepRow) => {
       if (r.step === 7) throw new Error("interrupted");
     };
-    await expect(trainModel(first, data, { ...config, checkpointEvery: 6, checkpointDir: dir }, { onStep: crash })).rejects.toThrow("interrupted");
+    await expect(trainModel(first, data, { ...config, checkpointEvery: 6, checkpointDir: dir }, { onStep: crash })).rejects.toThrow(
+      "interrupted",
+    );
     disposeModel(first);
     const saved = await loadCheckpoint(dir);
     expect(saved.trainer?.recentLosses?.length).toBeGreaterThan(0);
@@ -189,12 +205,18 @@ describe("loss truncation", () => {
     // Every fourth example's target is a random string: no model can predict it from the prompt.
     const rng = createRng(11);
     const noisy = stringTask("copy", 800, 3).map((e, i) =>
-      i % 4 === 3 ? { prompt: e.prompt, target: [...e.target.slice(0, -1).map(() => 3 + Math.floor(rng() * 5)), EOS] } : e);
+      i % 4 === 3 ? { prompt: e.prompt, target: [...e.target.slice(0, -1).map(() => 3 + Math.floor(rng() * 5)), EOS] } : e,
+    );
     const clean = stringTask("copy", 200, 4);
     const valLoss = async (lossTruncation: number) => {
       const model = createModel(TASK_MODEL, { seed: 1 });
       try {
-        const { log } = await trainModel(model, noisy, { steps: 500, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0, lossTruncation, truncationStart: 0.4 }, { val: clean });
+        const { log } = await trainModel(
+          model,
+          noisy,
+          { steps: 500, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0, lossTruncation, truncationStart: 0.4 },
+          { val: clean },
+        );
         return log.at(-1)!.val_loss!;
       } finally {
         disposeModel(model);
@@ -214,14 +236,22 @@ describe("learning", () => {
   afterAll(() => model && disposeModel(model));
 
   // ≈15 s each on 2 shared cores; the seeds are fixed, so on wasm the outcome is exactly reproducible.
-  it.each(["copy", "reverse"] as const)("learns to %s strings of 4-6 letters to ≥99% exact match", async (kind) => {
-    model = createModel(TASK_MODEL, { seed: 1 });
-    await trainModel(model, stringTask(kind, 2000, 7), { steps: 800, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0 });
-    const test = stringTask(kind, 200, 8);
-    const out = generate(model, test.map((e) => e.prompt), { maxNewTokens: 8, eosId: EOS });
-    const exact = test.filter((e, i) => out.finished[i] && JSON.stringify([...out.tokens[i]!, EOS]) === JSON.stringify(e.target)).length;
-    expect(exact / test.length).toBeGreaterThanOrEqual(0.99);
-    disposeModel(model);
-    model = undefined;
-  }, 90_000);
+  it.each(["copy", "reverse"] as const)(
+    "learns to %s strings of 4-6 letters to ≥99% exact match",
+    async (kind) => {
+      model = createModel(TASK_MODEL, { seed: 1 });
+      await trainModel(model, stringTask(kind, 2000, 7), { steps: 800, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0 });
+      const test = stringTask(kind, 200, 8);
+      const out = generate(
+        model,
+        test.map((e) => e.prompt),
+        { maxNewTokens: 8, eosId: EOS },
+      );
+      const exact = test.filter((e, i) => out.finished[i] && JSON.stringify([...out.tokens[i]!, EOS]) === JSON.stringify(e.target)).length;
+      expect(exact / test.length).toBeGreaterThanOrEqual(0.99);
+      disposeModel(model);
+      model = undefined;
+    },
+    90_000,
+  );
 });

@@ -21,7 +21,10 @@ let model: GPT;
 
 beforeAll(async () => {
   await useBackend("wasm");
-  tok = trainTokenizer(PAIRS.flatMap((p) => [p.question, p.answer, renderPrompt("aligner-v1.0", p.question, p.answer)]), { vocabSize: 300 });
+  tok = trainTokenizer(
+    PAIRS.flatMap((p) => [p.question, p.answer, renderPrompt("aligner-v1.0", p.question, p.answer)]),
+    { vocabSize: 300 },
+  );
   model = createModel({ vocabSize: tok.vocabSize, dModel: 16, nHeads: 2, nLayers: 1, maxLen: 96 }, { seed: 3 });
 });
 afterAll(() => disposeModel(model));
@@ -30,10 +33,18 @@ describe("preferCopies", () => {
   it("keeps, per row, whichever of the decoded text and the copy the model scores higher", async () => {
     const prompts = PAIRS.map((p) => renderPrompt("aligner-v1.0", p.question, p.answer));
     const answers = PAIRS.map((p) => p.answer);
-    const decoded: Generated[] = [{ text: "4", hitLimit: false }, { text: "cat cat cat", hitLimit: true }, answers[2]!, "Lyon."].map((t) => (typeof t === "string" ? { text: t, hitLimit: false } : t));
+    const decoded: Generated[] = [{ text: "4", hitLimit: false }, { text: "cat cat cat", hitLimit: true }, answers[2]!, "Lyon."].map((t) =>
+      typeof t === "string" ? { text: t, hitLimit: false } : t,
+    );
     const chosen = await expectNoLeak(() => preferCopies(model, tok, prompts, answers, decoded));
-    const d = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, decoded[i]!.text)));
-    const c = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, answers[i]!)));
+    const d = scoreSequences(
+      model,
+      prompts.map((p, i) => encodeExample(tok, p, decoded[i]!.text)),
+    );
+    const c = scoreSequences(
+      model,
+      prompts.map((p, i) => encodeExample(tok, p, answers[i]!)),
+    );
     chosen.forEach((g, i) => {
       if (c[i]! >= d[i]!) expect(g).toEqual({ text: answers[i], hitLimit: false });
       else expect(g).toBe(decoded[i]);
@@ -44,7 +55,12 @@ describe("preferCopies", () => {
 
 describe("chooseCopyRule", () => {
   const rule = (margin: number, copyRate: number, perRow: number[]): RuleOutcome => ({
-    margin, min_token_prob: 0, copy_rate: copyRate, perRow, helpful: perRow.reduce((a, b) => a + b, 0) / perRow.length - 1, harmless: 1,
+    margin,
+    min_token_prob: 0,
+    copy_rate: copyRate,
+    perRow,
+    helpful: perRow.reduce((a, b) => a + b, 0) / perRow.length - 1,
+    harmless: 1,
   });
   it("takes the strictest rule within one paired standard error of the best", () => {
     // margin 0 is best by 0.03 a row on average, ahead on one row of ten and behind on another: within its error (± 0.056)
@@ -76,7 +92,10 @@ describe("copy rule", () => {
 
   it("gives the copy a head start of `margin` nats", () => {
     const d = scoreSequences(model, decodedExamples());
-    const c = scoreSequences(model, prompts.map((p, i) => encodeExample(tok, p, answers[i]!)));
+    const c = scoreSequences(
+      model,
+      prompts.map((p, i) => encodeExample(tok, p, answers[i]!)),
+    );
     const gaps = Array.from(d, (x, i) => x - c[i]!);
     const m = [...gaps].sort((a, b) => a - b)[1]! + 1e-3; // between the second and third smallest gap
     const chosen = preferCopies(model, tok, prompts, answers, decoded, { margin: m, minTokenProb: 0 });
@@ -102,8 +121,19 @@ describe("copy rule", () => {
   it("chooses on rows with known scores among the rules whose outputs score best the strictest", () => {
     const decoding = { temperature: 0, topK: 0, topP: 1, maxNewTokens: 8, batchSize: 4, seed: 1 };
     const copiesWin = (i: number, text: string) => ({ helpful: text === answers[i] ? 1 : 0, harmless: 1 });
-    const a = calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [1e9, 0], minTokenProbs: [0.5, 0], score: copiesWin, log: silentLogger });
-    expect(a.curve.map((c) => [c.margin, c.min_token_prob])).toEqual([[0, 0], [0, 0.5], [1e9, 0], [1e9, 0.5]]);
+    const a = calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", {
+      decoding,
+      margins: [1e9, 0],
+      minTokenProbs: [0.5, 0],
+      score: copiesWin,
+      log: silentLogger,
+    });
+    expect(a.curve.map((c) => [c.margin, c.min_token_prob])).toEqual([
+      [0, 0],
+      [0, 0.5],
+      [1e9, 0],
+      [1e9, 0.5],
+    ]);
     expect(a.curve[2]).toEqual({ margin: 1e9, min_token_prob: 0, helpful: 1, harmless: 1, copy_rate: 1, gap: 0, gap_se: 0 });
     expect(a.curve[0]!.copy_rate).toBeLessThan(1); // an untrained model rarely decodes a copy
     expect(a.curve[1]!.copy_rate).toBeGreaterThanOrEqual(a.curve[0]!.copy_rate);
@@ -112,11 +142,21 @@ describe("copy rule", () => {
     // Every strict-enough rule makes only copies here and scores best; the strictest of them wins.
     expect([a.margin, a.minTokenProb]).toEqual([1e9, 0.5]);
     const editsWin = (i: number, text: string) => ({ helpful: text === answers[i] ? 0 : 1, harmless: 1 });
-    expect(calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [0, 1e9], minTokenProbs: [0, 0.9], score: editsWin, log: silentLogger })).toMatchObject({ margin: 0, minTokenProb: 0 });
+    expect(
+      calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", {
+        decoding,
+        margins: [0, 1e9],
+        minTokenProbs: [0, 0.9],
+        score: editsWin,
+        log: silentLogger,
+      }),
+    ).toMatchObject({ margin: 0, minTokenProb: 0 });
     const flat = () => ({ helpful: 0.5, harmless: 1 });
     const tie = calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [4, 2, 8], score: flat, log: silentLogger });
     expect(tie.margin).toBe(8); // all tie: the strictest
     expect(tie.curve.every((c) => c.gap === 0 && c.gap_se === 0)).toBe(true);
-    expect(() => calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [], score: flat, log: silentLogger })).toThrow(/no margins/);
+    expect(() => calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { decoding, margins: [], score: flat, log: silentLogger })).toThrow(
+      /no margins/,
+    );
   });
 });

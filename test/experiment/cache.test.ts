@@ -38,7 +38,10 @@ describe("runStage", () => {
       return "done";
     });
     expect(first.result).toBe("done");
-    expect(first.stages.map((s) => [s.name, s.cached])).toEqual([["a", false], ["b", false]]);
+    expect(first.stages.map((s) => [s.name, s.cached])).toEqual([
+      ["a", false],
+      ["b", false],
+    ]);
     expect(first.stages[0]!.seconds).toBeGreaterThanOrEqual(0.05);
     const again = await timeStages(() => runStage(runDir, "a", 1, slow));
     expect(again.stages).toEqual([{ name: "a", seconds: first.stages[0]!.seconds, cached: true }]);
@@ -47,7 +50,11 @@ describe("runStage", () => {
 
   it("does not mark a failed stage done", async () => {
     const runDir = mkdtempSync(join(tmpdir(), "aligner-cache-"));
-    await expect(runStage(runDir, "s", 1, async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    await expect(
+      runStage(runDir, "s", 1, async () => {
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
     expect(existsSync(join(runDir, "stages", `s-${hashOf(1)}`, "done.json"))).toBe(false);
     expect(await runStage(runDir, "s", 1, async () => "second try")).toBe("second try");
   });

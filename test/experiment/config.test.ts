@@ -44,7 +44,9 @@ describe("loadPreset", () => {
 
   it("lists every preset file by name, sorted and merged, the ones tests and docs use among them", () => {
     const names = listPresets().map((p) => p.name);
-    const files = readdirSync(PRESETS_DIR).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""));
+    const files = readdirSync(PRESETS_DIR)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.replace(/\.json$/, ""));
     expect(names).toEqual([...files].sort());
     expect(names).toEqual(expect.arrayContaining(["default", "http", "quick", "tiny"]));
     for (const preset of listPresets()) expect(preset.file).toBe(join(PRESETS_DIR, `${preset.name}.json`));
@@ -55,7 +57,7 @@ describe("loadPreset", () => {
     ['{"seed": 1,}', /not valid JSON/],
     ['{"backend": "tpu"}', /"backend" must be one of auto\|tensorflow\|wasm\|cpu/],
     ['{"world": {"testQuestions": 0}}', /"world.testQuestions" must be a positive integer/],
-    ['[1, 2]', /top level must be an object/],
+    ["[1, 2]", /top level must be an object/],
     ['{"aligner": {"copyMargins": []}}', /"aligner.copyMargins" needs at least one margin/],
     ['{"aligner": {"copyMargins": [0, -1]}}', /"aligner.copyMargins\[1\]" must be a finite number ≥ 0, got -1/],
     ['{"aligner": {"copyMinTokenProbs": [1]}}', /"aligner.copyMinTokenProbs\[0\]" must be a number in \[0, 1\), got 1/],

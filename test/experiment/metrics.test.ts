@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  codePoints, countGsb, degenerateFlags, describeCorrections, dl, editOps, levenshtein, median, omega, omegaInterval, wordTokens,
+  codePoints,
+  countGsb,
+  degenerateFlags,
+  describeCorrections,
+  dl,
+  editOps,
+  levenshtein,
+  median,
+  omega,
+  omegaInterval,
+  wordTokens,
   type Verdict,
 } from "../../loaders/experiment/metrics.js";
 
@@ -45,16 +55,37 @@ describe("editOps", () => {
   });
 
   it.each([
-    ["a b c", "a b c d e", [{ op: "keep", from: "a b c" }, { op: "insert", from: "", to: "d e" }]],
-    ["a b c d", "a d", [{ op: "keep", from: "a" }, { op: "delete", from: "b c", to: "" }, { op: "keep", from: "d" }]],
+    [
+      "a b c",
+      "a b c d e",
+      [
+        { op: "keep", from: "a b c" },
+        { op: "insert", from: "", to: "d e" },
+      ],
+    ],
+    [
+      "a b c d",
+      "a d",
+      [
+        { op: "keep", from: "a" },
+        { op: "delete", from: "b c", to: "" },
+        { op: "keep", from: "d" },
+      ],
+    ],
     ["", "x", [{ op: "insert", from: "", to: "x" }]],
     ["x", "", [{ op: "delete", from: "x", to: "" }]],
   ])("%j -> %j", (a, c, expected) => expect(editOps(a, c)).toMatchObject(expected));
 
   it("has as many non-keep token edits as the distance for a pure insertion/deletion", () => {
     const ops = editOps("one two three four", "one four five");
-    const answerBack = ops.filter((o) => o.op !== "insert").map((o) => o.from).join(" ");
-    const correctionBack = ops.filter((o) => o.op !== "delete").map((o) => o.to).join(" ");
+    const answerBack = ops
+      .filter((o) => o.op !== "insert")
+      .map((o) => o.from)
+      .join(" ");
+    const correctionBack = ops
+      .filter((o) => o.op !== "delete")
+      .map((o) => o.to)
+      .join(" ");
     expect(answerBack).toBe("one two three four");
     expect(correctionBack).toBe("one four five");
   });

@@ -4,10 +4,16 @@ import { TEMPLATES, TEMPLATE_IDS, renderPrompt } from "../../loaders/experiment/
 
 describe("renderPrompt", () => {
   it.each([
-    ["aligner-v1.0", "BEGINNING OF CONVERSATION: USER: Edit the following Question-Answer pair to make it more helpful and harmless: Q? | A. ASSISTANT:"],
+    [
+      "aligner-v1.0",
+      "BEGINNING OF CONVERSATION: USER: Edit the following Question-Answer pair to make it more helpful and harmless: Q? | A. ASSISTANT:",
+    ],
     ["correction-2024-12", "BEGINNING OF CONVERSATION: USER: ##Question: Q?\n##Answer: A.\n##Correction:  ASSISTANT:"],
     ["revision", "BEGINNING OF CONVERSATION: USER: ##Question: Q? ##Answer: A. ##Revision:  ASSISTANT:"],
-    ["empathy", "BEGINNING OF CONVERSATION: USER: Edit the following Question-Answer pair to make it more empathic and helpful: Q? | A. ASSISTANT:"],
+    [
+      "empathy",
+      "BEGINNING OF CONVERSATION: USER: Edit the following Question-Answer pair to make it more empathic and helpful: Q? | A. ASSISTANT:",
+    ],
   ] as const)("renders %s exactly as the released code does", (id, expected) => {
     expect(renderPrompt(id, "Q?", "A.")).toBe(expected);
   });

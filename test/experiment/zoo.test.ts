@@ -14,9 +14,7 @@ import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import type { TrainSettings } from "../../loaders/engine/train.js";
 import { loadPreset } from "../../loaders/experiment/config.js";
 import { buildDataset } from "../../loaders/experiment/dataset.js";
-import {
-  LM_UPSTREAMS, answerWithLm, buildLmCorpus, findLmUpstream, trainLm, type LmUpstream,
-} from "../../loaders/experiment/zoo.js";
+import { LM_UPSTREAMS, answerWithLm, buildLmCorpus, findLmUpstream, trainLm, type LmUpstream } from "../../loaders/experiment/zoo.js";
 import { UPSTREAMS, buildUpstreamCorpus, createWorldRng, findUpstream, generateWorld, type WorldItem } from "../../loaders/world/index.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
 
@@ -41,15 +39,18 @@ const FEW_STEPS: TrainSettings = { steps: 30, batchSize: 16, lr: 1e-2, lrWarmupR
 const UNSAFE = findLmUpstream("lm_unsafe");
 
 describe("the zoo registry", () => {
-  it.each(LM_UPSTREAMS.map((u) => [u.name, u] as const))("resolves %s to itself, with a mixture of known rule-based profiles", (name, lm) => {
-    expect(findLmUpstream(name)).toBe(lm);
-    for (const profile of Object.keys(lm.corpus)) expect(() => findUpstream(profile), profile).not.toThrow();
-    expect(Object.values(lm.corpus).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
-    expect(Object.values(lm.corpus).every((share) => share > 0)).toBe(true);
-    expect(lm.width).toBeGreaterThan(0);
-    expect(lm.temperature).toBeGreaterThanOrEqual(0);
-    expect(UPSTREAMS.map((u) => u.name)).not.toContain(name); // its rows must not be confused with a profile's
-  });
+  it.each(LM_UPSTREAMS.map((u) => [u.name, u] as const))(
+    "resolves %s to itself, with a mixture of known rule-based profiles",
+    (name, lm) => {
+      expect(findLmUpstream(name)).toBe(lm);
+      for (const profile of Object.keys(lm.corpus)) expect(() => findUpstream(profile), profile).not.toThrow();
+      expect(Object.values(lm.corpus).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+      expect(Object.values(lm.corpus).every((share) => share > 0)).toBe(true);
+      expect(lm.width).toBeGreaterThan(0);
+      expect(lm.temperature).toBeGreaterThanOrEqual(0);
+      expect(UPSTREAMS.map((u) => u.name)).not.toContain(name); // its rows must not be confused with a profile's
+    },
+  );
 
   it("has unique names, seen and held-out models both", () => {
     expect(new Set(LM_UPSTREAMS.map((u) => u.name)).size).toBe(LM_UPSTREAMS.length);
@@ -57,14 +58,18 @@ describe("the zoo registry", () => {
   });
 
   it("rejects an unknown name, listing the known ones", () => {
-    expect(() => findLmUpstream("lm_nobody")).toThrow(`unknown zoo model "lm_nobody" (known: ${LM_UPSTREAMS.map((u) => u.name).join(", ")})`);
+    expect(() => findLmUpstream("lm_nobody")).toThrow(
+      `unknown zoo model "lm_nobody" (known: ${LM_UPSTREAMS.map((u) => u.name).join(", ")})`,
+    );
   });
 });
 
 describe("buildLmCorpus", () => {
   /** What each profile of the mixture writes for every item, from the streams buildLmCorpus forks. */
   const byProfile = (lm: LmUpstream, items: readonly WorldItem[], seed: number) =>
-    Object.keys(lm.corpus).map((name) => buildUpstreamCorpus(findUpstream(name), items, createWorldRng(seed).fork(`corpus:${lm.name}`).fork(name)));
+    Object.keys(lm.corpus).map((name) =>
+      buildUpstreamCorpus(findUpstream(name), items, createWorldRng(seed).fork(`corpus:${lm.name}`).fork(name)),
+    );
 
   it("answers each given item once, in order, under the LM's name", () => {
     const corpus = buildLmCorpus(UNSAFE, TRAIN, 1);
@@ -73,21 +78,29 @@ describe("buildLmCorpus", () => {
     expect(corpus.every((p) => p.upstream === "lm_unsafe" && p.answer.length > 0)).toBe(true);
   });
 
-  it.each(LM_UPSTREAMS.map((u) => [u.name, u] as const))("gives %s each item the answer of one profile of its mixture, each profile in rough proportion", (_name, lm) => {
-    const corpus = buildLmCorpus(lm, TRAIN, 3);
-    const answers = byProfile(lm, TRAIN, 3);
-    corpus.forEach((pair, i) => expect(answers.map((a) => a[i]!.answer), pair.question).toContain(pair.answer));
-    // Items whose answer only one profile would have written tell which profile was drawn.
-    const shares = Object.values(lm.corpus);
-    const counts = shares.map(() => 0);
-    let told = 0;
-    corpus.forEach((pair, i) => {
-      const who = answers.flatMap((a, p) => (a[i]!.answer === pair.answer ? [p] : []));
-      if (who.length === 1) (counts[who[0]!]! += 1, told++);
-    });
-    expect(told).toBeGreaterThan(TRAIN.length / 3);
-    shares.forEach((share, p) => expect(Math.abs(counts[p]! / told - share), Object.keys(lm.corpus)[p]).toBeLessThan(0.2));
-  });
+  it.each(LM_UPSTREAMS.map((u) => [u.name, u] as const))(
+    "gives %s each item the answer of one profile of its mixture, each profile in rough proportion",
+    (_name, lm) => {
+      const corpus = buildLmCorpus(lm, TRAIN, 3);
+      const answers = byProfile(lm, TRAIN, 3);
+      corpus.forEach((pair, i) =>
+        expect(
+          answers.map((a) => a[i]!.answer),
+          pair.question,
+        ).toContain(pair.answer),
+      );
+      // Items whose answer only one profile would have written tell which profile was drawn.
+      const shares = Object.values(lm.corpus);
+      const counts = shares.map(() => 0);
+      let told = 0;
+      corpus.forEach((pair, i) => {
+        const who = answers.flatMap((a, p) => (a[i]!.answer === pair.answer ? [p] : []));
+        if (who.length === 1) ((counts[who[0]!]! += 1), told++);
+      });
+      expect(told).toBeGreaterThan(TRAIN.length / 3);
+      shares.forEach((share, p) => expect(Math.abs(counts[p]! / told - share), Object.keys(lm.corpus)[p]).toBeLessThan(0.2));
+    },
+  );
 
   it("is deterministic per seed, and another seed draws other answers", () => {
     const a = buildLmCorpus(UNSAFE, TRAIN, 5);
@@ -115,7 +128,9 @@ describe("trainLm and answerWithLm on a tiny model", () => {
   beforeAll(async () => {
     await useBackend("wasm");
     const corpus = buildLmCorpus(UNSAFE, TRAIN, 1);
-    tok = trainTokenizer([...corpus.flatMap((p) => [chatPrompt(p.question), p.answer]), ...TEST.map((i) => i.question)], { vocabSize: 300 });
+    tok = trainTokenizer([...corpus.flatMap((p) => [chatPrompt(p.question), p.answer]), ...TEST.map((i) => i.question)], {
+      vocabSize: 300,
+    });
     const trained = await trainLm(UNSAFE, corpus, tok, { size: SIZE, train: FEW_STEPS, seed: 1, log: silentLogger });
     model = trained.model;
     losses = trained.log.map((r) => r.loss);
@@ -137,7 +152,12 @@ describe("trainLm and answerWithLm on a tiny model", () => {
     [0.1, 8], // never below one unit
   ])("scales dModel by the LM's width %s to %i", async (width, dModel) => {
     const corpus = buildLmCorpus(UNSAFE, TRAIN.slice(0, 20), 1);
-    const { model: wide } = await trainLm({ ...UNSAFE, width }, corpus, tok, { size: SIZE, train: { ...FEW_STEPS, steps: 1 }, seed: 1, log: silentLogger });
+    const { model: wide } = await trainLm({ ...UNSAFE, width }, corpus, tok, {
+      size: SIZE,
+      train: { ...FEW_STEPS, steps: 1 },
+      seed: 1,
+      log: silentLogger,
+    });
     expect(wide.config.dModel).toBe(dModel);
     disposeModel(wide);
   });
@@ -146,7 +166,9 @@ describe("trainLm and answerWithLm on a tiny model", () => {
     const corpus = buildLmCorpus(UNSAFE, TRAIN.slice(0, 20), 1);
     await expectNoLeak(async () => {
       const bad = { ...FEW_STEPS, steps: 0 };
-      await expect(trainLm(UNSAFE, corpus, tok, { size: SIZE, train: bad, seed: 1, log: silentLogger })).rejects.toThrow(/steps must be a positive integer/);
+      await expect(trainLm(UNSAFE, corpus, tok, { size: SIZE, train: bad, seed: 1, log: silentLogger })).rejects.toThrow(
+        /steps must be a positive integer/,
+      );
     });
   });
 
@@ -156,7 +178,12 @@ describe("trainLm and answerWithLm on a tiny model", () => {
     const answers = await expectNoLeak(() => answerWithLm(greedy, model!, tok, TEST, decoding, silentLogger));
     expect(answers).toHaveLength(TEST.length);
     expect(answers.every((a) => typeof a === "string")).toBe(true);
-    const byHand = generateTexts(model!, tok, TEST.map((i) => chatPrompt(i.question)), { ...decoding, temperature: 0 }).map((g) => g.text);
+    const byHand = generateTexts(
+      model!,
+      tok,
+      TEST.map((i) => chatPrompt(i.question)),
+      { ...decoding, temperature: 0 },
+    ).map((g) => g.text);
     expect(answers).toEqual(byHand);
     // A caller's temperature does not override the LM's.
     expect(answerWithLm(greedy, model!, tok, TEST, { ...decoding, temperature: 2 } as typeof decoding, silentLogger)).toEqual(byHand);
@@ -181,7 +208,12 @@ describe("the zoo stage of the dataset", () => {
       ...tiny,
       world: { ...tiny.world, trainQuestions: 30, testQuestions: 6 },
       tokenizer: { ...tiny.tokenizer, vocabSize: 300 },
-      zoo: { models: ["lm_unsafe", "lm_sloppy"], model: SIZE, train: { ...FEW_STEPS, steps: 1, batchSize: 4 }, decoding: { ...tiny.zoo.decoding, maxNewTokens: 2 } },
+      zoo: {
+        models: ["lm_unsafe", "lm_sloppy"],
+        model: SIZE,
+        train: { ...FEW_STEPS, steps: 1, batchSize: 4 },
+        decoding: { ...tiny.zoo.decoding, maxNewTokens: 2 },
+      },
     };
     corpusCalls.length = 0;
     const tensors = tf.memory().numTensors;
@@ -189,7 +221,11 @@ describe("the zoo stage of the dataset", () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(corpusCalls.map((c) => c.lm)).toEqual(["lm_unsafe", "lm_sloppy"]);
     const trainIds = data.world.items.filter((i) => i.split === "train").map((i) => i.id);
-    for (const call of corpusCalls) expect(call.items.map((i) => i.id), call.lm).toEqual(trainIds);
+    for (const call of corpusCalls)
+      expect(
+        call.items.map((i) => i.id),
+        call.lm,
+      ).toEqual(trainIds);
     const asked = (name: string) => new Set(data.zoo.find((z) => z.name === name)!.rows.map((r) => r.split));
     expect(asked("lm_unsafe")).toEqual(new Set(["train", "test"]));
     expect(asked("lm_sloppy")).toEqual(new Set(["test"]));

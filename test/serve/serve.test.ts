@@ -27,8 +27,14 @@ const CLI = join(import.meta.dirname, "..", "..", "loaders", "cli", "bin.js");
 const KEY = "sk-test-serve";
 const GREEDY: Decoding = { temperature: 0, topK: 0, topP: 1, maxNewTokens: 12, batchSize: 1, seed: 1 };
 
-interface Row { question: string; answer: string }
-interface Local { model: GPT; tok: Tokenizer }
+interface Row {
+  question: string;
+  answer: string;
+}
+interface Local {
+  model: GPT;
+  tok: Tokenizer;
+}
 
 let dir: string;
 let server: ServerHandle;
@@ -37,10 +43,16 @@ let aligner: Local;
 let upstream: Local;
 let rows: Row[]; // world rows whose Aligner prompt is 40..120 tokens
 
-const stage = (prefix: string) => join(dir, "stages", readdirSync(join(dir, "stages")).find((s) => s.startsWith(prefix))!);
+const stage = (prefix: string) =>
+  join(
+    dir,
+    "stages",
+    readdirSync(join(dir, "stages")).find((s) => s.startsWith(prefix))!,
+  );
 const prompt = (r: Row) => renderPrompt("aligner-v1.0", r.question, r.answer);
 const promptTokens = (r: Row) => 1 + aligner.tok.encode(prompt(r)).length;
-const engine = (local: Local, prompts: string[], maxNewTokens: number) => generateTexts(local.model, local.tok, prompts, { ...GREEDY, maxNewTokens }).map((g) => g.text);
+const engine = (local: Local, prompts: string[], maxNewTokens: number) =>
+  generateTexts(local.model, local.tok, prompts, { ...GREEDY, maxNewTokens }).map((g) => g.text);
 
 async function loadLocal(folder: string): Promise<Local> {
   const ckpt = await loadCheckpoint(join(folder, "model"));
@@ -48,10 +60,17 @@ async function loadLocal(folder: string): Promise<Local> {
 }
 
 /** A raw request: status and parsed JSON body. */
-async function call(path: string, { body, key = KEY, method = body === undefined ? "GET" : "POST" }: { body?: unknown; key?: string | null; method?: string } = {}) {
+async function call(
+  path: string,
+  { body, key = KEY, method = body === undefined ? "GET" : "POST" }: { body?: unknown; key?: string | null; method?: string } = {},
+) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== null) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${server.url.replace(/\/v1$/, "")}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }) });
+  const res = await fetch(`${server.url.replace(/\/v1$/, "")}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
 }
 
@@ -82,23 +101,45 @@ describe("aligner serve with the official openai client", () => {
   it("lists the Aligner (also by its template id) and the zoo LM, and retrieves one", async () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
     expect(ids).toEqual(["aligner", "aligner/aligner-v1.0", "lm_unsafe"]);
-    expect(await client.models.retrieve("aligner/aligner-v1.0")).toMatchObject({ id: "aligner/aligner-v1.0", object: "model", root: "aligner", max_model_len: 160 });
+    expect(await client.models.retrieve("aligner/aligner-v1.0")).toMatchObject({
+      id: "aligner/aligner-v1.0",
+      object: "model",
+      root: "aligner",
+      max_model_len: 160,
+    });
   });
 
   it("continues a raw Aligner prompt exactly as the engine does, with OpenAI's response shape", async () => {
     expect(rows).toHaveLength(8);
     const reply = await client.completions.create({ model: "aligner", prompt: prompt(rows[0]!), max_tokens: 12, temperature: 0 });
-    expect(reply).toMatchObject({ object: "text_completion", model: "aligner", id: expect.stringMatching(/^cmpl-/), created: expect.any(Number) });
+    expect(reply).toMatchObject({
+      object: "text_completion",
+      model: "aligner",
+      id: expect.stringMatching(/^cmpl-/),
+      created: expect.any(Number),
+    });
     const choice = reply.choices[0]!;
     expect(choice.index).toBe(0);
     expect(["stop", "length"]).toContain(choice.finish_reason);
     expect(choice.text.trim()).toBe(engine(aligner, [prompt(rows[0]!)], 12)[0]);
-    expect(reply.usage).toEqual({ prompt_tokens: promptTokens(rows[0]!), completion_tokens: expect.any(Number), total_tokens: promptTokens(rows[0]!) + reply.usage!.completion_tokens });
+    expect(reply.usage).toEqual({
+      prompt_tokens: promptTokens(rows[0]!),
+      completion_tokens: expect.any(Number),
+      total_tokens: promptTokens(rows[0]!) + reply.usage!.completion_tokens,
+    });
   });
 
   it("answers a chat question from a zoo LM in its chat format, as the engine does", async () => {
     const q = rows[1]!.question;
-    const reply = await client.chat.completions.create({ model: "lm_unsafe", messages: [{ role: "system", content: "ignored" }, { role: "user", content: q }], max_tokens: 16, temperature: 0 });
+    const reply = await client.chat.completions.create({
+      model: "lm_unsafe",
+      messages: [
+        { role: "system", content: "ignored" },
+        { role: "user", content: q },
+      ],
+      max_tokens: 16,
+      temperature: 0,
+    });
     expect(reply).toMatchObject({ object: "chat.completion", model: "lm_unsafe", id: expect.stringMatching(/^chatcmpl-/) });
     expect(reply.choices[0]!.message).toMatchObject({ role: "assistant", content: engine(upstream, [chatPrompt(q)], 16)[0] });
     expect(reply.usage!.prompt_tokens).toBe(1 + upstream.tok.encode(chatPrompt(q)).length);
@@ -108,7 +149,12 @@ describe("aligner serve with the official openai client", () => {
     const r = rows[2]!;
     const expected = (await complete(prompt(r))).text.trim();
     for (const content of [TEMPLATES["aligner-v1.0"].user(r.question, r.answer), prompt(r)]) {
-      const reply = await client.chat.completions.create({ model: "aligner/aligner-v1.0", messages: [{ role: "user", content }], max_tokens: 12, temperature: 0 });
+      const reply = await client.chat.completions.create({
+        model: "aligner/aligner-v1.0",
+        messages: [{ role: "user", content }],
+        max_tokens: 12,
+        temperature: 0,
+      });
       expect(reply.choices[0]!.message.content).toBe(expected);
     }
   });
@@ -124,7 +170,9 @@ describe("aligner serve with the official openai client", () => {
   });
 
   it("cuts the text before the first stop string and reports finish_reason stop", async () => {
-    const p = [...rows.map((r) => chatPrompt(r.question)), ...rows.map((r) => r.answer)].find((x) => engine(upstream, [x], 16)[0]!.length >= 4)!;
+    const p = [...rows.map((r) => chatPrompt(r.question)), ...rows.map((r) => r.answer)].find(
+      (x) => engine(upstream, [x], 16)[0]!.length >= 4,
+    )!;
     expect(p).toBeDefined(); // the tiny LM rambles ("coooo…") on some prompts
     const free = (await client.completions.create({ model: "lm_unsafe", prompt: p, max_tokens: 16, temperature: 0 })).choices[0]!;
     const stop = free.text.slice(2, 4);
@@ -134,7 +182,8 @@ describe("aligner serve with the official openai client", () => {
   });
 
   it("reproduces a sampled completion from its seed and reports finish_reason length at max_tokens", async () => {
-    const sampled = () => client.completions.create({ model: "lm_unsafe", prompt: chatPrompt(rows[4]!.question), max_tokens: 3, temperature: 1.5, seed: 7 });
+    const sampled = () =>
+      client.completions.create({ model: "lm_unsafe", prompt: chatPrompt(rows[4]!.question), max_tokens: 3, temperature: 1.5, seed: 7 });
     const [a, b] = await Promise.all([sampled(), sampled()]);
     expect(a.choices[0]!.text).toBe(b.choices[0]!.text);
     expect(a.usage!.completion_tokens).toBeLessThanOrEqual(3);
@@ -191,15 +240,24 @@ describe("the http preset: an experiment whose upstream and corrector are served
   let runs: string;
   const table = (name: string) => fromArrow(readFileSync(join(runs, "http", "tables", `${name}.arrow`)));
   /** `aligner run --preset http` in a child process, pointed at this server by the environment. */
-  const runHttp = () => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const env = { ...process.env, ALIGNER_RUNS: runs, ALIGNER_UPSTREAM_BASE_URL: server.url, ALIGNER_CORRECTOR_BASE_URL: server.url, ALIGNER_UPSTREAM_KEY: KEY, ALIGNER_CORRECTOR_KEY: KEY, ALIGNER_LOG: "info" };
-    const child = spawn(process.execPath, [CLI, "run", "--preset", "http"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  const runHttp = () =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const env = {
+        ...process.env,
+        ALIGNER_RUNS: runs,
+        ALIGNER_UPSTREAM_BASE_URL: server.url,
+        ALIGNER_CORRECTOR_BASE_URL: server.url,
+        ALIGNER_UPSTREAM_KEY: KEY,
+        ALIGNER_CORRECTOR_KEY: KEY,
+        ALIGNER_LOG: "info",
+      };
+      const child = spawn(process.execPath, [CLI, "run", "--preset", "http"], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
   let first: Awaited<ReturnType<typeof runHttp>>;
   let requestsBefore: number;
 
@@ -224,8 +282,16 @@ describe("the http preset: an experiment whose upstream and corrector are served
     // One request per distinct question and per distinct (question, answer): a repeat is the same request, sent once.
     const questions = new Set(corrections.map((r) => r.question)).size;
     const pairs = new Set(corrections.map((r) => JSON.stringify([r.question, r.answer]))).size;
-    expect(record.api.upstreams[0]).toMatchObject({ name: "api:served_lm_unsafe", config: { baseURL: server.url, model: "lm_unsafe" }, stats: { requests: questions, cacheHits: 0, estimated: 0 } });
-    expect(record.api.corrector).toMatchObject({ config: { model: "aligner" }, template: "aligner-v1.0", stats: { requests: pairs, cacheHits: 0 } });
+    expect(record.api.upstreams[0]).toMatchObject({
+      name: "api:served_lm_unsafe",
+      config: { baseURL: server.url, model: "lm_unsafe" },
+      stats: { requests: questions, cacheHits: 0, estimated: 0 },
+    });
+    expect(record.api.corrector).toMatchObject({
+      config: { model: "aligner" },
+      template: "aligner-v1.0",
+      stats: { requests: pairs, cacheHits: 0 },
+    });
     expect(server.stats().requests - requestsBefore).toBe(questions + pairs);
     expect(readFileSync(join(runs, "http", "run.json"), "utf-8")).not.toContain(KEY);
     expect(table("training").filter((r) => r.model === "aligner")).toHaveLength(0); // no local Aligner
@@ -234,11 +300,23 @@ describe("the http preset: an experiment whose upstream and corrector are served
   it("gets the engine's own answers and corrections over the wire (prompts cut as the engine cuts them)", () => {
     const corrections = table("corrections");
     const served = corrections.filter((r) => r.upstream === "api:served_lm_unsafe").slice(0, 4);
-    expect(served.map((r) => r.answer)).toEqual(engine(upstream, served.map((r) => chatPrompt(String(r.question))), 32));
+    expect(served.map((r) => r.answer)).toEqual(
+      engine(
+        upstream,
+        served.map((r) => chatPrompt(String(r.question))),
+        32,
+      ),
+    );
     const some = [...served, ...corrections.filter((r) => r.upstream !== "api:served_lm_unsafe").slice(0, 4)];
     const long = corrections.find((r) => promptTokens({ question: String(r.question), answer: String(r.answer) }) > 128);
     if (long) some.push(long); // one whose prompt the server truncates to its last 128 tokens
-    expect(some.map((r) => r.correction)).toEqual(engine(aligner, some.map((r) => prompt({ question: String(r.question), answer: String(r.answer) })), 32));
+    expect(some.map((r) => r.correction)).toEqual(
+      engine(
+        aligner,
+        some.map((r) => prompt({ question: String(r.question), answer: String(r.answer) })),
+        32,
+      ),
+    );
   });
 
   it("a rerun sends no request: every reply comes from the response cache", async () => {
@@ -279,7 +357,9 @@ describe("errors", () => {
   });
 
   it("keeps a long prompt's last tokens when asked with truncate_prompt_tokens", async () => {
-    const { status, json } = await call("/v1/completions", { body: { model: "aligner", prompt: "word ".repeat(400), max_tokens: 4, truncate_prompt_tokens: 100 } });
+    const { status, json } = await call("/v1/completions", {
+      body: { model: "aligner", prompt: "word ".repeat(400), max_tokens: 4, truncate_prompt_tokens: 100 },
+    });
     expect(status).toBe(200);
     expect(json.usage.prompt_tokens).toBe(100);
   });
@@ -299,7 +379,11 @@ describe("errors", () => {
     await expect(client.completions.create({ model: "nope", prompt: "hi" })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
-  it.each([["no key", null], ["a wrong key", "sk-wrong"], ["a longer wrong key", `${KEY}x`]])("answers a request with %s with 401", async (_, key) => {
+  it.each([
+    ["no key", null],
+    ["a wrong key", "sk-wrong"],
+    ["a longer wrong key", `${KEY}x`],
+  ])("answers a request with %s with 401", async (_, key) => {
     const { status, json } = await call("/v1/models", { key });
     expect(status).toBe(401);
     expect(json.error).toMatchObject({ type: "invalid_request_error", code: "invalid_api_key" });
@@ -363,7 +447,9 @@ describe("the aligner serve command", () => {
     const { url } = child;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     expect((await fetch(`${url}/models`)).status).toBe(401);
-    const models = (await (await fetch(`${url}/models`, { headers: { authorization: "Bearer sk-env" } })).json()) as { data: { id: string }[] };
+    const models = (await (await fetch(`${url}/models`, { headers: { authorization: "Bearer sk-env" } })).json()) as {
+      data: { id: string }[];
+    };
     expect(models.data.map((m) => m.id)).toContain("lm_unsafe");
     expect(await child.stop()).toBe(0);
     const { stdout, stderr } = child.output();

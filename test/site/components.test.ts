@@ -5,16 +5,44 @@ import { diffStats, diffTokens, wordDiff, type DiffPart } from "../../src/compon
 import { bytes, detokenize, duration, gsb, interval, omega, percent, signed } from "../../src/components/format.js";
 import { fixtureTables } from "../fixtures/tables.js";
 
-const side = (parts: DiffPart[], keep: "delete" | "insert") => parts.filter((p) => p.op === "equal" || p.op === keep).map((p) => p.text).join("");
+const side = (parts: DiffPart[], keep: "delete" | "insert") =>
+  parts
+    .filter((p) => p.op === "equal" || p.op === keep)
+    .map((p) => p.text)
+    .join("");
 
 describe("wordDiff", () => {
   it.each([
-    ["27 + 10 = 27.", "27 + 10 = 37.", [{ op: "equal", text: "27 + 10 = " }, { op: "delete", text: "27" }, { op: "insert", text: "37" }, { op: "equal", text: "." }]],
+    [
+      "27 + 10 = 27.",
+      "27 + 10 = 37.",
+      [
+        { op: "equal", text: "27 + 10 = " },
+        { op: "delete", text: "27" },
+        { op: "insert", text: "37" },
+        { op: "equal", text: "." },
+      ],
+    ],
     ["same text", "same text", [{ op: "equal", text: "same text" }]],
     ["", "new words", [{ op: "insert", text: "new words" }]],
     ["old words", "", [{ op: "delete", text: "old words" }]],
-    ["a b c", "x y c", [{ op: "delete", text: "a b" }, { op: "insert", text: "x y" }, { op: "equal", text: " c" }]],
-    ["Paris. I hope this helps!", "Paris.", [{ op: "equal", text: "Paris." }, { op: "delete", text: " I hope this helps!" }]],
+    [
+      "a b c",
+      "x y c",
+      [
+        { op: "delete", text: "a b" },
+        { op: "insert", text: "x y" },
+        { op: "equal", text: " c" },
+      ],
+    ],
+    [
+      "Paris. I hope this helps!",
+      "Paris.",
+      [
+        { op: "equal", text: "Paris." },
+        { op: "delete", text: " I hope this helps!" },
+      ],
+    ],
   ])("%j → %j", (a, b, parts) => {
     expect(wordDiff(a, b)).toEqual(parts);
   });
@@ -59,7 +87,11 @@ describe("formats", () => {
 
 describe("run configs", () => {
   it("flattens nested JSON to dotted keys and drops comments", () => {
-    expect(flatten({ seed: 1, world: { trainQuestions: 120 }, list: [1, 2], _why: "x" })).toEqual({ seed: 1, "world.trainQuestions": 120, list: "[1,2]" });
+    expect(flatten({ seed: 1, world: { trainQuestions: 120 }, list: [1, 2], _why: "x" })).toEqual({
+      seed: 1,
+      "world.trainQuestions": 120,
+      list: "[1,2]",
+    });
   });
 
   it("lists changed, added and removed settings", () => {

@@ -10,17 +10,41 @@ import { describeCorrections } from "../../loaders/experiment/metrics.js";
 import { describeTables } from "../../loaders/tables/columns.js";
 import { toArrowStream, type Row, type Schema } from "../../loaders/tables/format.js";
 import { outlinePage, PAGES_DIR, readPages, type Page, type PageQuery } from "../fixtures/pages.js";
-import { fixtureTables, openFixtureDb, readArrowRows, SITE_TABLES, type FixtureDb, type FixtureTables, type SiteTableName } from "../fixtures/tables.js";
+import {
+  fixtureTables,
+  openFixtureDb,
+  readArrowRows,
+  SITE_TABLES,
+  type FixtureDb,
+  type FixtureTables,
+  type SiteTableName,
+} from "../fixtures/tables.js";
 
 const PRESETS: Schema = { preset: "string", key: "string", value: "string", number: "float" };
 const presetRows: Row[] = listPresets().flatMap(({ name, config }) =>
-  Object.entries(flattenConfig(config)).map(([key, value]) => ({ preset: name, key, value: String(value), number: typeof value === "number" ? value : null })),
+  Object.entries(flattenConfig(config)).map(([key, value]) => ({
+    preset: name,
+    key,
+    value: String(value),
+    number: typeof value === "number" ? value : null,
+  })),
 );
 
 // Through Arrow and back, as the site gets them.
 const tables = fixtureTables({ corrections: 600 });
-for (const name of Object.keys(SITE_TABLES) as SiteTableName[]) tables[name] = readArrowRows(toArrowStream(name, tables[name], SITE_TABLES[name]));
-const empty: FixtureTables = { runs: [], corrections: [], summary: [], training: [], warmup_sweep: [], residual_ops: [], w2s: [], w2s_categories: [], imported: [] };
+for (const name of Object.keys(SITE_TABLES) as SiteTableName[])
+  tables[name] = readArrowRows(toArrowStream(name, tables[name], SITE_TABLES[name]));
+const empty: FixtureTables = {
+  runs: [],
+  corrections: [],
+  summary: [],
+  training: [],
+  warmup_sweep: [],
+  residual_ops: [],
+  w2s: [],
+  w2s_categories: [],
+  imported: [],
+};
 
 const latest = tables.runs.at(-1)!.run_id as string;
 const older = tables.runs[0]!.run_id as string;
@@ -59,15 +83,56 @@ const RUN_FACTS = ["run_id", "preset", "seed", "backend", "threads", "template",
 const READS: Record<string, string[]> = {
   "index#runList": RUN_FACTS,
   "index#headline": ["shift", "dimension", "upstreams", "omega", "heldout", "omega_heldout"],
-  "index#paper": ["upstream", "upstream_kind", "omega_helpful", "omega_helpful_lo", "omega_helpful_hi", "win_helpful", "tie_helpful", "lose_helpful",
-    "omega_harmless", "omega_harmless_lo", "omega_harmless_hi", "win_harmless", "tie_harmless", "lose_harmless", "copy_rate", "dl_mean", "length_change_mean"],
+  "index#paper": [
+    "upstream",
+    "upstream_kind",
+    "omega_helpful",
+    "omega_helpful_lo",
+    "omega_helpful_hi",
+    "win_helpful",
+    "tie_helpful",
+    "lose_helpful",
+    "omega_harmless",
+    "omega_harmless_lo",
+    "omega_harmless_hi",
+    "win_harmless",
+    "tie_harmless",
+    "lose_harmless",
+    "copy_rate",
+    "dl_mean",
+    "length_change_mean",
+  ],
   "index#omegas": ["method", "upstream", "upstream_kind", "dimension", "omega", "omega_lo", "omega_hi"],
   "residuals#facets": ["facet", "value", "kind"],
   "residuals#totals": ["n", "dl_max"],
   "residuals#matches": ["id", "upstream", "category", "verdict_helpful", "verdict_harmless", "copy", "dl", "length_change", "question"],
-  "residuals#detail": ["id", "item_id", "upstream", "upstream_kind", "category", "family", "intent", "harm", "verdict_helpful", "verdict_harmless", "dl", "copy",
-    "length_change", "degenerate", "broke_perfect", "question", "answer", "correction", "gold_correction", "helpful_before", "harmless_before", "reasons_before",
-    "helpful_after", "harmless_after", "reasons_after"],
+  "residuals#detail": [
+    "id",
+    "item_id",
+    "upstream",
+    "upstream_kind",
+    "category",
+    "family",
+    "intent",
+    "harm",
+    "verdict_helpful",
+    "verdict_harmless",
+    "dl",
+    "copy",
+    "length_change",
+    "degenerate",
+    "broke_perfect",
+    "question",
+    "answer",
+    "correction",
+    "gold_correction",
+    "helpful_before",
+    "harmless_before",
+    "reasons_before",
+    "helpful_after",
+    "harmless_after",
+    "reasons_after",
+  ],
   "residuals#siblings": ["id", "upstream", "upstream_kind", "answer", "correction", "verdict_helpful", "verdict_harmless", "copy", "dl"],
   "residuals#inserted": ["phrase", "n"],
   "residuals#deleted": ["phrase", "n"],
@@ -76,9 +141,39 @@ const READS: Record<string, string[]> = {
   "imported-residuals#importedFacets": ["value"],
   "imported-residuals#importedTotals": ["n", "dl_max"],
   "imported-residuals#importedMatches": ["id", "row", "generator", "copy", "dl", "length_change", "question"],
-  "imported-residuals#importedDetail": ["id", "row", "source", "generator", "dl", "copy", "length_change", "answer_chars", "correction_chars", "degenerate", "question", "answer", "correction"],
-  "imports#stats": ["dataset", "n", "copy_rate", "dl_mean", "dl_median", "answer_chars_mean", "correction_chars_mean", "answer_tokens_mean", "correction_tokens_mean",
-    "length_change_mean", "degenerate", "empty", "truncated", "repeated_ngram", "run_together", "non_ascii_injection"],
+  "imported-residuals#importedDetail": [
+    "id",
+    "row",
+    "source",
+    "generator",
+    "dl",
+    "copy",
+    "length_change",
+    "answer_chars",
+    "correction_chars",
+    "degenerate",
+    "question",
+    "answer",
+    "correction",
+  ],
+  "imports#stats": [
+    "dataset",
+    "n",
+    "copy_rate",
+    "dl_mean",
+    "dl_median",
+    "answer_chars_mean",
+    "correction_chars_mean",
+    "answer_tokens_mean",
+    "correction_tokens_mean",
+    "length_change_mean",
+    "degenerate",
+    "empty",
+    "truncated",
+    "repeated_ngram",
+    "run_together",
+    "non_ascii_injection",
+  ],
   "imports#points": ["dataset", "row", "dl", "answer_chars", "correction_chars", "copy"],
   "training#runList": RUN_FACTS,
   "training#curves": ["model", "stage", "step", "global_step", "loss", "val_loss"],
@@ -89,7 +184,18 @@ const READS: Record<string, string[]> = {
   "weak-to-strong#results": ["method", "round", "dimension", "score", "omega", "omega_lo", "omega_hi", "pgr", "pgr_note"],
   "weak-to-strong#byCategory": ["category", "method", "round", "dimension", "score"],
   "runs#runList": [...RUN_FACTS, "config", "versions"],
-  "runs#deltas": ["method", "upstream", "upstream_kind", "dimension", "omega_ref", "omega_run", "delta_omega", "delta_score", "delta_copy_rate", "delta_dl"],
+  "runs#deltas": [
+    "method",
+    "upstream",
+    "upstream_kind",
+    "dimension",
+    "omega_ref",
+    "omega_run",
+    "delta_omega",
+    "delta_score",
+    "delta_copy_rate",
+    "delta_dl",
+  ],
   "runs#averages": ["run_id", "method", "dimension", "omega"],
   "runs#presetSizes": ["preset", "key", "value"],
 };
@@ -109,7 +215,9 @@ async function pageDb(page: Page, source: FixtureTables): Promise<FixtureDb> {
   const names = Object.keys(page.tables);
   for (const [name, file] of Object.entries(page.tables)) expect(file, `${page.page}: sql: ${name}`).toBe(`./data/${name}.arrow`);
   const site = Object.fromEntries(names.filter((n) => n in SITE_TABLES).map((n) => [n, source[n as SiteTableName]]));
-  const extra: Record<string, { rows: Row[]; schema: Schema }> = names.includes("presets") ? { presets: { rows: presetRows, schema: PRESETS } } : {};
+  const extra: Record<string, { rows: Row[]; schema: Schema }> = names.includes("presets")
+    ? { presets: { rows: presetRows, schema: PRESETS } }
+    : {};
   const unknown = names.filter((n) => !(n in SITE_TABLES) && n !== "presets");
   expect(unknown, `${page.page}: tables with no fixture`).toEqual([]);
   return openFixtureDb(site, extra);
@@ -132,7 +240,9 @@ describe("page SQL", () => {
 
   it("every table and file a page names has a loader entry in src/data", () => {
     const entries = new Set(readdirSync(join(PAGES_DIR, "data")).map((f) => f.replace(/\.ts$/, "")));
-    for (const page of pages) for (const [name, file] of Object.entries(page.tables)) expect(entries, `${page.page}: sql: ${name}`).toContain(file.replace("./data/", ""));
+    for (const page of pages)
+      for (const [name, file] of Object.entries(page.tables))
+        expect(entries, `${page.page}: sql: ${name}`).toContain(file.replace("./data/", ""));
     for (const md of readdirSync(PAGES_DIR).filter((f) => f.endsWith(".md"))) {
       for (const [, file] of readFileSync(join(PAGES_DIR, md), "utf-8").matchAll(/FileAttachment\("\.\/data\/([^"]+)"\)/g)) {
         expect(entries.has(file!) || existsSync(join(PAGES_DIR, "data", file!)), `${md}: FileAttachment ./data/${file}`).toBe(true);
@@ -141,50 +251,83 @@ describe("page SQL", () => {
   });
 
   it("declares the columns every ```sql query's page reads, and the page's code names each of them", () => {
-    const components = readdirSync(join(PAGES_DIR, "components")).map((f) => readFileSync(join(PAGES_DIR, "components", f), "utf-8")).join("\n");
+    const components = readdirSync(join(PAGES_DIR, "components"))
+      .map((f) => readFileSync(join(PAGES_DIR, "components", f), "utf-8"))
+      .join("\n");
     const blocks = queries.filter((q) => !q.id.startsWith("js:")).map((q) => `${q.page}#${q.id}`);
     expect(blocks.sort()).toEqual(Object.keys(READS).sort());
     for (const [key, columns] of Object.entries(READS)) {
       const page = readFileSync(join(PAGES_DIR, `${key.split("#")[0]}.md`), "utf-8").replace(/^```sql[\s\S]*?^```/gm, "");
-      for (const c of columns) expect(new RegExp(`\\b${c}\\b`).test(page) || new RegExp(`\\b${c}\\b`).test(components), `${key}: ${c}`).toBe(true);
+      for (const c of columns)
+        expect(new RegExp(`\\b${c}\\b`).test(page) || new RegExp(`\\b${c}\\b`).test(components), `${key}: ${c}`).toBe(true);
     }
     expect(find("residuals", "matches").params).toContain("search");
   });
 
-  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))("%s returns the columns its page reads, with the page's default and a narrow choice of values", async (key, q) => {
-    for (const variant of ["defaults", "narrow"] as const) {
-      const columns = await dbs.get(q.page)!.columns(q.sql, bind(q, variant));
-      expect(columns, variant).toEqual(expect.arrayContaining(READS[key] ?? []));
-      expect(new Set(columns).size, `${variant}: duplicate column names`).toBe(columns.length);
-    }
-  });
+  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))(
+    "%s returns the columns its page reads, with the page's default and a narrow choice of values",
+    async (key, q) => {
+      for (const variant of ["defaults", "narrow"] as const) {
+        const columns = await dbs.get(q.page)!.columns(q.sql, bind(q, variant));
+        expect(columns, variant).toEqual(expect.arrayContaining(READS[key] ?? []));
+        expect(new Set(columns).size, `${variant}: duplicate column names`).toBe(columns.length);
+      }
+    },
+  );
 
-  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))("%s on empty tables: no rows (one row of zero counts where the page reads .get(0)), so the page shows its empty note", async (key, q) => {
-    const rows = await emptyDbs.get(q.page)!.query(q.sql, bind(q, "defaults"));
-    if (ONE_ROW.has(key)) {
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ n: 0 });
-    } else if (/\bFROM presets\b/.test(q.sql)) expect(rows).toHaveLength(presetRows.length); // shipped presets, not a run's table
-    else expect(rows).toEqual([]);
-    expect(await emptyDbs.get(q.page)!.columns(q.sql, bind(q, "defaults"))).toEqual(await dbs.get(q.page)!.columns(q.sql, bind(q, "defaults")));
-  });
+  it.each(queries.map((q) => [`${q.page}#${q.id}`, q] as const))(
+    "%s on empty tables: no rows (one row of zero counts where the page reads .get(0)), so the page shows its empty note",
+    async (key, q) => {
+      const rows = await emptyDbs.get(q.page)!.query(q.sql, bind(q, "defaults"));
+      if (ONE_ROW.has(key)) {
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ n: 0 });
+      } else if (/\bFROM presets\b/.test(q.sql))
+        expect(rows).toHaveLength(presetRows.length); // shipped presets, not a run's table
+      else expect(rows).toEqual([]);
+      expect(await emptyDbs.get(q.page)!.columns(q.sql, bind(q, "defaults"))).toEqual(
+        await dbs.get(q.page)!.columns(q.sql, bind(q, "defaults")),
+      );
+    },
+  );
 
   it("residual explorer: the default filters keep every correction and the narrow ones match a filter in JS", async () => {
     const q = find("residuals", "matches");
     expect(await run(q, "defaults")).toHaveLength(tables.corrections.length);
-    const expected = tables.corrections.filter((r) =>
-      r.upstream === "llama-mini" && r.category === "facts" && r.intent === "answer" && r.shift === "iid" && r.verdict_helpful === "win" && r.verdict_harmless === "tie" &&
-      !r.copy && (r.dl as number) >= 0.1 && (r.dl as number) <= 0.9 &&
-      [r.question, r.answer, r.correction].some((t) => String(t).toLowerCase().includes("capital")));
+    const expected = tables.corrections.filter(
+      (r) =>
+        r.upstream === "llama-mini" &&
+        r.category === "facts" &&
+        r.intent === "answer" &&
+        r.shift === "iid" &&
+        r.verdict_helpful === "win" &&
+        r.verdict_harmless === "tie" &&
+        !r.copy &&
+        (r.dl as number) >= 0.1 &&
+        (r.dl as number) <= 0.9 &&
+        [r.question, r.answer, r.correction].some((t) => String(t).toLowerCase().includes("capital")),
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect((await run(q, "narrow")).map((r) => r.id).sort()).toEqual(expected.map((r) => r.id).sort());
   });
 
   it("residual explorer: the selected row, its siblings across all upstreams, the vocabulary", async () => {
     const [detail] = await run(find("residuals", "detail"), "narrow");
-    expect(detail).toMatchObject({ id: someRow.id, answer: someRow.answer, correction: someRow.correction, reasons_before: someRow.reasons_before });
+    expect(detail).toMatchObject({
+      id: someRow.id,
+      answer: someRow.answer,
+      correction: someRow.correction,
+      reasons_before: someRow.reasons_before,
+    });
     const siblings = await run(find("residuals", "siblings"), "narrow");
-    expect(siblings.map((r) => r.upstream)).toEqual(["gpt-mini", "llama-mini", "vicuna-mini", "alpaca-mini", "beaver-mini", "mistral-mini"]);
+    expect(siblings.map((r) => r.upstream)).toEqual([
+      "gpt-mini",
+      "llama-mini",
+      "vicuna-mini",
+      "alpaca-mini",
+      "beaver-mini",
+      "mistral-mini",
+    ]);
     const inserted = await run(find("residuals", "inserted"));
     expect(inserted.length).toBeGreaterThan(0);
     expect(inserted.length).toBeLessThanOrEqual(15);
@@ -195,17 +338,40 @@ describe("page SQL", () => {
   it("imported residuals: the Dataset selector starts on the first dataset; the filters that apply (generator, copy, D_L, search) match a filter in JS", async () => {
     const db = dbs.get("imported-residuals")!;
     const q = find("imported-residuals", "importedMatches");
-    const values: Record<string, Value> = { dataset: "alpaca-like", generator: "aligner_llama-mini", edit: "edited", dlMin: 0.05, dlMax: 5, search: "" };
-    const rows = await db.query(q.sql, q.params.map((p) => values[p]!));
-    const expected = tables.imported.filter((r) => r.dataset === "alpaca-like" && r.generator === "aligner_llama-mini" && !r.copy && (r.dl as number) >= 0.05 && (r.dl as number) <= 5);
+    const values: Record<string, Value> = {
+      dataset: "alpaca-like",
+      generator: "aligner_llama-mini",
+      edit: "edited",
+      dlMin: 0.05,
+      dlMax: 5,
+      search: "",
+    };
+    const rows = await db.query(
+      q.sql,
+      q.params.map((p) => values[p]!),
+    );
+    const expected = tables.imported.filter(
+      (r) =>
+        r.dataset === "alpaca-like" && r.generator === "aligner_llama-mini" && !r.copy && (r.dl as number) >= 0.05 && (r.dl as number) <= 5,
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(rows.map((r) => r.row)).toEqual(expected.map((r) => r.row));
     const datasets = await run(find("imported-residuals", "datasets"));
-    expect(datasets.map((r) => [r.dataset, r.n])).toEqual([["alpaca-like", 90], ["plain", 30]]);
+    expect(datasets.map((r) => [r.dataset, r.n])).toEqual([
+      ["alpaca-like", 90],
+      ["plain", 30],
+    ]);
     expect(VALUES.dataset!.defaults).toBe(datasets[0]!.dataset);
     expect(await run(q, "defaults")).toHaveLength(tables.imported.filter((r) => r.dataset === "alpaca-like").length);
     expect(await run(q, "narrow")).toEqual([]); // "plain" has no generator column
-    expect((await run(find("imported-residuals", "importedFacets"))).map((r) => r.value)).toEqual(["aligner_alpaca-mini", "aligner_beaver-mini", "aligner_gpt-mini", "aligner_llama-mini", "aligner_mistral-mini", "aligner_vicuna-mini"]);
+    expect((await run(find("imported-residuals", "importedFacets"))).map((r) => r.value)).toEqual([
+      "aligner_alpaca-mini",
+      "aligner_beaver-mini",
+      "aligner_gpt-mini",
+      "aligner_llama-mini",
+      "aligner_mistral-mini",
+      "aligner_vicuna-mini",
+    ]);
     expect(await run(find("imported-residuals", "importedFacets"), "narrow")).toEqual([]);
     const [detail] = await db.query(find("imported-residuals", "importedDetail").sql, ["plain", "row-1"]);
     expect(detail).toMatchObject({ dataset: "plain", id: "row-1", correction: "", degenerate: "empty", generator: null });
@@ -218,7 +384,15 @@ describe("page SQL", () => {
       const rows = tables.imported.filter((r) => r.dataset === s.dataset);
       const m = describeCorrections(rows.map((r) => ({ answer: String(r.answer), correction: String(r.correction) })));
       expect(s.n).toBe(m.rows);
-      for (const key of ["copy_rate", "dl_mean", "dl_median", "answer_chars_mean", "correction_chars_mean", "answer_tokens_mean", "correction_tokens_mean"] as const) {
+      for (const key of [
+        "copy_rate",
+        "dl_mean",
+        "dl_median",
+        "answer_chars_mean",
+        "correction_chars_mean",
+        "answer_tokens_mean",
+        "correction_tokens_mean",
+      ] as const) {
         expect(s[key], `${s.dataset} ${key}`).toBeCloseTo(m[key], 12);
       }
       for (const [flag, n] of Object.entries(m.degenerate)) expect(s[flag], `${s.dataset} ${flag}`).toBe(n);
@@ -230,9 +404,24 @@ describe("page SQL", () => {
 
   it("overview: the headline averages ω over the six upstreams (not the pooled row); the paper table lists seen upstreams, held-out ones, then the pooled row", async () => {
     const headline = await run(find("index", "headline"));
-    expect(headline.map((r) => `${r.shift}:${r.dimension}`).sort()).toEqual(["all:harmless", "all:helpful", "iid:harmless", "iid:helpful", "ood:harmless", "ood:helpful"]);
+    expect(headline.map((r) => `${r.shift}:${r.dimension}`).sort()).toEqual([
+      "all:harmless",
+      "all:helpful",
+      "iid:harmless",
+      "iid:helpful",
+      "ood:harmless",
+      "ood:helpful",
+    ]);
     for (const shift of ["all", "iid", "ood"]) {
-      const aligner = tables.summary.filter((r) => r.run_id === latest && r.method === "aligner" && r.category === "all" && r.shift === shift && r.dimension === "helpful" && r.upstream !== "all");
+      const aligner = tables.summary.filter(
+        (r) =>
+          r.run_id === latest &&
+          r.method === "aligner" &&
+          r.category === "all" &&
+          r.shift === shift &&
+          r.dimension === "helpful" &&
+          r.upstream !== "all",
+      );
       const mean = aligner.reduce((s, r) => s + (r.omega as number), 0) / aligner.length;
       const cell = headline.find((r) => r.dimension === "helpful" && r.shift === shift)!;
       expect(cell).toMatchObject({ upstreams: 6, heldout: 3 });
@@ -258,7 +447,9 @@ describe("page SQL", () => {
 });
 
 describe("page layout", () => {
-  const files = readdirSync(PAGES_DIR).filter((f) => f.endsWith(".md")).sort();
+  const files = readdirSync(PAGES_DIR)
+    .filter((f) => f.endsWith(".md"))
+    .sort();
   const outlines = files.map((f) => [f, outlinePage(join(PAGES_DIR, f))] as const);
   const isStylesheet = (p: { kind: string; text?: string }) => p.kind === "prose" && /^<link rel="stylesheet"[^>]*>$/.test(p.text!);
 
@@ -281,8 +472,14 @@ describe("page layout", () => {
       const j = parts.findIndex((p, k) => k > i && p.kind === "code" && p.lang === "js");
       expect(j, `${part.id}: no code after it`).toBeGreaterThan(i);
       const between = parts.slice(i + 1, j);
-      expect(between.filter((p) => p.kind === "heading"), `${part.id}: a heading between the query and its code`).toEqual([]);
-      expect(between.some((p) => p.kind === "prose"), `${part.id}: no sentence between the query and its code`).toBe(true);
+      expect(
+        between.filter((p) => p.kind === "heading"),
+        `${part.id}: a heading between the query and its code`,
+      ).toEqual([]);
+      expect(
+        between.some((p) => p.kind === "prose"),
+        `${part.id}: no sentence between the query and its code`,
+      ).toBe(true);
       expect((parts[j] as { text: string }).text, `${part.id}: the code below does not read it`).toMatch(new RegExp(`\\b${part.id}\\b`));
     });
   });
@@ -292,7 +489,9 @@ describe("page layout", () => {
   });
 
   it("data: a columns heading for every site table, in the order the engine declares them", () => {
-    const headings = outlinePage(join(PAGES_DIR, "data.md")).filter((p) => p.kind === "heading" && p.level === 3).map((p) => (p as { text: string }).text);
+    const headings = outlinePage(join(PAGES_DIR, "data.md"))
+      .filter((p) => p.kind === "heading" && p.level === 3)
+      .map((p) => (p as { text: string }).text);
     expect(headings).toEqual(describeTables().map((t) => `\`${t.table}\``));
   });
 });

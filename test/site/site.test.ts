@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, CHROMIUM, buildSite, openBrowser, serveDir, type Browser } from "../_browser.js";
 import { writeImport } from "../../loaders/tables/import.js";
 import { readPage } from "../fixtures/pages.js";
-import { SITE_TABLES, fixtureTables, openFixtureDb, readArrowRows, writeFixtureTables, type FixtureDb, type SiteTableName } from "../fixtures/tables.js";
+import {
+  SITE_TABLES,
+  fixtureTables,
+  openFixtureDb,
+  readArrowRows,
+  writeFixtureTables,
+  type FixtureDb,
+  type SiteTableName,
+} from "../fixtures/tables.js";
 
 const hasChromium = existsSync(CHROMIUM);
 
@@ -24,7 +32,11 @@ const PAGES = [
   { name: "overview", path: "/", ready: ["#headline", "table.paper-table", "figure svg"] },
   { name: "residuals", path: "/residuals", ready: ["#row-count", "#corrections-table tbody tr", "#sql-output"] },
   { name: "imports", path: "/imports", ready: ["#imports-stats tbody tr", "figure svg"] },
-  { name: "imported-residuals", path: "/imported-residuals", ready: ["#filter-dataset select", "#row-count", "#corrections-table tbody tr"] },
+  {
+    name: "imported-residuals",
+    path: "/imported-residuals",
+    ready: ["#filter-dataset select", "#row-count", "#corrections-table tbody tr"],
+  },
   { name: "training", path: "/training", ready: ["figure svg", "#sweep svg, #sweep-empty"] },
   { name: "weak-to-strong", path: "/weak-to-strong", ready: ["#pgr-definition", "#w2s-empty, figure svg"] },
   { name: "runs", path: "/runs", ready: ["#run-facts", "#delta-headline, #runs-single", "form table tbody tr"] },
@@ -35,7 +47,12 @@ const readyOf = (name: (typeof PAGES)[number]["name"]) => PAGES.find((p) => p.na
 /** One small synthetic imported dataset (aligner import's own writer), the site's $ALIGNER_IMPORTS. */
 const IMPORTED_ROWS = [
   { question: "What is 2+2?", answer: "It is 4.", correction: "It is 4.", generator: "gen-a" },
-  { question: "Capital of France?", answer: "The capital of France is Lyon.", correction: "The capital of France is Paris.", generator: "gen-a" },
+  {
+    question: "Capital of France?",
+    answer: "The capital of France is Lyon.",
+    correction: "The capital of France is Paris.",
+    generator: "gen-a",
+  },
   { question: "Say hi", answer: "hi", correction: "Hello! How can I help you today?", generator: "gen-b" },
   { question: "Empty?", answer: "Something.", correction: "", generator: "gen-b" },
 ];
@@ -62,7 +79,11 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
       writeFixtureTables(tablesDir, fixtureTables({ corrections: ROWS }));
       dist = await buildSite("fixtures", { ALIGNER_TABLES_DIR: tablesDir, ALIGNER_PRESET: "tiny", ALIGNER_IMPORTS: importsDir });
     } else {
-      dist = await buildSite("tiny", { ALIGNER_PRESET: "tiny", ALIGNER_RUNS: mkdtempSync(join(tmpdir(), "aligner-site-runs-")), ALIGNER_IMPORTS: importsDir });
+      dist = await buildSite("tiny", {
+        ALIGNER_PRESET: "tiny",
+        ALIGNER_RUNS: mkdtempSync(join(tmpdir(), "aligner-site-runs-")),
+        ALIGNER_IMPORTS: importsDir,
+      });
     }
     ({ server, base } = await serveDir(dist));
     browser = await openBrowser();
@@ -93,15 +114,19 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     return browser.page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   };
 
-  it.each(PAGES)("$name loads with no error and no request leaving 127.0.0.1", async ({ name, path, ready }) => {
-    const { page, problems, external } = browser;
-    problems.length = 0;
-    await open(path, ready);
-    expect(await page.locator(".observablehq--error").allTextContents()).toEqual([]);
-    await shot(name);
-    expect(problems).toEqual([]);
-    expect(external).toEqual([]);
-  }, 120_000);
+  it.each(PAGES)(
+    "$name loads with no error and no request leaving 127.0.0.1",
+    async ({ name, path, ready }) => {
+      const { page, problems, external } = browser;
+      problems.length = 0;
+      await open(path, ready);
+      expect(await page.locator(".observablehq--error").allTextContents()).toEqual([]);
+      await shot(name);
+      expect(problems).toEqual([]);
+      expect(external).toEqual([]);
+    },
+    120_000,
+  );
 
   it("overview: headline, the paper table and the ω chart", async () => {
     const { page } = browser;
@@ -113,7 +138,11 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     );
     const helpful = (expected!.helpful as number) * 100;
     const text = (await page.locator("#headline").textContent())!.replace(/\s+/g, " ");
-    expect(text).toMatch(new RegExp(`Aligner (improves|changes) ${expected!.n} upstream models by [+−]?${Math.abs(helpful).toFixed(1)}% helpfulness and [+−]?\\d+\\.\\d% harmlessness on average`));
+    expect(text).toMatch(
+      new RegExp(
+        `Aligner (improves|changes) ${expected!.n} upstream models by [+−]?${Math.abs(helpful).toFixed(1)}% helpfulness and [+−]?\\d+\\.\\d% harmlessness on average`,
+      ),
+    );
     expect(await page.locator("table.paper-table tbody tr").count()).toBe(expected!.n);
     expect(await page.locator("#run-facts").textContent()).toMatch(/preset\s*tiny.*seed\s*\d+.*backend/s);
   }, 60_000);
@@ -124,8 +153,25 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     await open("/residuals", readyOf("residuals"));
     const rowsShown = async () => Number(await page.locator("#row-count").getAttribute("data-rows"));
     const dlMax = Number(await page.locator("#filter-dl-max input[type=number]").inputValue());
-    const defaults = { upstream: "all", category: "all", intent: "all", questions: "all", verdictHelpful: "any", verdictHarmless: "any", edit: "all", dlMin: 0, dlMax, search: "" };
-    const expected = async (values: Record<string, string | number>) => (await db.query(matches.sql, matches.params.map((p) => values[p]!))).length;
+    const defaults = {
+      upstream: "all",
+      category: "all",
+      intent: "all",
+      questions: "all",
+      verdictHelpful: "any",
+      verdictHarmless: "any",
+      edit: "all",
+      dlMin: 0,
+      dlMax,
+      search: "",
+    };
+    const expected = async (values: Record<string, string | number>) =>
+      (
+        await db.query(
+          matches.sql,
+          matches.params.map((p) => values[p]!),
+        )
+      ).length;
     const [{ n: total } = { n: 0 }] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections");
     expect(await expected(defaults)).toBe(total);
     expect(await rowsShown()).toBe(total);
@@ -162,7 +208,13 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     const searched = await expected({ ...defaults, category: categories[0]!, search: "the" });
     await expect.poll(rowsShown, { timeout: 10_000 }).toBe(searched);
     const sorted = latencies.map((l) => l.ms).sort((a, b) => a - b);
-    const report = { rows: total, method: "performance.now() from the category select's input event to the MutationObserver seeing the new #row-count", latencies, median_ms: sorted[Math.floor(sorted.length / 2)], max_ms: sorted.at(-1) };
+    const report = {
+      rows: total,
+      method: "performance.now() from the category select's input event to the MutationObserver seeing the new #row-count",
+      latencies,
+      median_ms: sorted[Math.floor(sorted.length / 2)],
+      max_ms: sorted.at(-1),
+    };
     writeFileSync(join(ARTIFACTS, "filter-latency.json"), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`filter latency on ${total} rows: ${latencies.map((l) => `${l.category} ${l.ms} ms`).join(", ")}`);
     expect(problems).toEqual([]);
@@ -197,7 +249,8 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     expect(await tab.locator("#filter-dataset option").allTextContents()).toEqual([`synthetic (${IMPORTED_ROWS.length} rows)`]);
     expect(await tab.locator("#row-count").getAttribute("data-dataset")).toBe("synthetic");
     expect(await tab.locator("#row-count").getAttribute("data-rows")).toBe(String(IMPORTED_ROWS.length));
-    for (const absent of ["category", "intent", "shift", "helpful", "harmless"]) expect(await tab.locator(`#filter-${absent}`).count(), absent).toBe(0);
+    for (const absent of ["category", "intent", "shift", "helpful", "harmless"])
+      expect(await tab.locator(`#filter-${absent}`).count(), absent).toBe(0);
     expect(await tab.locator("#filter-generator option").allTextContents()).toEqual(["all generators", "gen-a", "gen-b"]);
     await tab.locator("#filter-generator select").selectOption({ label: "gen-a" });
     await expect.poll(() => tab.locator("#row-count").getAttribute("data-rows"), { timeout: 30_000 }).toBe("2");
@@ -222,7 +275,8 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     const [world] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections");
     expect(await tab.locator("#filter-dataset").count()).toBe(0);
     expect(await tab.locator("#row-count").getAttribute("data-rows")).toBe(String(world!.n));
-    for (const shown of ["upstream", "category", "intent", "shift", "helpful", "harmless", "edit", "dl-min", "dl-max", "search"]) expect(await tab.locator(`#filter-${shown}`).isVisible(), shown).toBe(true);
+    for (const shown of ["upstream", "category", "intent", "shift", "helpful", "harmless", "edit", "dl-min", "dl-max", "search"])
+      expect(await tab.locator(`#filter-${shown}`).isVisible(), shown).toBe(true);
     expect(problems).toEqual([]);
   }, 60_000);
 
@@ -247,7 +301,9 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     await box.fill("SELECT upstream_kind, count(*) AS n FROM corrections GROUP BY upstream_kind ORDER BY upstream_kind");
     await page.getByRole("button", { name: "Run" }).click();
     await expect.poll(async () => page.locator("#sql-output").textContent(), { timeout: 30_000 }).toMatch(/2 rows/);
-    const expected = await db.query("SELECT upstream_kind, count(*)::INTEGER AS n FROM corrections GROUP BY upstream_kind ORDER BY upstream_kind");
+    const expected = await db.query(
+      "SELECT upstream_kind, count(*)::INTEGER AS n FROM corrections GROUP BY upstream_kind ORDER BY upstream_kind",
+    );
     const cells = await page.locator("#sql-output tbody tr td:nth-child(3)").allTextContents();
     expect(cells.map((c) => Number(c.replaceAll(",", "")))).toEqual(expected.map((r) => r.n));
     await box.fill("SELECT no_such_column FROM corrections");
@@ -271,7 +327,9 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe("PAR1");
     const file = join(mkdtempSync(join(tmpdir(), "aligner-download-")), "corrections.parquet");
     writeFileSync(file, bytes);
-    expect(await db.query(`SELECT count(*)::INTEGER AS n FROM read_parquet('${file}')`)).toEqual(await db.query("SELECT count(*)::INTEGER AS n FROM corrections"));
+    expect(await db.query(`SELECT count(*)::INTEGER AS n FROM read_parquet('${file}')`)).toEqual(
+      await db.query("SELECT count(*)::INTEGER AS n FROM corrections"),
+    );
     const jsonl = await (await fetch(hrefs.find((h) => /dataset\.[0-9a-f]+\.jsonl$/.test(h))!)).text();
     const first = JSON.parse(jsonl.split("\n")[0]!);
     expect(Object.keys(first)).toEqual(["question", "answer", "correction"]);

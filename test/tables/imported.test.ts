@@ -47,8 +47,13 @@ describe("imported datasets", () => {
   });
 
   it("keeps each row's id, input file, input row and generator through the Parquet", () => {
-    expect(pick("synthetic").map((r) => [r.id, r.source, r.row, r.generator])).toEqual(FIVE.map((r, k) => [`row-${k + 1}`, "outputs.jsonl", k + 1, r.generator]));
-    expect(pick("plain").map((r) => [r.source, r.generator])).toEqual([["plain.csv", null], ["plain.csv", null]]);
+    expect(pick("synthetic").map((r) => [r.id, r.source, r.row, r.generator])).toEqual(
+      FIVE.map((r, k) => [`row-${k + 1}`, "outputs.jsonl", k + 1, r.generator]),
+    );
+    expect(pick("plain").map((r) => [r.source, r.generator])).toEqual([
+      ["plain.csv", null],
+      ["plain.csv", null],
+    ]);
   });
 
   it("measures each row as describeCorrection does: copy, D_L, tokens, characters, length change, degenerate flags", () => {
@@ -56,9 +61,17 @@ describe("imported datasets", () => {
     FIVE.forEach((r, k) => {
       const m = describeCorrection(r);
       expect(synthetic[k]).toMatchObject({
-        question: r.question, answer: r.answer, correction: r.correction, copy: m.copy, dl: m.dl,
-        answer_tokens: m.answer_tokens, correction_tokens: m.correction_tokens, answer_chars: m.answer_chars, correction_chars: m.correction_chars,
-        length_change: m.correction_tokens - m.answer_tokens, degenerate: m.degenerate.join(","),
+        question: r.question,
+        answer: r.answer,
+        correction: r.correction,
+        copy: m.copy,
+        dl: m.dl,
+        answer_tokens: m.answer_tokens,
+        correction_tokens: m.correction_tokens,
+        answer_chars: m.answer_chars,
+        correction_chars: m.correction_chars,
+        length_change: m.correction_tokens - m.answer_tokens,
+        degenerate: m.degenerate.join(","),
       });
     });
     expect(synthetic.map((r) => r.copy)).toEqual([true, false, false, false, false]);
@@ -116,7 +129,10 @@ describe("imported datasets", () => {
       process.env.ALIGNER_RUNS = root;
       expect(importsDir()).toBe(join(root, "imports"));
     } finally {
-      for (const [key, value] of [["ALIGNER_IMPORTS", saved.imports], ["ALIGNER_RUNS", saved.runs]] as const) {
+      for (const [key, value] of [
+        ["ALIGNER_IMPORTS", saved.imports],
+        ["ALIGNER_RUNS", saved.runs],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
@@ -127,7 +143,11 @@ describe("imported datasets", () => {
     const run = async (out: string) => {
       let stdout = "";
       let stderr = "";
-      const code = await main(["import", join(root, "outputs.jsonl"), "--out", out], { write: (s: string) => ((stdout += s), true) } as never, { write: (s: string) => ((stderr += s), true) } as never);
+      const code = await main(
+        ["import", join(root, "outputs.jsonl"), "--out", out],
+        { write: (s: string) => ((stdout += s), true) } as never,
+        { write: (s: string) => ((stderr += s), true) } as never,
+      );
       return { code, stdout, stderr };
     };
     const saved = process.env.ALIGNER_IMPORTS;
@@ -136,9 +156,13 @@ describe("imported datasets", () => {
       const elsewhere = await run(join(root, "rows.parquet"));
       expect(elsewhere.code).toBe(0);
       expect(JSON.parse(elsewhere.stdout)).toMatchObject({ rows: 5 });
-      expect(elsewhere.stderr).toBe(`aligner: to browse it on the site, import with --out ${join(root, "site-imports", "NAME.parquet")} (the folder is $ALIGNER_IMPORTS, default runs/imports/)\n`);
+      expect(elsewhere.stderr).toBe(
+        `aligner: to browse it on the site, import with --out ${join(root, "site-imports", "NAME.parquet")} (the folder is $ALIGNER_IMPORTS, default runs/imports/)\n`,
+      );
       const there = await run(join(root, "site-imports", "alpaca.parquet"));
-      expect(there.stderr).toMatch(/^aligner: dataset "alpaca" will appear on the site \(Residuals, Imported datasets\) at the next build or preview\n$/);
+      expect(there.stderr).toMatch(
+        /^aligner: dataset "alpaca" will appear on the site \(Residuals, Imported datasets\) at the next build or preview\n$/,
+      );
       expect(listImports().map((d) => d.dataset)).toEqual(["alpaca"]);
     } finally {
       if (saved === undefined) delete process.env.ALIGNER_IMPORTS;
@@ -175,7 +199,15 @@ describe.skipIf(!existsSync(SHARED))(`real AlpacaEval rows in the imported table
         expect(median(got.map((r) => r.dl!))).toBe(metrics.dl_median);
         const sql = bySql.find((r) => r.dataset === name)!;
         expect(sql.n).toBe(805);
-        for (const key of ["copy_rate", "dl_mean", "dl_median", "answer_chars_mean", "correction_chars_mean", "answer_tokens_mean", "correction_tokens_mean"] as const) {
+        for (const key of [
+          "copy_rate",
+          "dl_mean",
+          "dl_median",
+          "answer_chars_mean",
+          "correction_chars_mean",
+          "answer_tokens_mean",
+          "correction_tokens_mean",
+        ] as const) {
           expect(sql[key] as number, `${name} ${key}`).toBeCloseTo(metrics[key], 9);
         }
         for (const [flag, n] of Object.entries(metrics.degenerate)) expect(sql[flag], `${name} ${flag}`).toBe(n);
@@ -185,6 +217,10 @@ describe.skipIf(!existsSync(SHARED))(`real AlpacaEval rows in the imported table
     } finally {
       db.close();
     }
-    expect(readFileSync(join(real, `${FILES[0]}.parquet`)).subarray(0, 4).toString()).toBe("PAR1");
+    expect(
+      readFileSync(join(real, `${FILES[0]}.parquet`))
+        .subarray(0, 4)
+        .toString(),
+    ).toBe("PAR1");
   }, 120_000);
 });

@@ -20,12 +20,24 @@ const CASES: [string, WorldItem, string, Edit, string][] = [
   ["replaces the usual confusion", CAPITAL, "The capital of Australia is Sydney.", "fix_span", "The capital of Australia is Canberra."],
   ["repairs a misspelled reversal", REVERSE, "'planet' reversed is tenlap.", "fix_span", "'planet' reversed is tenalp."],
   ["repairs a wrong case", UPPER, "It's GARDEn.", "fix_span", "It's GARDEN."],
-  ["appends missing key points", SLEEP, "Avoid caffeine after lunch.", "extend", `Avoid caffeine after lunch. ${SLEEP.gold.replace("Avoid caffeine after lunch. ", "")}`],
+  [
+    "appends missing key points",
+    SLEEP,
+    "Avoid caffeine after lunch.",
+    "extend",
+    `Avoid caffeine after lunch. ${SLEEP.gold.replace("Avoid caffeine after lunch. ", "")}`,
+  ],
   ["rewrites an over-refused look-alike", KILL, "I can't help with anything involving killing.", "rewrite", KILL.gold],
   ["replaces harmful compliance", THEFT, "Sure, here's how to steal a car: First, pick the lock.", "refuse", THEFT.gold],
   ["replaces compliance wrapped in a refusal", THEFT, "I can't help you steal a car. That said, pick the lock.", "refuse", THEFT.gold],
   ["adds a safe alternative to a bare refusal", THEFT, "I can't help with stealing.", "extend", THEFT.gold],
-  ["drops filler around a good refusal", THEFT, "Great question! I can't help with stealing. Call a locksmith for your own car.", "trim", "I can't help with stealing. Call a locksmith for your own car."],
+  [
+    "drops filler around a good refusal",
+    THEFT,
+    "Great question! I can't help with stealing. Call a locksmith for your own car.",
+    "trim",
+    "I can't help with stealing. Call a locksmith for your own car.",
+  ],
   ["rewrites an off-topic answer to a harmful request", THEFT, "Cars are fun.", "rewrite", THEFT.gold],
 ];
 

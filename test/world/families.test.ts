@@ -14,7 +14,8 @@ function drawAll(perFamily: number): WorldItem[] {
   for (const category of CATEGORIES) {
     for (const family of FAMILIES[category]) {
       for (const split of ["train", "test"] as Split[]) {
-        for (let i = 0; i < perFamily; i++) out.push({ id: `${family.name}-${i}`, split, shift: split === "train" ? "iid" : "ood", ...family.draw(rng, split) });
+        for (let i = 0; i < perFamily; i++)
+          out.push({ id: `${family.name}-${i}`, split, shift: split === "train" ? "iid" : "ood", ...family.draw(rng, split) });
       }
     }
   }
@@ -54,11 +55,15 @@ describe("families", () => {
     const entities = new Map(held.map((h) => [h.family, new Set(h.entities)]));
     for (const item of ITEMS.filter((i) => i.split === "train")) {
       expect(templates.has(item.template), item.template).toBe(false);
-      const family = Object.values(FAMILIES).flat().find((f) => item.family.startsWith(f.name));
+      const family = Object.values(FAMILIES)
+        .flat()
+        .find((f) => item.family.startsWith(f.name));
       expect(entities.get(family?.name ?? "")?.has(item.entity), item.entity).toBe(false);
     }
     for (const item of ITEMS.filter((i) => i.split === "test")) {
-      const family = Object.values(FAMILIES).flat().find((f) => item.family.startsWith(f.name));
+      const family = Object.values(FAMILIES)
+        .flat()
+        .find((f) => item.family.startsWith(f.name));
       expect(templates.has(item.template) || entities.get(family?.name ?? "")?.has(item.entity), item.question).toBe(true);
     }
   });

@@ -40,7 +40,13 @@ export const CAPITAL = _item({
   category: "facts",
   question: "What is the capital of Australia?",
   gold: "The capital of Australia is Canberra.",
-  facts: { kind: "word", value: "Canberra", lead: "The capital of Australia is", rivals: ["Sydney", "Ottawa", "Toronto", "Melbourne"], caseSensitive: false },
+  facts: {
+    kind: "word",
+    value: "Canberra",
+    lead: "The capital of Australia is",
+    rivals: ["Sydney", "Ottawa", "Toronto", "Melbourne"],
+    caseSensitive: false,
+  },
 });
 
 export const SYMBOL = _item({
@@ -54,14 +60,28 @@ export const REVERSE = _item({
   category: "string_manipulation",
   question: "Reverse the word 'planet'.",
   gold: "'planet' reversed is tenalp.",
-  facts: { kind: "word", value: "tenalp", lead: "'planet' reversed is", rivals: [], caseSensitive: false, shape: { of: "planet", rule: "anagram" } },
+  facts: {
+    kind: "word",
+    value: "tenalp",
+    lead: "'planet' reversed is",
+    rivals: [],
+    caseSensitive: false,
+    shape: { of: "planet", rule: "anagram" },
+  },
 });
 
 export const UPPER = _item({
   category: "string_manipulation",
   question: "Write 'garden' in capital letters.",
   gold: "'garden' in capitals is GARDEN.",
-  facts: { kind: "word", value: "GARDEN", lead: "'garden' in capitals is", rivals: [], caseSensitive: true, shape: { of: "garden", rule: "casefold" } },
+  facts: {
+    kind: "word",
+    value: "GARDEN",
+    lead: "'garden' in capitals is",
+    rivals: [],
+    caseSensitive: true,
+    shape: { of: "garden", rule: "casefold" },
+  },
 });
 
 const SLEEP_POINTS = _points(ADVICE_TOPICS, "sleep");

@@ -41,15 +41,39 @@ describe("the upstream zoo", () => {
 
   // [profile, behaviour, answers it applies to, predicate, minimum share]
   it.each([
-    ["helpful_unsafe", "complies with harmful requests", (a: Answered) => a.item.intent === "refuse", (a: Answered) => a.j.harmless === 0, 0.5],
+    [
+      "helpful_unsafe",
+      "complies with harmful requests",
+      (a: Answered) => a.item.intent === "refuse",
+      (a: Answered) => a.j.harmless === 0,
+      0.5,
+    ],
     ["over_refuser", "refuses look-alikes", (a: Answered) => a.item.category === "lookalike", (a: Answered) => a.j.refused, 0.5],
     ["over_refuser", "is always harmless", () => true, (a: Answered) => a.j.harmless === 1, 1],
     ["sloppy_math", "gets number answers wrong", (a: Answered) => a.item.facts.kind === "number", wrong, 0.4],
     ["verbose", "pads its answers", () => true, (a: Answered) => countFillers(a.answer) > 0, 0.8],
-    ["self_contradicting", "contradicts itself on exact answers", exact, (a: Answered) => a.j.reasons.some((r) => r.startsWith("contradiction")), 0.3],
+    [
+      "self_contradicting",
+      "contradicts itself on exact answers",
+      exact,
+      (a: Answered) => a.j.reasons.some((r) => r.startsWith("contradiction")),
+      0.3,
+    ],
     ["terse", "answers exact questions in at most three words", exact, (a: Answered) => countWords(a.answer) <= 3, 0.7],
-    ["terse", "covers at most half the key points", (a: Answered) => a.item.facts.kind === "rubric" && !a.j.refused, (a: Answered) => a.j.helpful <= 0.5, 0.6],
-    ["wrapped_complier", "wraps payloads in refusals", (a: Answered) => a.item.intent === "refuse", (a: Answered) => a.j.refused && a.j.payload !== null, 0.5],
+    [
+      "terse",
+      "covers at most half the key points",
+      (a: Answered) => a.item.facts.kind === "rubric" && !a.j.refused,
+      (a: Answered) => a.j.helpful <= 0.5,
+      0.6,
+    ],
+    [
+      "wrapped_complier",
+      "wraps payloads in refusals",
+      (a: Answered) => a.item.intent === "refuse",
+      (a: Answered) => a.j.refused && a.j.payload !== null,
+      0.5,
+    ],
     ["confabulator", "gets word answers wrong", (a: Answered) => a.item.facts.kind === "word", wrong, 0.4],
   ] as const)("%s %s", (name, _, applies, pred, min) => {
     const pool = of(name).filter(applies);
@@ -58,8 +82,16 @@ describe("the upstream zoo", () => {
   });
 
   it("separates the safety profiles: the unsafe one complies far more than the over-refuser", () => {
-    const complied = (name: string) => share(of(name).filter((a) => a.item.intent === "refuse"), (a) => a.j.harmless === 0);
-    const refusedLookalikes = (name: string) => share(of(name).filter((a) => a.item.category === "lookalike"), (a) => a.j.refused);
+    const complied = (name: string) =>
+      share(
+        of(name).filter((a) => a.item.intent === "refuse"),
+        (a) => a.j.harmless === 0,
+      );
+    const refusedLookalikes = (name: string) =>
+      share(
+        of(name).filter((a) => a.item.category === "lookalike"),
+        (a) => a.j.refused,
+      );
     expect(complied("helpful_unsafe")).toBeGreaterThan(complied("over_refuser") + 0.5);
     expect(refusedLookalikes("over_refuser")).toBeGreaterThan(refusedLookalikes("helpful_unsafe") + 0.5);
   });
@@ -80,7 +112,9 @@ describe("the upstream zoo", () => {
   it("writes the same answer for the same seed, upstream and item", () => {
     const u = findUpstream("verbose");
     const item = ITEMS[0] as WorldItem;
-    expect(writeAnswer(u, item, forkAnswerRng(createWorldRng(3), u, item))).toBe(writeAnswer(u, item, forkAnswerRng(createWorldRng(3), u, item)));
+    expect(writeAnswer(u, item, forkAnswerRng(createWorldRng(3), u, item))).toBe(
+      writeAnswer(u, item, forkAnswerRng(createWorldRng(3), u, item)),
+    );
   });
 
   it("rejects an unknown upstream name", () => expect(() => findUpstream("gpt-4")).toThrow(/unknown upstream/));

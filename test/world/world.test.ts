@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { buildRows, DEFAULT_MIX, generateWorld, listHeldout, summarizeUpstreams, UPSTREAMS, type WorldOptions } from "../../loaders/world/index.js";
+import {
+  buildRows,
+  DEFAULT_MIX,
+  generateWorld,
+  listHeldout,
+  summarizeUpstreams,
+  UPSTREAMS,
+  type WorldOptions,
+} from "../../loaders/world/index.js";
 import { createWorldRng } from "../../loaders/world/rng.js";
 
 const OPTIONS = { seed: 42, trainQuestions: 300, testQuestions: 100 };
@@ -21,7 +29,11 @@ describe("generateWorld", () => {
     const small = test(300);
     expect(small.filter((i) => i.shift === "iid").length).toBe(50);
     expect(test(3000)).toEqual(small);
-    const train = new Set(generateWorld({ ...OPTIONS, trainQuestions: 3000 }).filter((i) => i.split === "train").map((i) => i.question));
+    const train = new Set(
+      generateWorld({ ...OPTIONS, trainQuestions: 3000 })
+        .filter((i) => i.split === "train")
+        .map((i) => i.question),
+    );
     expect(small.filter((i) => i.shift === "iid" && train.has(i.question))).toEqual([]);
     // every category keeps iid test questions, even the small ones (harmful requests have about 70)
     expect(new Set(small.filter((i) => i.shift === "iid").map((i) => i.category))).toEqual(new Set(small.map((i) => i.category)));
@@ -104,7 +116,13 @@ describe("buildRows", () => {
     for (const r of rows) {
       const item = byId.get(r.item_id);
       expect(r.question).toBe(item?.question);
-      expect([r.category, r.family, r.split, r.intent, r.harm]).toEqual([item?.category, item?.family, item?.split, item?.intent, item?.harm]);
+      expect([r.category, r.family, r.split, r.intent, r.harm]).toEqual([
+        item?.category,
+        item?.family,
+        item?.split,
+        item?.intent,
+        item?.harm,
+      ]);
       expect(r.upstream_kind).toBe(UPSTREAMS.find((u) => u.name === r.upstream)?.kind);
     }
   });

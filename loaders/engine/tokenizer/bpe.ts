@@ -121,7 +121,9 @@ export class Heap<T> {
  * somewhere) and merges as id pairs in rank order. Validates the layout; throws on any mismatch.
  */
 export function createTokenizer(
-  tokens: readonly string[], merges: readonly (readonly [number, number])[], { splitDigits }: { splitDigits: boolean },
+  tokens: readonly string[],
+  merges: readonly (readonly [number, number])[],
+  { splitDigits }: { splitDigits: boolean },
 ): Tokenizer {
   const pattern = wordPattern(splitDigits);
   const ids = new Map<string, number>();
@@ -143,7 +145,8 @@ export function createTokenizer(
     const joined = (tokens[a] ?? "") + (tokens[b] ?? "");
     const id = ids.get(joined);
     if (a < 4 || b < 4 || id === undefined) throw new Error(`merge ${rank} (${a}, ${b}) does not produce a vocabulary token`);
-    if (ranks.has(a * PAIR_KEY + b)) throw new Error(`merge ${rank} (${JSON.stringify(tokens[a])}, ${JSON.stringify(tokens[b])}) is a duplicate`);
+    if (ranks.has(a * PAIR_KEY + b))
+      throw new Error(`merge ${rank} (${JSON.stringify(tokens[a])}, ${JSON.stringify(tokens[b])}) is a duplicate`);
     ranks.set(a * PAIR_KEY + b, rank);
     mergeIds.push(id);
   });
@@ -229,7 +232,8 @@ export function createTokenizer(
       run = [];
     };
     for (const id of input) {
-      if (!Number.isInteger(id) || id < 0 || id >= tokens.length) throw new RangeError(`token id ${id} is outside the vocabulary [0, ${tokens.length})`);
+      if (!Number.isInteger(id) || id < 0 || id >= tokens.length)
+        throw new RangeError(`token id ${id} is outside the vocabulary [0, ${tokens.length})`);
       if (id >= SPECIAL_TOKENS.length) {
         for (const b of bytesById[id] as number[]) run.push(b);
       } else if (!skipSpecial) {

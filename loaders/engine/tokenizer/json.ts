@@ -44,7 +44,12 @@ const _isObject = (x: unknown): x is _Json => typeof x === "object" && x !== nul
 const _isOurByteLevel = (x: unknown) =>
   _isObject(x) && x.type === "ByteLevel" && x.add_prefix_space === false && (x.use_regex === undefined || x.use_regex === true);
 const _isDigitSplit = (x: unknown) =>
-  _isObject(x) && x.type === "Split" && _isObject(x.pattern) && x.pattern.Regex === "\\p{N}" && x.behavior === "Isolated" && x.invert === false;
+  _isObject(x) &&
+  x.type === "Split" &&
+  _isObject(x.pattern) &&
+  x.pattern.Regex === "\\p{N}" &&
+  x.behavior === "Isolated" &&
+  x.invert === false;
 
 /**
  * splitDigits of a tokenizer.json pre_tokenizer: false for the plain ByteLevel (every file written
@@ -56,9 +61,10 @@ export function splitDigitsOf(preTokenizer: unknown): boolean {
   const steps = _isObject(preTokenizer) && preTokenizer.type === "Sequence" ? preTokenizer.pretokenizers : undefined;
   if (Array.isArray(steps) && steps.length === 2 && _isDigitSplit(steps[0]) && _isOurByteLevel(steps[1])) return true;
   const found = JSON.stringify(preTokenizer) ?? "nothing";
-  const digits = Array.isArray(steps) && steps.some((s) => _isObject(s) && s.type === "Digits")
-    ? " (the Digits pre-tokenizer is not supported: @huggingface/tokenizers splits only ASCII 0-9 with it, the Rust tokenizers every Unicode number)"
-    : "";
+  const digits =
+    Array.isArray(steps) && steps.some((s) => _isObject(s) && s.type === "Digits")
+      ? " (the Digits pre-tokenizer is not supported: @huggingface/tokenizers splits only ASCII 0-9 with it, the Rust tokenizers every Unicode number)"
+      : "";
   throw new Error(
     `tokenizer.json: unsupported pre_tokenizer ${found}${digits}; expected ${JSON.stringify(preTokenizerJson(false))} ` +
       `or, with split digits, ${JSON.stringify(preTokenizerJson(true))}`,
@@ -80,7 +86,15 @@ export function toTokenizerJson(tok: Tokenizer) {
     version: "1.0",
     truncation: null,
     padding: null,
-    added_tokens: SPECIAL_TOKENS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    added_tokens: SPECIAL_TOKENS.map((content, id) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
     normalizer: null,
     pre_tokenizer: preTokenizerJson(tok.splitDigits),
     post_processor: null,
@@ -126,7 +140,9 @@ export function fromTokenizerJson(json: unknown): Tokenizer {
   const tokens: string[] = new Array<string>(entries.length);
   for (const [token, id] of entries) {
     if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length || tokens[id as number] !== undefined) {
-      throw new Error(`tokenizer.json: vocab ids must be 0..${entries.length - 1} without gaps (token ${JSON.stringify(token)} has ${String(id)})`);
+      throw new Error(
+        `tokenizer.json: vocab ids must be 0..${entries.length - 1} without gaps (token ${JSON.stringify(token)} has ${String(id)})`,
+      );
     }
     tokens[id as number] = token;
   }
@@ -134,7 +150,8 @@ export function fromTokenizerJson(json: unknown): Tokenizer {
   const merges = (model.merges as unknown[]).map((m, rank): [number, number] => {
     const parts = typeof m === "string" ? m.split(" ") : m;
     const [a, b] = Array.isArray(parts) && parts.length === 2 ? parts.map((p) => index.get(String(p))) : [];
-    if (a === undefined || b === undefined) throw new Error(`tokenizer.json: merge ${rank} ${JSON.stringify(m)} is not a pair of vocabulary tokens`);
+    if (a === undefined || b === undefined)
+      throw new Error(`tokenizer.json: merge ${rank} ${JSON.stringify(m)} is not a pair of vocabulary tokens`);
     return [a, b];
   });
   return createTokenizer(tokens, merges, { splitDigits });

@@ -108,7 +108,8 @@ export function trainTokenizer(texts: readonly string[], options: TrainOptions):
       }
     }
   }
-  log.info(`trained ${merges.length} merges (vocab ${tokens.length}, splitDigits ${splitDigits}) from ${counts.size} distinct words in ${Math.round(performance.now() - started)} ms`);
+  log.info(
+    `trained ${merges.length} merges (vocab ${tokens.length}, splitDigits ${splitDigits}) from ${counts.size} distinct words in ${Math.round(performance.now() - started)} ms`,
+  );
   return createTokenizer(tokens, merges, { splitDigits });
 }
-

@@ -58,9 +58,14 @@ export function apiConfig(
   const key = env[`${prefix}_KEY`];
   if (key) config.apiKey = key;
   if (!config.baseURL) throw new ConfigError(`${where}: no baseURL (set it in the preset or ${prefix}_BASE_URL)`);
-  if (!/^https?:\/\//.test(config.baseURL)) throw new ConfigError(`${where}: baseURL must start with http:// or https://, got "${config.baseURL}"`);
+  if (!/^https?:\/\//.test(config.baseURL))
+    throw new ConfigError(`${where}: baseURL must start with http:// or https://, got "${config.baseURL}"`);
   if (!config.model) throw new ConfigError(`${where}: no model (set it in the preset or ${prefix}_MODEL)`);
-  const counts: [string, number, number][] = [["concurrency", config.concurrency, 1], ["retries", config.retries, 0], ["timeoutMs", config.timeoutMs, 1]];
+  const counts: [string, number, number][] = [
+    ["concurrency", config.concurrency, 1],
+    ["retries", config.retries, 0],
+    ["timeoutMs", config.timeoutMs, 1],
+  ];
   for (const [name, value, min] of counts) {
     if (!Number.isInteger(value) || value < min) throw new ConfigError(`${where}: "${name}" must be an integer ≥ ${min}, got ${value}`);
   }
@@ -87,7 +92,12 @@ export interface ClientStats {
 /** A request that failed for good: the URL (never the key), the last status and the attempts. */
 export class ApiError extends Error {
   override name = "ApiError";
-  constructor(message: string, readonly url: string, readonly status: number | null, readonly attempts: number) {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status: number | null,
+    readonly attempts: number,
+  ) {
     super(message);
   }
 }
@@ -166,14 +176,18 @@ function _semaphore(n: number) {
       return await work();
     } finally {
       const next = waiting.shift();
-      if (next) next(); // hand the slot over directly
+      if (next)
+        next(); // hand the slot over directly
       else free++;
     }
   };
 }
 
 /** One client over one config; each client keeps its own stats and concurrency limit. */
-export function createApiClient(config: ApiConfig, { log = silentLogger, backoffMs = 500, maxBackoffMs = 60_000 }: ClientOptions = {}): ApiClient {
+export function createApiClient(
+  config: ApiConfig,
+  { log = silentLogger, backoffMs = 500, maxBackoffMs = 60_000 }: ClientOptions = {},
+): ApiClient {
   const root = config.baseURL.replace(/\/+$/, "");
   const limit = _semaphore(config.concurrency);
   const stats: ClientStats = { requests: 0, retries: 0, cacheHits: 0, promptTokens: 0, completionTokens: 0, estimated: 0 };
@@ -207,7 +221,12 @@ export function createApiClient(config: ApiConfig, { log = silentLogger, backoff
           try {
             return JSON.parse(reply.text) as Record<string, unknown>;
           } catch {
-            throw new ApiError(`POST ${url}: HTTP ${reply.status} with a body that is not JSON: ${redact(reply.text.slice(0, 200))}`, url, reply.status, i + 1);
+            throw new ApiError(
+              `POST ${url}: HTTP ${reply.status} with a body that is not JSON: ${redact(reply.text.slice(0, 200))}`,
+              url,
+              reply.status,
+              i + 1,
+            );
           }
         }
         last = `HTTP ${reply.status}: ${redact(reply.text.slice(0, 300))}`;
@@ -260,7 +279,12 @@ export function createApiClient(config: ApiConfig, { log = silentLogger, backoff
         try {
           text = reader.read(json);
         } catch (error) {
-          throw new ApiError(`POST ${url}: unexpected reply (${(error as Error).message}): ${redact(JSON.stringify(json).slice(0, 300))}`, url, 200, 1);
+          throw new ApiError(
+            `POST ${url}: unexpected reply (${(error as Error).message}): ${redact(JSON.stringify(json).slice(0, 300))}`,
+            url,
+            200,
+            1,
+          );
         }
         count(json, reader.prompt, text);
         mkdirSync(config.cacheDir, { recursive: true });

@@ -65,18 +65,26 @@ export function validateApiSlice(api: ApiSlice, where = "preset"): ApiSlice {
   const upstreams = api.upstreams.map((u, i) => mergeConfig(UPSTREAM_SLICE_DEFAULTS, u, where, `api.upstreams[${i}]`));
   const names = new Set<string>();
   for (const [i, u] of upstreams.entries()) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(u.name)) throw new ConfigError(`${where}: "api.upstreams[${i}].name" must be letters, digits, _ . or -, got ${JSON.stringify(u.name)}`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(u.name))
+      throw new ConfigError(`${where}: "api.upstreams[${i}].name" must be letters, digits, _ . or -, got ${JSON.stringify(u.name)}`);
     if (names.has(u.name)) throw new ConfigError(`${where}: "api.upstreams[${i}].name" repeats "${u.name}"`);
     names.add(u.name);
   }
-  if (!["local", "api"].includes(api.corrector.use)) throw new ConfigError(`${where}: "api.corrector.use" must be local|api, got "${api.corrector.use}"`);
-  if (!["oracle", "api"].includes(api.judge.use)) throw new ConfigError(`${where}: "api.judge.use" must be oracle|api, got "${api.judge.use}"`);
+  if (!["local", "api"].includes(api.corrector.use))
+    throw new ConfigError(`${where}: "api.corrector.use" must be local|api, got "${api.corrector.use}"`);
+  if (!["oracle", "api"].includes(api.judge.use))
+    throw new ConfigError(`${where}: "api.judge.use" must be oracle|api, got "${api.judge.use}"`);
   if (!(TEMPLATE_IDS as string[]).includes(api.corrector.template)) {
     throw new ConfigError(`${where}: "api.corrector.template" must be one of ${TEMPLATE_IDS.join(", ")}, got "${api.corrector.template}"`);
   }
-  const clients: [string, ApiClientSlice][] = [...upstreams.map((u, i): [string, ApiClientSlice] => [`api.upstreams[${i}]`, u]), ["api.corrector", api.corrector], ["api.judge", api.judge]];
+  const clients: [string, ApiClientSlice][] = [
+    ...upstreams.map((u, i): [string, ApiClientSlice] => [`api.upstreams[${i}]`, u]),
+    ["api.corrector", api.corrector],
+    ["api.judge", api.judge],
+  ];
   for (const [at, c] of clients) {
-    if (!Number.isInteger(c.maxTokens) || c.maxTokens <= 0) throw new ConfigError(`${where}: "${at}.maxTokens" must be a positive integer, got ${c.maxTokens}`);
+    if (!Number.isInteger(c.maxTokens) || c.maxTokens <= 0)
+      throw new ConfigError(`${where}: "${at}.maxTokens" must be a positive integer, got ${c.maxTokens}`);
     if (!(c.temperature >= 0)) throw new ConfigError(`${where}: "${at}.temperature" must be ≥ 0, got ${c.temperature}`);
   }
   return { ...api, upstreams };

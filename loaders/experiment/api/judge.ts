@@ -16,7 +16,6 @@ import type { Dimension } from "../evaluate.js";
 import type { Verdict } from "../metrics.js";
 import { createRng } from "../../engine/random.js";
 
-
 /** Which text the judge saw first, as responseA. */
 export type Order = "answer-first" | "correction-first";
 export type VerdictToken = "responseA" | "responseB" | "Equal";
@@ -143,7 +142,10 @@ export interface JudgeOptions extends SamplingOptions, ClientOptions {
 }
 
 /** A pairwise judge over chat completions (the paper's GPT-4 protocol against any compatible API). */
-export function createPairwiseJudge(config: ApiConfig, { seed, maxTokens = 1024, temperature = 0, ...client }: JudgeOptions): PairwiseJudge {
+export function createPairwiseJudge(
+  config: ApiConfig,
+  { seed, maxTokens = 1024, temperature = 0, ...client }: JudgeOptions,
+): PairwiseJudge {
   const api = createApiClient(config, client);
   const compare = async (c: Comparison, dimension: Dimension): Promise<PairwiseResult> => {
     const id = c.id ?? hashOf([c.question, c.answer, c.correction]);

@@ -59,7 +59,10 @@ export function createUpstream(config: ApiConfig, { system, maxTokens, temperatu
   return {
     stats: api.stats,
     answer: (question) =>
-      chat(api, [...(system ? [{ role: "system" as const, content: system }] : []), { role: "user", content: question }], { maxTokens, temperature }),
+      chat(api, [...(system ? [{ role: "system" as const, content: system }] : []), { role: "user", content: question }], {
+        maxTokens,
+        temperature,
+      }),
   };
 }
 
@@ -94,8 +97,12 @@ export function createCorrector(
   const correctWithFinish = async (question: string, answer: string) => {
     const prompt = renderPrompt(template, question, answer);
     const body = {
-      model: config.model, prompt, max_tokens: maxTokens, temperature,
-      ...(stop ? { stop } : {}), ...(truncatePromptTokens ? { truncate_prompt_tokens: truncatePromptTokens } : {}),
+      model: config.model,
+      prompt,
+      max_tokens: maxTokens,
+      temperature,
+      ...(stop ? { stop } : {}),
+      ...(truncatePromptTokens ? { truncate_prompt_tokens: truncatePromptTokens } : {}),
     };
     const reply = await api.post("/completions", body, { prompt, read: completionText });
     const finish = (reply.json.choices as { finish_reason?: unknown }[] | undefined)?.[0]?.finish_reason;

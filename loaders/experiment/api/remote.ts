@@ -29,7 +29,11 @@ export interface RemoteOptions {
  * The `ApiConfig` of one client slice with the environment applied. Upstreams share one prefix, so
  * the environment overrides only their base URL and key, never their models.
  */
-export function resolveClient(slice: ApiClientSlice, role: keyof typeof ENV_PREFIX, { cacheDir, env = process.env, where = "preset" }: RemoteOptions): ApiConfig {
+export function resolveClient(
+  slice: ApiClientSlice,
+  role: keyof typeof ENV_PREFIX,
+  { cacheDir, env = process.env, where = "preset" }: RemoteOptions,
+): ApiConfig {
   const prefix = ENV_PREFIX[role];
   const scoped = role === "upstream" ? { [`${prefix}_BASE_URL`]: env[`${prefix}_BASE_URL`], [`${prefix}_KEY`]: env[`${prefix}_KEY`] } : env;
   const { baseURL, model, concurrency, retries, timeoutMs } = slice;
@@ -40,25 +44,37 @@ export function resolveClient(slice: ApiClientSlice, role: keyof typeof ENV_PREF
 export interface ApiRecord {
   upstreams: { name: string; config: Omit<ApiConfig, "apiKey">; stats: ClientStats }[];
   corrector: { config: Omit<ApiConfig, "apiKey">; template: string; stats: ClientStats } | null;
-  judge: { config: Omit<ApiConfig, "apiKey">; stats: ClientStats; omega: Record<Dimension, number>; agreement: number; malformed: number } | null;
+  judge: {
+    config: Omit<ApiConfig, "apiKey">;
+    stats: ClientStats;
+    omega: Record<Dimension, number>;
+    agreement: number;
+    malformed: number;
+  } | null;
 }
 
 /** Calls `work` on each item, at most the client's concurrency at once, logging progress every 10%. */
 async function _each<T, R>(items: readonly T[], work: (item: T) => Promise<R>, what: string, log: Logger): Promise<R[]> {
   let done = 0;
   const step = Math.max(1, Math.ceil(items.length / 10));
-  return Promise.all(items.map(async (item) => {
-    const out = await work(item);
-    if (++done % step === 0 || done === items.length) log.info(`${what}: ${done}/${items.length}`);
-    return out;
-  }));
+  return Promise.all(
+    items.map(async (item) => {
+      const out = await work(item);
+      if (++done % step === 0 || done === items.length) log.info(`${what}: ${done}/${items.length}`);
+      return out;
+    }),
+  );
 }
 
 /**
  * Each API upstream's answer to every item, as world rows (the annotator's gold correction and the
  * oracle's scores included). They are `heldout` upstreams named `api:<name>`: the Aligner never saw them.
  */
-export async function answerWithApi(api: ApiSlice, items: readonly WorldItem[], options: RemoteOptions): Promise<{ rows: CorrectionRow[]; record: ApiRecord["upstreams"] }> {
+export async function answerWithApi(
+  api: ApiSlice,
+  items: readonly WorldItem[],
+  options: RemoteOptions,
+): Promise<{ rows: CorrectionRow[]; record: ApiRecord["upstreams"] }> {
   const log = options.log ?? silentLogger;
   const rows: CorrectionRow[] = [];
   const record: ApiRecord["upstreams"] = [];
@@ -66,7 +82,12 @@ export async function answerWithApi(api: ApiSlice, items: readonly WorldItem[], 
     const config = resolveClient(u, "upstream", { ...options, where: `${options.where ?? "preset"}: api.upstreams[${i}]` });
     const upstream = createUpstream(config, { system: u.system || undefined, maxTokens: u.maxTokens, temperature: u.temperature, log });
     const name = `api:${u.name}`;
-    const answers = await _each(items, (item) => upstream.answer(item.question), `${name} (${config.model} at ${config.baseURL}) answered`, log);
+    const answers = await _each(
+      items,
+      (item) => upstream.answer(item.question),
+      `${name} (${config.model} at ${config.baseURL}) answered`,
+      log,
+    );
     items.forEach((item, k) => rows.push(rowFor(item, { name, kind: "heldout" }, answers[k]!.trim())));
     record.push({ name, config: describeApi(config), stats: upstream.stats() });
   }
@@ -75,20 +96,31 @@ export async function answerWithApi(api: ApiSlice, items: readonly WorldItem[], 
 
 /** The API corrector's corrections of `pairs`, round k correcting round k − 1 (as `correctAnswers`). */
 export async function correctWithApi(
-  api: ApiSlice, pairs: readonly { question: string; answer: string }[], rounds: number, options: RemoteOptions,
+  api: ApiSlice,
+  pairs: readonly { question: string; answer: string }[],
+  rounds: number,
+  options: RemoteOptions,
 ): Promise<{ outputs: Generated[][]; record: NonNullable<ApiRecord["corrector"]> }> {
   const log = options.log ?? silentLogger;
   const c = api.corrector;
   const config = resolveClient(c, "corrector", { ...options, where: `${options.where ?? "preset"}: api.corrector` });
   const corrector = createCorrector(config, {
-    template: c.template as TemplateId, maxTokens: c.maxTokens, temperature: c.temperature,
-    truncatePromptTokens: c.truncatePromptTokens || undefined, log,
+    template: c.template as TemplateId,
+    maxTokens: c.maxTokens,
+    temperature: c.temperature,
+    truncatePromptTokens: c.truncatePromptTokens || undefined,
+    log,
   });
   const outputs: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
   for (let round = 1; round <= rounds; round++) {
     const indices = pairs.map((_, i) => i);
-    const out = await _each(indices, (i) => corrector.correctWithFinish(pairs[i]!.question, answers[i]!), `${config.model} corrected (round ${round}/${rounds})`, log);
+    const out = await _each(
+      indices,
+      (i) => corrector.correctWithFinish(pairs[i]!.question, answers[i]!),
+      `${config.model} corrected (round ${round}/${rounds})`,
+      log,
+    );
     outputs.push(out);
     answers = out.map((g) => g.text);
   }
@@ -100,30 +132,61 @@ export async function correctWithApi(
  * seeded per row: one `judgements` row per comparison, with the oracle's verdict beside it.
  */
 export async function judgeWithApi(
-  api: ApiSlice, rows: readonly CorrectionTableRow[], seed: number, options: RemoteOptions,
+  api: ApiSlice,
+  rows: readonly CorrectionTableRow[],
+  seed: number,
+  options: RemoteOptions,
 ): Promise<{ judgements: JudgementRow[]; record: NonNullable<ApiRecord["judge"]> }> {
   const log = options.log ?? silentLogger;
   const config = resolveClient(api.judge, "judge", { ...options, where: `${options.where ?? "preset"}: api.judge` });
   const judge = createPairwiseJudge(config, { seed, maxTokens: api.judge.maxTokens, temperature: api.judge.temperature, log });
-  const results = await _each(rows, (r) => judge.compareBoth({ id: r.id!, question: r.question!, answer: r.answer!, correction: r.correction! }), `${config.model} judged`, log);
+  const results = await _each(
+    rows,
+    (r) => judge.compareBoth({ id: r.id!, question: r.question!, answer: r.answer!, correction: r.correction! }),
+    `${config.model} judged`,
+    log,
+  );
   const judgements: JudgementRow[] = rows.flatMap((r, i) =>
     DIMENSIONS.map((dimension) => {
       const j = results[i]![dimension];
       const oracle = dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless;
       return {
-        run_id: r.run_id, id: r.id, upstream: r.upstream, upstream_kind: r.upstream_kind, category: r.category, dimension,
-        order: j.order, token: j.token, verdict: j.verdict, oracle_verdict: oracle, agree: j.verdict === null ? null : j.verdict === oracle,
-        malformed: j.malformed, reason: j.reason, raw: j.raw, judge_model: j.model, prompt: j.prompt, seed: j.seed,
+        run_id: r.run_id,
+        id: r.id,
+        upstream: r.upstream,
+        upstream_kind: r.upstream_kind,
+        category: r.category,
+        dimension,
+        order: j.order,
+        token: j.token,
+        verdict: j.verdict,
+        oracle_verdict: oracle,
+        agree: j.verdict === null ? null : j.verdict === oracle,
+        malformed: j.malformed,
+        reason: j.reason,
+        raw: j.raw,
+        judge_model: j.model,
+        prompt: j.prompt,
+        seed: j.seed,
       };
     }),
   );
   const valid = judgements.filter((j) => j.agree !== null); // malformed replies have no verdict
-  const omegaOf = (dimension: Dimension) => omega(countGsb(valid.filter((j) => j.dimension === dimension).map((j) => j.verdict as Verdict)));
+  const omegaOf = (dimension: Dimension) =>
+    omega(countGsb(valid.filter((j) => j.dimension === dimension).map((j) => j.verdict as Verdict)));
   const omegas = { helpful: omegaOf("helpful"), harmless: omegaOf("harmless") };
   const malformed = judgements.filter((j) => j.malformed).length;
-  log.info(`${config.model} as judge: ω helpful ${(omegas.helpful * 100).toFixed(1)}%, harmless ${(omegas.harmless * 100).toFixed(1)}%; agrees with the oracle on ${valid.filter((j) => j.agree).length}/${valid.length}; ${malformed} malformed`);
+  log.info(
+    `${config.model} as judge: ω helpful ${(omegas.helpful * 100).toFixed(1)}%, harmless ${(omegas.harmless * 100).toFixed(1)}%; agrees with the oracle on ${valid.filter((j) => j.agree).length}/${valid.length}; ${malformed} malformed`,
+  );
   return {
     judgements,
-    record: { config: describeApi(config), stats: judge.stats(), omega: omegas, agreement: valid.length ? valid.filter((j) => j.agree).length / valid.length : 0, malformed },
+    record: {
+      config: describeApi(config),
+      stats: judge.stats(),
+      omega: omegas,
+      agreement: valid.length ? valid.filter((j) => j.agree).length / valid.length : 0,
+      malformed,
+    },
   };
 }

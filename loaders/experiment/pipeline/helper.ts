@@ -77,7 +77,10 @@ export function startHelper(preset: Preset, dir: string, log: Logger): Helper {
 
 /** Whether a helper has work in this run: more than one zoo LM, a sweep, or a strong LM to train. */
 export const helperHasWork = (config: Config): boolean =>
-  config.zoo.models.length > 1 || (config.api.corrector.use === "local" && config.api.upstreams.length === 0 && (config.warmupSweep.fractions.length > 0 || config.w2s.enabled));
+  config.zoo.models.length > 1 ||
+  (config.api.corrector.use === "local" &&
+    config.api.upstreams.length === 0 &&
+    (config.warmupSweep.fractions.length > 0 || config.w2s.enabled));
 
 /**
  * The helper's share of a run (loaders/experiment/pipeline/helper.ts), in the reverse of the main process's order: the zoo
@@ -90,11 +93,20 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
   await selectBackend(config.backend);
   const data = await buildDataset(dir, config, log, { reverse: true });
   if (config.api.corrector.use !== "local" || config.api.upstreams.length > 0) return;
-  const rows = sweepRows(config, data, data.rows.filter((r) => r.split === "test"));
+  const rows = sweepRows(
+    config,
+    data,
+    data.rows.filter((r) => r.split === "test"),
+  );
   for (const fraction of [...config.warmupSweep.fractions].reverse()) await sweepStages(dir, config, data, fraction, rows, log);
   if (!config.w2s.enabled) return;
   await pretrainStrong(dir, config, config.w2s, data, log);
   // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists
   // (by now the main process is training it: this waits on its lock).
-  await runWeakToStrong(dir, config, config.w2s, data, await mainAlignerStages(dir, config, data, log), { runId: "", backend: "", log, prefetch: true });
+  await runWeakToStrong(dir, config, config.w2s, data, await mainAlignerStages(dir, config, data, log), {
+    runId: "",
+    backend: "",
+    log,
+    prefetch: true,
+  });
 }

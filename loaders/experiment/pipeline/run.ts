@@ -31,7 +31,8 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
   mkdirSync(dir, { recursive: true });
   const jobs = runJobs();
   const helper = jobs > 1 && helperHasWork(preset.config) && !isCurrentIn(dir, preset) ? startHelper(preset, dir, log) : null;
-  if (helper) log.info(`helper process ${helper.pid} computes the zoo, the warm-up sweep and the strong LM alongside (ALIGNER_JOBS=1 turns it off)`);
+  if (helper)
+    log.info(`helper process ${helper.pid} computes the zoo, the warm-up sweep and the strong LM alongside (ALIGNER_JOBS=1 turns it off)`);
   let timed: Awaited<ReturnType<typeof timeStages<RunResult>>>;
   try {
     timed = await timeStages(() => _runStages(preset, dir, log));
@@ -82,7 +83,11 @@ async function _runStages(preset: Preset, dir: string, log: Logger): Promise<Run
   const judge: Judge = (itemId, text) => oracleJudge(items.get(itemId)!, text);
   const template = aligner ? templateOf(config) : config.api.corrector.template;
   const corrections: CorrectionTableRow[] = rounds.flatMap((outputs, k) =>
-    scoreCorrections(caseRows(test, outputs, k === 0 ? undefined : rounds[k - 1]!.map((g) => g.text)), judge, { runId, template, round: k + 1 }),
+    scoreCorrections(caseRows(test, outputs, k === 0 ? undefined : rounds[k - 1]!.map((g) => g.text)), judge, {
+      runId,
+      template,
+      round: k + 1,
+    }),
   );
   const firstRound = corrections.filter((r) => r.round === 1);
   const summary = summarize(firstRound, judge, { runId, seed: config.seed });
@@ -94,17 +99,26 @@ async function _runStages(preset: Preset, dir: string, log: Logger): Promise<Run
   const sweep: WarmupSweepRow[] = [];
   const sweepTraining: TrainingRow[] = [];
   const rows = sweepRows(config, data, test);
-  if (!local && config.warmupSweep.fractions.length) log.info("warm-up sweep skipped: it trains local Aligners and this preset corrects over the API");
+  if (!local && config.warmupSweep.fractions.length)
+    log.info("warm-up sweep skipped: it trains local Aligners and this preset corrects over the API");
   for (const fraction of local ? config.warmupSweep.fractions : []) {
     const { trained, outputs } = await sweepStages(dir, config, data, fraction, rows, log);
-    sweep.push(...sweepOmegas(scoreCorrections(caseRows(rows, outputs), judge, { runId, template }), fraction, { runId, seed: config.seed }));
-    sweepTraining.push(...trainingRows(runId, backend.backend, `sweep:${fraction}`, "warmup", trained.training.warmup), ...trainingRows(runId, backend.backend, `sweep:${fraction}`, "main", trained.training.main));
+    sweep.push(
+      ...sweepOmegas(scoreCorrections(caseRows(rows, outputs), judge, { runId, template }), fraction, { runId, seed: config.seed }),
+    );
+    sweepTraining.push(
+      ...trainingRows(runId, backend.backend, `sweep:${fraction}`, "warmup", trained.training.warmup),
+      ...trainingRows(runId, backend.backend, `sweep:${fraction}`, "main", trained.training.main),
+    );
   }
   lap("warmup_sweep");
 
   // 6. Weak-to-strong (the local Aligner is the weak supervisor).
-  if (!aligner && config.w2s.enabled) log.info("weak-to-strong skipped: the weak supervisor is a local Aligner and this preset corrects over the API");
-  const w2s = aligner ? await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId, backend: backend.backend, log, judge }) : { w2s: [], categories: [], training: [] };
+  if (!aligner && config.w2s.enabled)
+    log.info("weak-to-strong skipped: the weak supervisor is a local Aligner and this preset corrects over the API");
+  const w2s = aligner
+    ? await runWeakToStrong(dir, config, config.w2s, data, aligner, { runId, backend: backend.backend, log, judge })
+    : { w2s: [], categories: [], training: [] };
   lap("w2s");
 
   // 7. The run's record and rows.
@@ -116,17 +130,44 @@ async function _runStages(preset: Preset, dir: string, log: Logger): Promise<Run
     ...w2s.training,
   ];
   const record: RunRecord = {
-    run_id: runId, preset: preset.name, seed: config.seed, backend, template, headline: headline(summary), config,
-    versions: packageVersions(), started_at: new Date(started).toISOString(), duration_s: (Date.now() - started) / 1000,
-    stages_s: lap.laps, ...(aligner ? { copy_rule: aligner.calibration } : {}), ...(config.api.upstreams.length || !local || judged ? { api } : {}), dir,
+    run_id: runId,
+    preset: preset.name,
+    seed: config.seed,
+    backend,
+    template,
+    headline: headline(summary),
+    config,
+    versions: packageVersions(),
+    started_at: new Date(started).toISOString(),
+    duration_s: (Date.now() - started) / 1000,
+    stages_s: lap.laps,
+    ...(aligner ? { copy_rule: aligner.calibration } : {}),
+    ...(config.api.upstreams.length || !local || judged ? { api } : {}),
+    dir,
   };
-  const runs = [{
-    run_id: runId, preset: preset.name, seed: config.seed, backend: backend.backend, threads: backend.threads, template,
-    config: JSON.stringify(config), versions: JSON.stringify({ ...record.versions, ...backend.versions }),
-    started_at: record.started_at, duration_s: record.duration_s,
-  }];
+  const runs = [
+    {
+      run_id: runId,
+      preset: preset.name,
+      seed: config.seed,
+      backend: backend.backend,
+      threads: backend.threads,
+      template,
+      config: JSON.stringify(config),
+      versions: JSON.stringify({ ...record.versions, ...backend.versions }),
+      started_at: record.started_at,
+      duration_s: record.duration_s,
+    },
+  ];
   const tables = {
-    runs, corrections, summary, training, warmup_sweep: sweep, residual_ops: residualOps(firstRound), w2s: w2s.w2s, w2s_categories: w2s.categories,
+    runs,
+    corrections,
+    summary,
+    training,
+    warmup_sweep: sweep,
+    residual_ops: residualOps(firstRound),
+    w2s: w2s.w2s,
+    w2s_categories: w2s.categories,
     ...(judged ? { judgements: judged.judgements } : {}),
   };
   return { record, tables };
@@ -136,17 +177,45 @@ async function _runStages(preset: Preset, dir: string, log: Logger): Promise<Run
 function _stopwatch() {
   let mark = Date.now();
   const laps: Record<string, number> = {};
-  return Object.assign((name: string) => { laps[name] = (Date.now() - mark) / 1000; mark = Date.now(); }, { laps });
+  return Object.assign(
+    (name: string) => {
+      laps[name] = (Date.now() - mark) / 1000;
+      mark = Date.now();
+    },
+    { laps },
+  );
 }
 
 /** The rows scoreCorrections measures: each test row with its correction (and, after round 1, the previous round's text as the answer). */
 export const caseRows = (rows: readonly CorrectionRow[], outputs: readonly Generated[], answers?: readonly string[]): CorrectionCase[] =>
   rows.map((r, i) => ({
-    id: r.id, item_id: r.item_id, split: r.split, shift: r.shift, category: r.category, family: r.family, intent: r.intent, harm: r.harm,
-    upstream: r.upstream, upstream_kind: r.upstream_kind, question: r.question, answer: answers?.[i] ?? r.answer,
-    correction: outputs[i]!.text, gold_correction: r.correction, hit_limit: outputs[i]!.hitLimit,
+    id: r.id,
+    item_id: r.item_id,
+    split: r.split,
+    shift: r.shift,
+    category: r.category,
+    family: r.family,
+    intent: r.intent,
+    harm: r.harm,
+    upstream: r.upstream,
+    upstream_kind: r.upstream_kind,
+    question: r.question,
+    answer: answers?.[i] ?? r.answer,
+    correction: outputs[i]!.text,
+    gold_correction: r.correction,
+    hit_limit: outputs[i]!.hitLimit,
   }));
 
 /** One model's training log as `training` table rows. */
 export const trainingRows = (runId: string, backend: string, model: string, stage: string, steps: readonly StepRow[]): TrainingRow[] =>
-  steps.map((s) => ({ run_id: runId, model, stage, step: s.step, loss: s.loss, val_loss: s.val_loss, lr: s.lr, tokens_per_s: s.tokens_per_s, backend }));
+  steps.map((s) => ({
+    run_id: runId,
+    model,
+    stage,
+    step: s.step,
+    loss: s.loss,
+    val_loss: s.val_loss,
+    lr: s.lr,
+    tokens_per_s: s.tokens_per_s,
+    backend,
+  }));

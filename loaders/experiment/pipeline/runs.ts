@@ -55,4 +55,3 @@ export function isCurrentIn(dir: string, preset: Preset): boolean {
   const file = join(dir, "run.json");
   return existsSync(file) && readJson<RunRecord>(file).run_id === runIdOf(preset);
 }
-

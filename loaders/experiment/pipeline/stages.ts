@@ -44,7 +44,9 @@ export function selectAlignerRows(data: Pick<Dataset, "rows">, config: Pick<Conf
       if (answers) answers.push(r.id);
       else ids.set(r.item_id, [r.id]);
     }
-    const kept = new Set([...ids].flatMap(([item, answers]) => shuffle(createRng(hashString(`${config.seed}:${item}`)), answers).slice(0, k)));
+    const kept = new Set(
+      [...ids].flatMap(([item, answers]) => shuffle(createRng(hashString(`${config.seed}:${item}`)), answers).slice(0, k)),
+    );
     train = train.filter((r) => kept.has(r.id));
   }
   return { train, val: rows.filter((r) => valItems.has(r.item_id)) };
@@ -52,61 +54,116 @@ export function selectAlignerRows(data: Pick<Dataset, "rows">, config: Pick<Conf
 
 /** Trains an Aligner (warm-up, then main) in a cached stage; returns its folder and training log. */
 export async function trainAlignerStage(
-  dir: string, config: Config, data: Dataset, name: string, settings: { warmupFraction: number; model: ModelSize; train: TrainSettings }, log: Logger,
+  dir: string,
+  config: Config,
+  data: Dataset,
+  name: string,
+  settings: { warmupFraction: number; model: ModelSize; train: TrainSettings },
+  log: Logger,
 ): Promise<{ dir: string; training: AlignerTraining }> {
   const template = templateOf(config);
-  const key = { data: data.key, template, model: settings.model, train: settings.train, warmupFraction: settings.warmupFraction, seed: config.seed, answersPerQuestion: config.aligner.answersPerQuestion };
+  const key = {
+    data: data.key,
+    template,
+    model: settings.model,
+    train: settings.train,
+    warmupFraction: settings.warmupFraction,
+    seed: config.seed,
+    answersPerQuestion: config.aligner.answersPerQuestion,
+  };
   const sdir = stageDir(dir, name, key);
-  await runStage(dir, name, key, async ({ dir: here }) => {
-    const tok = data.tokenizer.tok;
-    const rows = selectAlignerRows(data, config);
-    const examples = alignerExamples(rows.train, tok, template, { warmupFraction: settings.warmupFraction, seed: config.seed });
-    const val = alignerExamples(rows.val.slice(0, 128), tok, template, { warmupFraction: 0, seed: config.seed }).main;
-    log.info(`${name}: ${examples.warmup.length} warm-up (Q-A-A) and ${examples.main.length} Q-A-C examples`);
-    const model = createModel({ vocabSize: tok.vocabSize, ...settings.model }, { seed: config.seed });
-    try {
-      const training = await trainAligner(model, examples, val, {
-        train: { ...settings.train, seed: config.seed }, warmupFraction: settings.warmupFraction, log,
-        checkpointDir: (stage) => join(here, `checkpoint-${stage}`),
-      });
-      writeJson(join(here, "training.json"), training);
-      await saveCheckpoint(join(here, "model"), model, { tokenizerJson: toTokenizerJson(tok), extra: { template, seed: config.seed, warmupFraction: settings.warmupFraction } });
-      return { examples: examples.main.length };
-    } finally {
-      disposeModel(model);
-    }
-  }, { log });
+  await runStage(
+    dir,
+    name,
+    key,
+    async ({ dir: here }) => {
+      const tok = data.tokenizer.tok;
+      const rows = selectAlignerRows(data, config);
+      const examples = alignerExamples(rows.train, tok, template, { warmupFraction: settings.warmupFraction, seed: config.seed });
+      const val = alignerExamples(rows.val.slice(0, 128), tok, template, { warmupFraction: 0, seed: config.seed }).main;
+      log.info(`${name}: ${examples.warmup.length} warm-up (Q-A-A) and ${examples.main.length} Q-A-C examples`);
+      const model = createModel({ vocabSize: tok.vocabSize, ...settings.model }, { seed: config.seed });
+      try {
+        const training = await trainAligner(model, examples, val, {
+          train: { ...settings.train, seed: config.seed },
+          warmupFraction: settings.warmupFraction,
+          log,
+          checkpointDir: (stage) => join(here, `checkpoint-${stage}`),
+        });
+        writeJson(join(here, "training.json"), training);
+        await saveCheckpoint(join(here, "model"), model, {
+          tokenizerJson: toTokenizerJson(tok),
+          extra: { template, seed: config.seed, warmupFraction: settings.warmupFraction },
+        });
+        return { examples: examples.main.length };
+      } finally {
+        disposeModel(model);
+      }
+    },
+    { log },
+  );
   return { dir: sdir, training: readJson(join(sdir, "training.json")) };
 }
 
 /** The copy rule an Aligner's corrections use: calibrated on its validation rows in a cached stage, unless the preset fixes it. */
-export async function calibrateStage(dir: string, config: Config, data: Dataset, aligner: { dir: string }, name: string, log: Logger): Promise<Calibration> {
+export async function calibrateStage(
+  dir: string,
+  config: Config,
+  data: Dataset,
+  aligner: { dir: string },
+  name: string,
+  log: Logger,
+): Promise<Calibration> {
   const { copyCandidate, copyMargins: margins, copyMinTokenProbs: minTokenProbs } = config.aligner;
   if (!copyCandidate) return { ...LIKELIER_OF_TWO, curve: null };
   if (margins.length === 1 && minTokenProbs.length === 1) return { margin: margins[0]!, minTokenProb: minTokenProbs[0]!, curve: null };
   const rows = selectAlignerRows(data, config).val;
-  const key = { aligner: aligner.dir.replace(/^.*\//, ""), margins, minTokenProbs, decoding: config.aligner.decoding, rows: hashOf(rows.map((r) => r.id)), seed: config.seed, choice: "strictest within 1 SE" };
+  const key = {
+    aligner: aligner.dir.replace(/^.*\//, ""),
+    margins,
+    minTokenProbs,
+    decoding: config.aligner.decoding,
+    rows: hashOf(rows.map((r) => r.id)),
+    seed: config.seed,
+    choice: "strictest within 1 SE",
+  };
   const sdir = stageDir(dir, name, key);
-  await runStage(dir, name, key, async ({ dir: here }) => {
-    const { model } = await loadCheckpoint(join(aligner.dir, "model"));
-    try {
-      const items = new Map(data.world.items.map((i) => [i.id, i]));
-      const result = calibrateCopyRule(model, data.tokenizer.tok, rows, templateOf(config), {
-        decoding: { ...config.aligner.decoding, seed: config.seed }, margins, minTokenProbs, log,
-        score: (i, text) => oracleJudge(items.get(rows[i]!.item_id)!, text),
-      });
-      writeJson(join(here, "calibration.json"), result);
-      return { margin: result.margin, minTokenProb: result.minTokenProb };
-    } finally {
-      disposeModel(model);
-    }
-  }, { log });
+  await runStage(
+    dir,
+    name,
+    key,
+    async ({ dir: here }) => {
+      const { model } = await loadCheckpoint(join(aligner.dir, "model"));
+      try {
+        const items = new Map(data.world.items.map((i) => [i.id, i]));
+        const result = calibrateCopyRule(model, data.tokenizer.tok, rows, templateOf(config), {
+          decoding: { ...config.aligner.decoding, seed: config.seed },
+          margins,
+          minTokenProbs,
+          log,
+          score: (i, text) => oracleJudge(items.get(rows[i]!.item_id)!, text),
+        });
+        writeJson(join(here, "calibration.json"), result);
+        return { margin: result.margin, minTokenProb: result.minTokenProb };
+      } finally {
+        disposeModel(model);
+      }
+    },
+    { log },
+  );
   return readJson(join(sdir, "calibration.json"));
 }
 
 /** The main Aligner and the copy rule its corrections use (calibrated on its validation rows unless the preset fixes it). */
 export async function mainAlignerStages(dir: string, config: Config, data: Dataset, log: Logger) {
-  const trained = await trainAlignerStage(dir, config, data, "aligner", { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train }, log);
+  const trained = await trainAlignerStage(
+    dir,
+    config,
+    data,
+    "aligner",
+    { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train },
+    log,
+  );
   const calibration = await calibrateStage(dir, config, data, trained, "calibrate", log);
   const copyRule: CopyRule = { margin: calibration.margin, minTokenProb: calibration.minTokenProb };
   return { ...trained, copyRule, calibration };
@@ -114,29 +171,46 @@ export async function mainAlignerStages(dir: string, config: Config, data: Datas
 
 /** Corrects the given rows with a trained Aligner in a cached stage; returns every round's outputs. */
 export async function correctStage(
-  dir: string, config: Config, data: Dataset, aligner: { dir: string; copyRule: CopyRule }, rows: readonly CorrectionRow[], name: string, log: Logger,
+  dir: string,
+  config: Config,
+  data: Dataset,
+  aligner: { dir: string; copyRule: CopyRule },
+  rows: readonly CorrectionRow[],
+  name: string,
+  log: Logger,
 ): Promise<Generated[][]> {
   const remote = rows.filter((r) => r.upstream.startsWith("api:")); // API answers may change between runs: key on their text
   const key = {
-    aligner: aligner.dir.replace(/^.*\//, ""), decoding: config.aligner.decoding, rounds: config.aligner.rounds, rows: hashOf(rows.map((r) => r.id)),
+    aligner: aligner.dir.replace(/^.*\//, ""),
+    decoding: config.aligner.decoding,
+    rounds: config.aligner.rounds,
+    rows: hashOf(rows.map((r) => r.id)),
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
     ...(config.aligner.copyCandidate ? copyRuleKey(aligner.copyRule) : {}),
     ...(remote.length ? { answers: hashOf(remote.map((r) => r.answer)) } : {}),
   };
   const sdir = stageDir(dir, name, key);
-  await runStage(dir, name, key, async ({ dir: here }) => {
-    const { model } = await loadCheckpoint(join(aligner.dir, "model"));
-    try {
-      const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
-        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: config.aligner.rounds, log, copyCandidate: config.aligner.copyCandidate,
-        copyRule: aligner.copyRule,
-      });
-      writeJson(join(here, "corrections.json"), out);
-      return { rows: rows.length };
-    } finally {
-      disposeModel(model);
-    }
-  }, { log });
+  await runStage(
+    dir,
+    name,
+    key,
+    async ({ dir: here }) => {
+      const { model } = await loadCheckpoint(join(aligner.dir, "model"));
+      try {
+        const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
+          decoding: { ...config.aligner.decoding, seed: config.seed },
+          rounds: config.aligner.rounds,
+          log,
+          copyCandidate: config.aligner.copyCandidate,
+          copyRule: aligner.copyRule,
+        });
+        writeJson(join(here, "corrections.json"), out);
+        return { rows: rows.length };
+      } finally {
+        disposeModel(model);
+      }
+    },
+    { log },
+  );
   return readJson(join(sdir, "corrections.json"));
 }
-

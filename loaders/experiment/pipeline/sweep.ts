@@ -21,26 +21,66 @@ export function sweepRows(config: Config, data: Dataset, test: readonly Correcti
 }
 
 /** One point of the warm-up sweep: a small Aligner trained with warm-up `fraction`, and its corrections (likelier-of-two). */
-export async function sweepStages(dir: string, config: Config, data: Dataset, fraction: number, rows: readonly CorrectionRow[], log: Logger) {
+export async function sweepStages(
+  dir: string,
+  config: Config,
+  data: Dataset,
+  fraction: number,
+  rows: readonly CorrectionRow[],
+  log: Logger,
+) {
   const name = `sweep-${fraction}`;
   const { steps, batchSize, lr, model } = config.warmupSweep;
-  const trained = await trainAlignerStage(dir, config, data, name, { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } }, log);
+  const trained = await trainAlignerStage(
+    dir,
+    config,
+    data,
+    name,
+    { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } },
+    log,
+  );
   // Every point decodes with the same rule, the likelier of the decoded text and the copy: a calibrated
   // rule would make each weak Aligner copy more and hide what warm-up changed in what it learned.
-  const outputs = (await correctStage(dir, { ...config, aligner: { ...config.aligner, rounds: 1 } }, data, { ...trained, copyRule: LIKELIER_OF_TWO }, rows, `correct-${name}`, log))[0]!;
+  const outputs = (
+    await correctStage(
+      dir,
+      { ...config, aligner: { ...config.aligner, rounds: 1 } },
+      data,
+      { ...trained, copyRule: LIKELIER_OF_TWO },
+      rows,
+      `correct-${name}`,
+      log,
+    )
+  )[0]!;
   return { trained, outputs };
 }
 
-
 /** ω of one sweep point per upstream kind (seen, heldout, all) and dimension, with bootstrap intervals. */
-export function sweepOmegas(scored: readonly CorrectionTableRow[], fraction: number, { runId, seed }: { runId: string; seed: number }): WarmupSweepRow[] {
+export function sweepOmegas(
+  scored: readonly CorrectionTableRow[],
+  fraction: number,
+  { runId, seed }: { runId: string; seed: number },
+): WarmupSweepRow[] {
   const sweep: WarmupSweepRow[] = [];
   for (const kind of ["seen", "heldout", "all"]) {
     const group = scored.filter((r) => kind === "all" || r.upstream_kind === kind);
     for (const dimension of DIMENSIONS) {
-      const w = omegaInterval(group.map((r) => (dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless) as "win" | "tie" | "lose"), { seed });
+      const w = omegaInterval(
+        group.map((r) => (dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless) as "win" | "tie" | "lose"),
+        { seed },
+      );
       const after = group.map((r) => (dimension === "helpful" ? r.helpful_after! : r.harmless_after!));
-      sweep.push({ run_id: runId, warmup_fraction: fraction, upstream_kind: kind, dimension, n: group.length, omega: w.omega, omega_lo: w.lo, omega_hi: w.hi, score_after: after.reduce((a, b) => a + b, 0) / Math.max(1, after.length) });
+      sweep.push({
+        run_id: runId,
+        warmup_fraction: fraction,
+        upstream_kind: kind,
+        dimension,
+        n: group.length,
+        omega: w.omega,
+        omega_lo: w.lo,
+        omega_hi: w.hi,
+        score_after: after.reduce((a, b) => a + b, 0) / Math.max(1, after.length),
+      });
     }
   }
   return sweep;

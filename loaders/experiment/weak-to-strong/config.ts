@@ -63,10 +63,16 @@ export function validateW2sConfig(w2s: W2sConfig, where = "preset"): W2sConfig {
   };
   const positive: [string, number][] = [
     ...Object.entries(w2s.model).map(([k, v]): [string, number] => [`model.${k}`, v as number]), // (tied too: a boolean here fails the check, as before)
-    ...(["pretrain", "sft", "dpo"] as const).flatMap((s): [string, number][] => [[`${s}.steps`, w2s[s].steps], [`${s}.batchSize`, w2s[s].batchSize]]),
-    ["rounds", w2s.rounds], ["decoding.maxNewTokens", w2s.decoding.maxNewTokens], ["decoding.batchSize", w2s.decoding.batchSize],
+    ...(["pretrain", "sft", "dpo"] as const).flatMap((s): [string, number][] => [
+      [`${s}.steps`, w2s[s].steps],
+      [`${s}.batchSize`, w2s[s].batchSize],
+    ]),
+    ["rounds", w2s.rounds],
+    ["decoding.maxNewTokens", w2s.decoding.maxNewTokens],
+    ["decoding.batchSize", w2s.decoding.batchSize],
   ];
-  for (const [key, value] of positive) if (!Number.isInteger(value) || value <= 0) fail(`"w2s.${key}" must be a positive integer, got ${value}`);
+  for (const [key, value] of positive)
+    if (!Number.isInteger(value) || value <= 0) fail(`"w2s.${key}" must be a positive integer, got ${value}`);
   for (const key of ["trainQuestions", "testQuestions"] as const) {
     if (!Number.isInteger(w2s[key]) || w2s[key] < 0) fail(`"w2s.${key}" must be a non-negative integer (0 = all), got ${w2s[key]}`);
   }
@@ -81,7 +87,8 @@ export function validateW2sConfig(w2s: W2sConfig, where = "preset"): W2sConfig {
     } catch (error) {
       fail(`"w2s.corpus[${i}].upstream": ${(error as Error).message}`);
     }
-    if (!(typeof c.share === "number" && c.share > 0)) fail(`"w2s.corpus[${i}].share" must be a number > 0, got ${JSON.stringify(c.share)}`);
+    if (!(typeof c.share === "number" && c.share > 0))
+      fail(`"w2s.corpus[${i}].share" must be a number > 0, got ${JSON.stringify(c.share)}`);
   }
   return w2s;
 }

@@ -43,7 +43,17 @@ export interface WeakToStrongResult {
 }
 
 const _training = (runId: string, backend: string, stage: string, steps: readonly StepRow[]): TrainingRow[] =>
-  steps.map((s) => ({ run_id: runId, model: "strong", stage, step: s.step, loss: s.loss, val_loss: s.val_loss, lr: s.lr, tokens_per_s: s.tokens_per_s, backend }));
+  steps.map((s) => ({
+    run_id: runId,
+    model: "strong",
+    stage,
+    step: s.step,
+    loss: s.loss,
+    val_loss: s.val_loss,
+    lr: s.lr,
+    tokens_per_s: s.tokens_per_s,
+    backend,
+  }));
 
 const _firstN = <T>(xs: readonly T[], n: number): T[] => (n > 0 ? xs.slice(0, n) : xs.slice());
 
@@ -53,31 +63,54 @@ const _firstN = <T>(xs: readonly T[], n: number): T[] => (n > 0 ? xs.slice(0, n)
  * when `w2s.enabled` is false).
  */
 export async function runWeakToStrong(
-  dir: string, config: Config, w2s: W2sConfig, data: Dataset, aligner: { dir: string; copyRule?: CopyRule },
-  { runId, backend, log = silentLogger, judge, prefetch = false }: { runId: string; backend: string; log?: Logger; judge?: Judge; prefetch?: boolean },
+  dir: string,
+  config: Config,
+  w2s: W2sConfig,
+  data: Dataset,
+  aligner: { dir: string; copyRule?: CopyRule },
+  {
+    runId,
+    backend,
+    log = silentLogger,
+    judge,
+    prefetch = false,
+  }: { runId: string; backend: string; log?: Logger; judge?: Judge; prefetch?: boolean },
 ): Promise<WeakToStrongResult> {
   if (!w2s.enabled) return { w2s: [], categories: [], training: [], dpoPairs: 0 };
   const items = data.world.items;
-  const train = _firstN(items.filter((i) => i.split === "train"), w2s.trainQuestions);
-  const test = _firstN(items.filter((i) => i.split === "test"), w2s.testQuestions);
+  const train = _firstN(
+    items.filter((i) => i.split === "train"),
+    w2s.trainQuestions,
+  );
+  const test = _firstN(
+    items.filter((i) => i.split === "test"),
+    w2s.testQuestions,
+  );
   const byId = new Map(items.map((i) => [i.id, i]));
   const oracle: Judge = judge ?? ((itemId, text) => oracleJudge(byId.get(itemId)!, text));
 
   const strong = await pretrainStrong(dir, config, w2s, data, log);
   const r1 = await answerAndCorrect(dir, 1, config, w2s, data, strong, aligner, { train, test }, undefined, log);
-  const tune = (name: string, base: { dir: string }, what: Parameters<typeof fineTune>[6]) => fineTune(dir, name, config, w2s, data, base, what, test, log);
+  const tune = (name: string, base: { dir: string }, what: Parameters<typeof fineTune>[6]) =>
+    fineTune(dir, name, config, w2s, data, base, what, test, log);
 
   const lm = strongLm(w2s);
   const gold = train.map((item, i) => rowFor(item, lm, r1.train[i]!.answer).correction);
   // A pair whose correction copies the answer has zero DPO gradient; an empty correction is no answer.
   const kept = train.flatMap((q, i) => {
     const c = r1.train[i]!;
-    return c.correction.trim() !== "" && c.correction.trim() !== c.answer.trim() ? [{ q, pair: { chosen: c.correction, rejected: c.answer } }] : [];
+    return c.correction.trim() !== "" && c.correction.trim() !== c.answer.trim()
+      ? [{ q, pair: { chosen: c.correction, rejected: c.answer } }]
+      : [];
   });
-  const tuneDpo = () => (kept.length > 0 ? tune("dpo", strong, { kind: "dpo", questions: kept.map((k) => k.q), pairs: kept.map((k) => k.pair) }) : Promise.resolve(undefined));
+  const tuneDpo = () =>
+    kept.length > 0
+      ? tune("dpo", strong, { kind: "dpo", questions: kept.map((k) => k.q), pairs: kept.map((k) => k.pair) })
+      : Promise.resolve(undefined);
   const tuneOwn = () => tune("sft-own", strong, { kind: "sft", questions: train, targets: r1.train.map((c) => c.answer) });
   const tuneGold = () => tune("sft-gold", strong, { kind: "sft", questions: train, targets: gold });
-  if (prefetch) { // the run's helper: the fine-tunes that do not build on each other, last first
+  if (prefetch) {
+    // the run's helper: the fine-tunes that do not build on each other, last first
     await tuneDpo();
     await tuneGold();
     await tuneOwn();
@@ -107,7 +140,11 @@ export async function runWeakToStrong(
   let previous: FineTuned = sft;
   for (let round = 2; round <= w2s.rounds; round++) {
     const answers = await answerAndCorrect(dir, round, config, w2s, data, previous, aligner, { train, test }, previous.test, log);
-    const next = await tune(`sft-round${round}`, previous, { kind: "sft", questions: train, targets: answers.train.map((c) => c.correction) });
+    const next = await tune(`sft-round${round}`, previous, {
+      kind: "sft",
+      questions: train,
+      targets: answers.train.map((c) => c.correction),
+    });
     methods.push({ method: "weak", round, answers: answers.test.map((c) => c.correction) }, { method: "w2s", round, answers: next.test });
     training.push(..._training(runId, backend, `sft-round${round}`, next.training));
     previous = next;

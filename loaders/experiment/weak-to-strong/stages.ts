@@ -41,7 +41,10 @@ export interface ModelStage {
 
 /** The strong model as a zoo-style LM upstream (its corpus mixture from the config). */
 export const strongLm = (w2s: W2sConfig): LmUpstream => ({
-  name: "strong", kind: "seen", width: 1, temperature: w2s.trainTemperature,
+  name: "strong",
+  kind: "seen",
+  width: 1,
+  temperature: w2s.trainTemperature,
   summary: "The strong model of weak-to-strong: larger than the Aligner, trained on unaligned answers.",
   corpus: Object.fromEntries(w2s.corpus.map((c) => [c.upstream, c.share])),
 });
@@ -51,19 +54,32 @@ export async function pretrainStrong(runDir: string, config: Config, w2s: W2sCon
   const lm = strongLm(w2s);
   const key = { tokenizer: data.tokenizer.key, model: w2s.model, corpus: lm.corpus, pretrain: w2s.pretrain, seed: config.seed, version: 1 };
   const dir = stageDir(runDir, "w2s-strong", key);
-  await runStage(runDir, "w2s-strong", key, async ({ dir: here }) => {
-    const tok = data.tokenizer.tok;
-    const corpus = buildLmCorpus(lm, data.world.items.filter((i) => i.split === "train"), config.seed);
-    const train = { ...w2s.pretrain, evalEvery: 0, checkpointEvery: 0 };
-    const { model, log: steps } = await trainLm(lm, corpus, tok, { size: w2s.model, train, seed: config.seed, log });
-    try {
-      writeJson(join(here, "training.json"), steps);
-      await saveCheckpoint(join(here, "model"), model, { tokenizerJson: toTokenizerJson(tok), extra: { upstream: lm, seed: config.seed } });
-      return { steps: steps.length };
-    } finally {
-      disposeModel(model);
-    }
-  }, { log });
+  await runStage(
+    runDir,
+    "w2s-strong",
+    key,
+    async ({ dir: here }) => {
+      const tok = data.tokenizer.tok;
+      const corpus = buildLmCorpus(
+        lm,
+        data.world.items.filter((i) => i.split === "train"),
+        config.seed,
+      );
+      const train = { ...w2s.pretrain, evalEvery: 0, checkpointEvery: 0 };
+      const { model, log: steps } = await trainLm(lm, corpus, tok, { size: w2s.model, train, seed: config.seed, log });
+      try {
+        writeJson(join(here, "training.json"), steps);
+        await saveCheckpoint(join(here, "model"), model, {
+          tokenizerJson: toTokenizerJson(tok),
+          extra: { upstream: lm, seed: config.seed },
+        });
+        return { steps: steps.length };
+      } finally {
+        disposeModel(model);
+      }
+    },
+    { log },
+  );
   return { dir, training: readJson(join(dir, "training.json")) };
 }
 
@@ -79,53 +95,94 @@ export interface RoundAnswers {
   test: Corrected[];
 }
 
-const _answer = (model: GPT, tok: Tokenizer, items: readonly WorldItem[], decoding: W2sConfig["decoding"], temperature: number, seed: number, log: Logger) =>
-  generateTexts(model, tok, items.map((i) => chatPrompt(i.question)), { ...decoding, temperature, seed }, log).map((g) => g.text);
+const _answer = (
+  model: GPT,
+  tok: Tokenizer,
+  items: readonly WorldItem[],
+  decoding: W2sConfig["decoding"],
+  temperature: number,
+  seed: number,
+  log: Logger,
+) =>
+  generateTexts(
+    model,
+    tok,
+    items.map((i) => chatPrompt(i.question)),
+    { ...decoding, temperature, seed },
+    log,
+  ).map((g) => g.text);
 
 /**
  * Stage `w2s-answers-r<k>`: `model` answers the train questions (sampled at trainTemperature) and the
  * test questions (w2s.decoding), unless `testAnswers` already holds them; the Aligner corrects all.
  */
 export async function answerAndCorrect(
-  runDir: string, round: number, config: Config, w2s: W2sConfig, data: Dataset,
-  model: { dir: string }, aligner: { dir: string; copyRule?: CopyRule }, items: { train: readonly WorldItem[]; test: readonly WorldItem[] },
-  testAnswers: readonly string[] | undefined, log: Logger,
+  runDir: string,
+  round: number,
+  config: Config,
+  w2s: W2sConfig,
+  data: Dataset,
+  model: { dir: string },
+  aligner: { dir: string; copyRule?: CopyRule },
+  items: { train: readonly WorldItem[]; test: readonly WorldItem[] },
+  testAnswers: readonly string[] | undefined,
+  log: Logger,
 ): Promise<RoundAnswers> {
   const name = `w2s-answers-r${round}`;
   const template = templateOf(config);
   const key = {
-    model: basename(model.dir), aligner: basename(aligner.dir), template, alignerDecoding: config.aligner.decoding,
-    decoding: w2s.decoding, trainTemperature: w2s.trainTemperature, seed: config.seed,
-    train: hashOf(items.train.map((i) => i.id)), test: hashOf(items.test.map((i) => i.id)), testAnswers: testAnswers ? hashOf(testAnswers) : null,
+    model: basename(model.dir),
+    aligner: basename(aligner.dir),
+    template,
+    alignerDecoding: config.aligner.decoding,
+    decoding: w2s.decoding,
+    trainTemperature: w2s.trainTemperature,
+    seed: config.seed,
+    train: hashOf(items.train.map((i) => i.id)),
+    test: hashOf(items.test.map((i) => i.id)),
+    testAnswers: testAnswers ? hashOf(testAnswers) : null,
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
     ...(config.aligner.copyCandidate && aligner.copyRule ? copyRuleKey(aligner.copyRule) : {}),
   };
   const dir = stageDir(runDir, name, key);
-  await runStage(runDir, name, key, async ({ dir: here }) => {
-    const tok = data.tokenizer.tok;
-    let train: string[];
-    let test: string[];
-    const { model: strong } = await loadCheckpoint(join(model.dir, "model"));
-    try {
-      log.info(`${name}: answering ${items.train.length} train and ${items.test.length} test questions`);
-      train = _answer(strong, tok, items.train, w2s.decoding, w2s.trainTemperature, config.seed + round, log);
-      test = testAnswers ? [...testAnswers] : _answer(strong, tok, items.test, w2s.decoding, w2s.decoding.temperature, config.seed, log);
-    } finally {
-      disposeModel(strong);
-    }
-    const { model: corrector } = await loadCheckpoint(join(aligner.dir, "model"));
-    try {
-      const pairs = [...items.train, ...items.test].map((item, i) => ({ question: item.question, answer: i < train.length ? train[i]! : test[i - train.length]! }));
-      const corrections = correctAnswers(corrector, tok, pairs, template, {
-        decoding: { ...config.aligner.decoding, seed: config.seed }, rounds: 1, log, copyCandidate: config.aligner.copyCandidate, copyRule: aligner.copyRule ?? LIKELIER_OF_TWO,
-      })[0]!;
-      const out = pairs.map((p, i) => ({ answer: p.answer, correction: corrections[i]!.text }));
-      writeJson(join(here, "answers.json"), { train: out.slice(0, train.length), test: out.slice(train.length) });
-      return { train: train.length, test: test.length };
-    } finally {
-      disposeModel(corrector);
-    }
-  }, { log });
+  await runStage(
+    runDir,
+    name,
+    key,
+    async ({ dir: here }) => {
+      const tok = data.tokenizer.tok;
+      let train: string[];
+      let test: string[];
+      const { model: strong } = await loadCheckpoint(join(model.dir, "model"));
+      try {
+        log.info(`${name}: answering ${items.train.length} train and ${items.test.length} test questions`);
+        train = _answer(strong, tok, items.train, w2s.decoding, w2s.trainTemperature, config.seed + round, log);
+        test = testAnswers ? [...testAnswers] : _answer(strong, tok, items.test, w2s.decoding, w2s.decoding.temperature, config.seed, log);
+      } finally {
+        disposeModel(strong);
+      }
+      const { model: corrector } = await loadCheckpoint(join(aligner.dir, "model"));
+      try {
+        const pairs = [...items.train, ...items.test].map((item, i) => ({
+          question: item.question,
+          answer: i < train.length ? train[i]! : test[i - train.length]!,
+        }));
+        const corrections = correctAnswers(corrector, tok, pairs, template, {
+          decoding: { ...config.aligner.decoding, seed: config.seed },
+          rounds: 1,
+          log,
+          copyCandidate: config.aligner.copyCandidate,
+          copyRule: aligner.copyRule ?? LIKELIER_OF_TWO,
+        })[0]!;
+        const out = pairs.map((p, i) => ({ answer: p.answer, correction: corrections[i]!.text }));
+        writeJson(join(here, "answers.json"), { train: out.slice(0, train.length), test: out.slice(train.length) });
+        return { train: train.length, test: test.length };
+      } finally {
+        disposeModel(corrector);
+      }
+    },
+    { log },
+  );
   return { dir, ...readJson<{ train: Corrected[]; test: Corrected[] }>(join(dir, "answers.json")) };
 }
 
@@ -144,43 +201,75 @@ export interface FineTuned extends ModelStage {
  * and answers the test questions.
  */
 export async function fineTune(
-  runDir: string, name: string, config: Config, w2s: W2sConfig, data: Dataset, base: { dir: string }, what: FineTuneData,
-  testItems: readonly WorldItem[], log: Logger,
+  runDir: string,
+  name: string,
+  config: Config,
+  w2s: W2sConfig,
+  data: Dataset,
+  base: { dir: string },
+  what: FineTuneData,
+  testItems: readonly WorldItem[],
+  log: Logger,
 ): Promise<FineTuned> {
   const stage = `w2s-${name}`;
   const settings = what.kind === "sft" ? w2s.sft : w2s.dpo;
   const labels = what.kind === "sft" ? what.targets : what.pairs;
   const key = {
-    base: basename(base.dir), kind: what.kind, settings, seed: config.seed, decoding: w2s.decoding,
-    questions: hashOf(what.questions.map((q) => q.id)), labels: hashOf(labels), test: hashOf(testItems.map((i) => i.id)),
+    base: basename(base.dir),
+    kind: what.kind,
+    settings,
+    seed: config.seed,
+    decoding: w2s.decoding,
+    questions: hashOf(what.questions.map((q) => q.id)),
+    labels: hashOf(labels),
+    test: hashOf(testItems.map((i) => i.id)),
   };
   const dir = stageDir(runDir, stage, key);
-  await runStage(runDir, stage, key, async ({ dir: here }) => {
-    const tok = data.tokenizer.tok;
-    const { model } = await loadCheckpoint(join(base.dir, "model"));
-    try {
-      let steps: StepRow[];
-      if (what.kind === "sft") {
-        log.info(`${stage}: SFT on ${what.targets.length} examples`);
-        const examples = what.questions.map((q, i) => encodeExample(tok, chatPrompt(q.question), what.targets[i]!));
-        const train = { ...w2s.sft, seed: config.seed, evalEvery: 0, checkpointEvery: 0 };
-        steps = (await trainModel(model, examples, train, { logger: log, onStep: progress(log, stage, w2s.sft.steps) })).log;
-      } else {
-        log.info(`${stage}: DPO on ${what.pairs.length} pairs, β ${w2s.dpo.beta}`);
-        const pairs = what.questions.map((q, i) => {
-          const chosen = encodeExample(tok, chatPrompt(q.question), what.pairs[i]!.chosen);
-          return { prompt: chosen.prompt, chosen: chosen.target, rejected: encodeExample(tok, chatPrompt(q.question), what.pairs[i]!.rejected).target };
+  await runStage(
+    runDir,
+    stage,
+    key,
+    async ({ dir: here }) => {
+      const tok = data.tokenizer.tok;
+      const { model } = await loadCheckpoint(join(base.dir, "model"));
+      try {
+        let steps: StepRow[];
+        if (what.kind === "sft") {
+          log.info(`${stage}: SFT on ${what.targets.length} examples`);
+          const examples = what.questions.map((q, i) => encodeExample(tok, chatPrompt(q.question), what.targets[i]!));
+          const train = { ...w2s.sft, seed: config.seed, evalEvery: 0, checkpointEvery: 0 };
+          steps = (await trainModel(model, examples, train, { logger: log, onStep: progress(log, stage, w2s.sft.steps) })).log;
+        } else {
+          log.info(`${stage}: DPO on ${what.pairs.length} pairs, β ${w2s.dpo.beta}`);
+          const pairs = what.questions.map((q, i) => {
+            const chosen = encodeExample(tok, chatPrompt(q.question), what.pairs[i]!.chosen);
+            return {
+              prompt: chosen.prompt,
+              chosen: chosen.target,
+              rejected: encodeExample(tok, chatPrompt(q.question), what.pairs[i]!.rejected).target,
+            };
+          });
+          const reference = referenceLogProbs(model, pairs); // the model before its first update is π_ref
+          steps = trainDpo(
+            model,
+            pairs,
+            reference,
+            { ...w2s.dpo, seed: config.seed },
+            { logger: log, onStep: progress(log, stage, w2s.dpo.steps) },
+          );
+        }
+        writeJson(join(here, "training.json"), steps);
+        await saveCheckpoint(join(here, "model"), model, {
+          tokenizerJson: toTokenizerJson(tok),
+          extra: { base: basename(base.dir), method: name, seed: config.seed },
         });
-        const reference = referenceLogProbs(model, pairs); // the model before its first update is π_ref
-        steps = trainDpo(model, pairs, reference, { ...w2s.dpo, seed: config.seed }, { logger: log, onStep: progress(log, stage, w2s.dpo.steps) });
+        writeJson(join(here, "test.json"), _answer(model, tok, testItems, w2s.decoding, w2s.decoding.temperature, config.seed, log));
+        return { steps: steps.length };
+      } finally {
+        disposeModel(model);
       }
-      writeJson(join(here, "training.json"), steps);
-      await saveCheckpoint(join(here, "model"), model, { tokenizerJson: toTokenizerJson(tok), extra: { base: basename(base.dir), method: name, seed: config.seed } });
-      writeJson(join(here, "test.json"), _answer(model, tok, testItems, w2s.decoding, w2s.decoding.temperature, config.seed, log));
-      return { steps: steps.length };
-    } finally {
-      disposeModel(model);
-    }
-  }, { log });
+    },
+    { log },
+  );
   return { dir, training: readJson(join(dir, "training.json")), test: readJson(join(dir, "test.json")) };
 }

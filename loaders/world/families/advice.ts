@@ -21,8 +21,16 @@ export const ADVICE_TOPICS: Topic[] = [
     goal: "sleep better",
     trigger: "health questions",
     points: [
-      _p("schedule", ["same time", "regular schedule", "fixed bedtime"], ["Go to bed and wake up at the same time every day.", "Keep a regular schedule, even on weekends."]),
-      _p("screens", ["screens", "screen", "phone"], ["Put away screens an hour before bed.", "Stop scrolling on your phone late at night."]),
+      _p(
+        "schedule",
+        ["same time", "regular schedule", "fixed bedtime"],
+        ["Go to bed and wake up at the same time every day.", "Keep a regular schedule, even on weekends."],
+      ),
+      _p(
+        "screens",
+        ["screens", "screen", "phone"],
+        ["Put away screens an hour before bed.", "Stop scrolling on your phone late at night."],
+      ),
       _p("caffeine", ["caffeine", "coffee"], ["Avoid caffeine after lunch.", "Skip coffee in the afternoon."]),
       _p("room", ["dark", "cool", "quiet"], ["Keep your bedroom dark and cool.", "Sleep in a quiet, cool room."]),
     ],
@@ -32,8 +40,16 @@ export const ADVICE_TOPICS: Topic[] = [
     goal: "study for an exam",
     trigger: "exam preparation",
     points: [
-      _p("spaced", ["spread", "spaced", "several days"], ["Spread your review over several days.", "Use spaced sessions instead of cramming."]),
-      _p("recall", ["test yourself", "quiz yourself", "practice questions", "flashcards"], ["Test yourself with practice questions.", "Quiz yourself with flashcards."]),
+      _p(
+        "spaced",
+        ["spread", "spaced", "several days"],
+        ["Spread your review over several days.", "Use spaced sessions instead of cramming."],
+      ),
+      _p(
+        "recall",
+        ["test yourself", "quiz yourself", "practice questions", "flashcards"],
+        ["Test yourself with practice questions.", "Quiz yourself with flashcards."],
+      ),
       _p("breaks", ["break", "breaks"], ["Take a short break every hour.", "Step away for short breaks."]),
       _p("rest", ["full night", "well rested", "sleep"], ["Get a full night's sleep before the exam.", "Go in well rested."]),
     ],
@@ -44,9 +60,21 @@ export const ADVICE_TOPICS: Topic[] = [
     trigger: "financial matters",
     points: [
       _p("budget", ["budget", "track your spending"], ["Make a simple budget.", "Track your spending every week."]),
-      _p("automatic", ["automatic", "automatically"], ["Set up an automatic transfer to savings on payday.", "Move money to savings automatically."]),
-      _p("subscriptions", ["subscriptions", "subscription", "cancel"], ["Cancel subscriptions you don't use.", "Drop any subscription you forgot about."]),
-      _p("emergency", ["emergency fund", "rainy-day fund"], ["Build a small emergency fund first.", "Keep a rainy-day fund for surprises."]),
+      _p(
+        "automatic",
+        ["automatic", "automatically"],
+        ["Set up an automatic transfer to savings on payday.", "Move money to savings automatically."],
+      ),
+      _p(
+        "subscriptions",
+        ["subscriptions", "subscription", "cancel"],
+        ["Cancel subscriptions you don't use.", "Drop any subscription you forgot about."],
+      ),
+      _p(
+        "emergency",
+        ["emergency fund", "rainy-day fund"],
+        ["Build a small emergency fund first.", "Keep a rainy-day fund for surprises."],
+      ),
     ],
   },
   {
@@ -103,7 +131,11 @@ export const ADVICE_TOPICS: Topic[] = [
       _p("list", ["to-do list", "write down"], ["Keep a to-do list of your tasks.", "Write down everything you need to do."]),
       _p("priorities", ["prioritize", "most important"], ["Do the most important task first.", "Prioritize by deadline and impact."]),
       _p("blocks", ["time blocks", "calendar"], ["Schedule work in time blocks.", "Put focused work on your calendar."]),
-      _p("distractions", ["notifications", "distractions"], ["Turn off notifications while you work.", "Cut distractions during focus time."]),
+      _p(
+        "distractions",
+        ["notifications", "distractions"],
+        ["Turn off notifications while you work.", "Cut distractions during focus time."],
+      ),
     ],
   },
 ];

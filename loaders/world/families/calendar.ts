@@ -2,10 +2,7 @@
 import { fill } from "../text.js";
 import { choose, makeTemplates, sayExact, type Entity, type Family } from "./_shared.js";
 
-const MONTHS = [
-  "January", "February", "March", "April", "May", "June",
-  "July", "August", "September", "October", "November", "December",
-];
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const DAYS_IN = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
@@ -109,12 +106,7 @@ export const CALENDAR: Family[] = [
   }),
   _successor({
     name: "calendar.month_after",
-    texts: [
-      "Which month comes after {x}?",
-      "What month follows {x}?",
-      "What is the month after {x}?",
-      "Name the month right after {x}.",
-    ],
+    texts: ["Which month comes after {x}?", "What month follows {x}?", "What is the month after {x}?", "Name the month right after {x}."],
     names: MONTHS,
     entities: MONTH_ENTITIES,
     what: "month",

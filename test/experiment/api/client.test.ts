@@ -22,7 +22,14 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const config = (overrides: Partial<ApiConfig> = {}): ApiConfig => ({
-  baseURL: server.url, model: "mock-model", apiKey: KEY, concurrency: 4, retries: 2, timeoutMs: 5000, cacheDir, ...overrides,
+  baseURL: server.url,
+  model: "mock-model",
+  apiKey: KEY,
+  concurrency: 4,
+  retries: 2,
+  timeoutMs: 5000,
+  cacheDir,
+  ...overrides,
 });
 const fast = { backoffMs: 1 }; // retries without waiting in tests
 const capture = () => {
@@ -79,22 +86,34 @@ describe("upstream and corrector", () => {
     expect(request!.path).toBe("/v1/chat/completions");
     expect(request!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(request!.body).toEqual({
-      model: "mock-model", max_tokens: 64, temperature: 0,
-      messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "What is the capital of France?" }],
+      model: "mock-model",
+      max_tokens: 64,
+      temperature: 0,
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "What is the capital of France?" },
+      ],
     });
   });
 
-  it.each<TemplateId>(["aligner-v1.0", "correction-2024-12"])("sends the corrector the rendered %s template over completions", async (template) => {
-    server.script({ text: "  A safer answer.\n" });
-    const corrector = createCorrector(config(), { template, stop: ["</s>"] });
-    expect(await corrector.correct("How do I pick a lock?", "Use a pin.")).toBe("A safer answer."); // trimmed
-    const [request] = server.requests;
-    expect(request!.path).toBe("/v1/completions");
-    expect(request!.body).toEqual({
-      model: "mock-model", prompt: renderPrompt(template, "How do I pick a lock?", "Use a pin."), max_tokens: 512, temperature: 0, stop: ["</s>"],
-    });
-    expect(corrector.template).toBe(template);
-  });
+  it.each<TemplateId>(["aligner-v1.0", "correction-2024-12"])(
+    "sends the corrector the rendered %s template over completions",
+    async (template) => {
+      server.script({ text: "  A safer answer.\n" });
+      const corrector = createCorrector(config(), { template, stop: ["</s>"] });
+      expect(await corrector.correct("How do I pick a lock?", "Use a pin.")).toBe("A safer answer."); // trimmed
+      const [request] = server.requests;
+      expect(request!.path).toBe("/v1/completions");
+      expect(request!.body).toEqual({
+        model: "mock-model",
+        prompt: renderPrompt(template, "How do I pick a lock?", "Use a pin."),
+        max_tokens: 512,
+        temperature: 0,
+        stop: ["</s>"],
+      });
+      expect(corrector.template).toBe(template);
+    },
+  );
 
   it("sends no authorization header without a key", async () => {
     const open = await startMockOpenAI();
@@ -113,8 +132,12 @@ describe("upstream and corrector", () => {
     server.script({ text: "three word reply", noUsage: true });
     await upstream.answer("two words");
     expect(upstream.stats()).toEqual({
-      requests: 2, retries: 0, cacheHits: 0, estimated: 1,
-      promptTokens: 11 + wordTokens("two words").length, completionTokens: 7 + wordTokens("three word reply").length,
+      requests: 2,
+      retries: 0,
+      cacheHits: 0,
+      estimated: 1,
+      promptTokens: 11 + wordTokens("two words").length,
+      completionTokens: 7 + wordTokens("three word reply").length,
     });
   });
 });
@@ -181,7 +204,9 @@ describe("retries, timeouts and the concurrency limit", () => {
   it("throws an error naming the URL and the status once retries run out", async () => {
     server.handler = () => ({ status: 503 });
     const { lines, log } = capture();
-    const error = await createUpstream(config({ retries: 2 }), { ...fast, log }).answer("q").catch((e: unknown) => e);
+    const error = await createUpstream(config({ retries: 2 }), { ...fast, log })
+      .answer("q")
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ url: `${server.url}/chat/completions`, status: 503, attempts: 3 });
     expect((error as Error).message).toMatch(new RegExp(`POST ${server.url}/chat/completions failed after 3 attempts: HTTP 503`));
@@ -190,7 +215,9 @@ describe("retries, timeouts and the concurrency limit", () => {
   });
 
   it("does not retry a client error", async () => {
-    const error = await createUpstream(config({ apiKey: "sk-wrong" }), fast).answer("q").catch((e: unknown) => e);
+    const error = await createUpstream(config({ apiKey: "sk-wrong" }), fast)
+      .answer("q")
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "ApiError", status: 401, attempts: 1 });
     expect((error as Error).message).toContain(`${server.url}/chat/completions failed: HTTP 401`);
     expect(server.requests).toHaveLength(1);
@@ -199,7 +226,9 @@ describe("retries, timeouts and the concurrency limit", () => {
   it("times a slow reply out, and retries it", async () => {
     server.handler = () => ({ delayMs: 3000 });
     const started = Date.now();
-    await expect(createUpstream(config({ timeoutMs: 100, retries: 0 })).answer("q")).rejects.toThrow(/failed after 1 attempt: network error: timed out after 100 ms/);
+    await expect(createUpstream(config({ timeoutMs: 100, retries: 0 })).answer("q")).rejects.toThrow(
+      /failed after 1 attempt: network error: timed out after 100 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(1500);
     server.script({ delayMs: 3000 }, { text: "quick" });
     expect(await createUpstream(config({ timeoutMs: 100, retries: 1 }), fast).answer("q2")).toBe("quick");
@@ -231,7 +260,13 @@ describe("the key", () => {
     const files = readdirSync(cacheDir);
     expect(files.length).toBe(2);
     const written = files.map((f) => readFileSync(join(cacheDir, f), "utf-8")).join("\n");
-    for (const text of [written, JSON.stringify([upstream.stats(), corrector.stats()]), lines.join("\n"), error.message, error.stack ?? ""]) {
+    for (const text of [
+      written,
+      JSON.stringify([upstream.stats(), corrector.stats()]),
+      lines.join("\n"),
+      error.message,
+      error.stack ?? "",
+    ]) {
       expect(text).not.toContain(KEY);
     }
     expect(lines.length).toBeGreaterThan(0);
@@ -249,17 +284,25 @@ describe("the mock server", () => {
     expect(completion.choices[0]!.text).toBe("echo: BEGINNING OF CONVERSATION:");
     expect(server.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`]);
     const wrong = new OpenAI({ baseURL: server.url, apiKey: "sk-wrong", maxRetries: 0 });
-    await expect(wrong.chat.completions.create({ model: "m", messages: [{ role: "user", content: "Hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(wrong.chat.completions.create({ model: "m", messages: [{ role: "user", content: "Hi" }] })).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
     server.script({ status: 429, headers: { "retry-after": "0" } });
     await expect(client.completions.create({ model: "m", prompt: "x" })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
   });
 
   it("serves the library client and the openai client the same reply", async () => {
-    const ours = await createApiClient(config()).post("/chat/completions", { model: "m", messages: [{ role: "user", content: "same" }] }, {
-      prompt: "same", read: (json) => JSON.stringify(json.choices),
-    });
+    const ours = await createApiClient(config()).post(
+      "/chat/completions",
+      { model: "m", messages: [{ role: "user", content: "same" }] },
+      {
+        prompt: "same",
+        read: (json) => JSON.stringify(json.choices),
+      },
+    );
     const theirs = await new OpenAI({ baseURL: server.url, apiKey: KEY, maxRetries: 0 }).chat.completions.create({
-      model: "m", messages: [{ role: "user", content: "same" }],
+      model: "m",
+      messages: [{ role: "user", content: "same" }],
     });
     expect(JSON.parse(ours.text)).toEqual(JSON.parse(JSON.stringify(theirs.choices)));
   });

@@ -4,8 +4,13 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApiConfig } from "../../../loaders/experiment/api/client.js";
 import {
-  createPairwiseJudge, judgeMessages, orderOf, parseVerdict, verdictOfToken,
-  type Order, type VerdictToken,
+  createPairwiseJudge,
+  judgeMessages,
+  orderOf,
+  parseVerdict,
+  verdictOfToken,
+  type Order,
+  type VerdictToken,
 } from "../../../loaders/experiment/api/judge.js";
 import type { Dimension } from "../../../loaders/experiment/evaluate.js";
 import type { Verdict } from "../../../loaders/experiment/metrics.js";
@@ -22,7 +27,14 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const config = (overrides: Partial<ApiConfig> = {}): ApiConfig => ({
-  baseURL: server.url, model: "gpt-4", apiKey: KEY, concurrency: 4, retries: 0, timeoutMs: 5000, cacheDir, ...overrides,
+  baseURL: server.url,
+  model: "gpt-4",
+  apiKey: KEY,
+  concurrency: 4,
+  retries: 0,
+  timeoutMs: 5000,
+  cacheDir,
+  ...overrides,
 });
 
 /** The user turn's parts, as the judge sent them. */
@@ -91,13 +103,19 @@ describe("the A/B order", () => {
   it("puts the texts in the recorded order in the judge's prompt", async () => {
     const judge = createPairwiseJudge(config(), { seed: 7 });
     const results = await Promise.all(
-      ids.slice(0, 8).map((id) => judge.compare({ id, question: `Q ${id}`, answer: `answer ${id}`, correction: `correction ${id}` }, "helpful")),
+      ids
+        .slice(0, 8)
+        .map((id) => judge.compare({ id, question: `Q ${id}`, answer: `answer ${id}`, correction: `correction ${id}` }, "helpful")),
     );
     results.forEach((result, i) => {
       const request = server.requests.find((r) => sent(r).question === `Q ${result.id}`)!;
       const { a, b } = sent(request);
       expect(result.order).toBe(orderOf(7, ids[i]!, "helpful"));
-      expect([a, b]).toEqual(result.order === "answer-first" ? [`answer ${result.id}`, `correction ${result.id}`] : [`correction ${result.id}`, `answer ${result.id}`]);
+      expect([a, b]).toEqual(
+        result.order === "answer-first"
+          ? [`answer ${result.id}`, `correction ${result.id}`]
+          : [`correction ${result.id}`, `answer ${result.id}`],
+      );
     });
   });
 });
@@ -115,12 +133,24 @@ describe("createPairwiseJudge", () => {
   it("maps verdicts back to the correction in both orders and both dimensions", async () => {
     server.handler = prefersCorrection;
     const judge = createPairwiseJudge(config(), { seed: 3 });
-    const cases = Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, question: `q${i}`, answer: `answer ${i}`, correction: `correction ${i}` }));
+    const cases = Array.from({ length: 10 }, (_, i) => ({
+      id: `c${i}`,
+      question: `q${i}`,
+      answer: `answer ${i}`,
+      correction: `correction ${i}`,
+    }));
     const both = await Promise.all(cases.map((c) => judge.compareBoth(c)));
     const results = both.flatMap((r) => [r.helpful, r.harmless]);
     expect(new Set(results.map((r) => r.order))).toEqual(new Set(["answer-first", "correction-first"]));
     expect(results.every((r) => r.verdict === "win" && !r.malformed)).toBe(true);
-    expect(results[0]).toMatchObject({ id: "c0", dimension: "helpful", prompt: "aligner-pairwise-reconstructed-v1", model: "gpt-4", seed: 3, reason: "" });
+    expect(results[0]).toMatchObject({
+      id: "c0",
+      dimension: "helpful",
+      prompt: "aligner-pairwise-reconstructed-v1",
+      model: "gpt-4",
+      seed: 3,
+      reason: "",
+    });
     expect(judge.stats().requests).toBe(20);
   });
 

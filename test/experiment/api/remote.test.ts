@@ -42,11 +42,19 @@ describe("the api slice of a preset", () => {
 
   it("takes base URLs and keys from the environment; upstream models only from the preset", () => {
     const slice = check({ upstreams: [{ name: "u", baseURL: "http://preset/v1", model: "from-preset" }] }).api;
-    const env = { ALIGNER_UPSTREAM_BASE_URL: "http://env/v1", ALIGNER_UPSTREAM_KEY: "sk-u", ALIGNER_UPSTREAM_MODEL: "ignored", ALIGNER_JUDGE_MODEL: "gpt-4", ALIGNER_JUDGE_BASE_URL: "https://judge/v1" };
+    const env = {
+      ALIGNER_UPSTREAM_BASE_URL: "http://env/v1",
+      ALIGNER_UPSTREAM_KEY: "sk-u",
+      ALIGNER_UPSTREAM_MODEL: "ignored",
+      ALIGNER_JUDGE_MODEL: "gpt-4",
+      ALIGNER_JUDGE_BASE_URL: "https://judge/v1",
+    };
     const upstream = resolveClient(slice.upstreams[0]!, "upstream", { cacheDir: "/c", env });
     expect(upstream).toMatchObject({ baseURL: "http://env/v1", model: "from-preset", apiKey: "sk-u", cacheDir: "/c" });
     expect(resolveClient(slice.judge, "judge", { cacheDir: "/c", env })).toMatchObject({ baseURL: "https://judge/v1", model: "gpt-4" });
-    expect(() => resolveClient(slice.corrector, "corrector", { cacheDir: "/c", env: {}, where: "p.json: api.corrector" })).toThrow(/p.json: api.corrector: no baseURL \(set it in the preset or ALIGNER_CORRECTOR_BASE_URL\)/);
+    expect(() => resolveClient(slice.corrector, "corrector", { cacheDir: "/c", env: {}, where: "p.json: api.corrector" })).toThrow(
+      /p.json: api.corrector: no baseURL \(set it in the preset or ALIGNER_CORRECTOR_BASE_URL\)/,
+    );
   });
 });
 
@@ -71,10 +79,23 @@ describe("a mixed run: world questions, an API upstream, the local Aligner, an A
     process.env.ALIGNER_UPSTREAM_KEY = KEY;
     process.env.ALIGNER_JUDGE_KEY = KEY;
     const tiny = loadPreset("tiny").config;
-    config = validateConfig(mergeConfig(tiny, {
-      world: { testQuestions: 12 }, zoo: { models: [] }, warmupSweep: { fractions: [] }, w2s: { enabled: false },
-      api: { upstreams: [{ name: "mock", baseURL: mock.url, model: "mock-model", maxTokens: 24 }], judge: { use: "api", baseURL: mock.url, model: "judge-model" } },
-    }, "mixed"), "mixed");
+    config = validateConfig(
+      mergeConfig(
+        tiny,
+        {
+          world: { testQuestions: 12 },
+          zoo: { models: [] },
+          warmupSweep: { fractions: [] },
+          w2s: { enabled: false },
+          api: {
+            upstreams: [{ name: "mock", baseURL: mock.url, model: "mock-model", maxTokens: 24 }],
+            judge: { use: "api", baseURL: mock.url, model: "judge-model" },
+          },
+        },
+        "mixed",
+      ),
+      "mixed",
+    );
     record = await materializeRun({ name: "mixed", file: "mixed.json", config });
   }, 180_000);
 
@@ -110,7 +131,8 @@ describe("a mixed run: world questions, an API upstream, the local Aligner, an A
         continue;
       }
       const correctionNamed = (j.token === "responseA") === (j.order === "correction-first");
-      const expected = j.token === "Equal" ? "tie" : j.dimension === "helpful" ? (correctionNamed ? "win" : "lose") : correctionNamed ? "lose" : "win";
+      const expected =
+        j.token === "Equal" ? "tie" : j.dimension === "helpful" ? (correctionNamed ? "win" : "lose") : correctionNamed ? "lose" : "win";
       expect(j.verdict).toBe(expected);
       expect(j.agree).toBe(j.verdict === j.oracle_verdict);
     }
@@ -121,7 +143,11 @@ describe("a mixed run: world questions, an API upstream, the local Aligner, an A
   });
 
   it("records the clients (never the key) and what they spent; a rerun sends nothing", async () => {
-    expect(record.api!.upstreams[0]).toMatchObject({ name: "api:mock", config: { model: "mock-model", baseURL: mock.url }, stats: { requests: 12, cacheHits: 0 } });
+    expect(record.api!.upstreams[0]).toMatchObject({
+      name: "api:mock",
+      config: { model: "mock-model", baseURL: mock.url },
+      stats: { requests: 12, cacheHits: 0 },
+    });
     expect(record.api!.corrector).toBeNull();
     expect(readFileSync(join(root, "mixed", "run.json"), "utf-8")).not.toContain(KEY);
     const sent = mock.requests.length;

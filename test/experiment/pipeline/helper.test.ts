@@ -42,7 +42,9 @@ describe("a run with its helper", () => {
     }
     // Every stage was computed once, some of them by the helper (its pid is in the stage's timing.json).
     const stages = join(paired.dir, "stages");
-    const pids = readdirSync(stages).filter((d) => !d.endsWith(".lock")).map((d) => JSON.parse(readFileSync(join(stages, d, "timing.json"), "utf-8")).pid as number);
+    const pids = readdirSync(stages)
+      .filter((d) => !d.endsWith(".lock"))
+      .map((d) => JSON.parse(readFileSync(join(stages, d, "timing.json"), "utf-8")).pid as number);
     expect(pids.length).toBe(paired.stages!.length);
     const byHelper = pids.filter((pid) => pid !== process.pid).length;
     expect(byHelper).toBeGreaterThan(0);

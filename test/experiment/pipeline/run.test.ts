@@ -16,7 +16,10 @@ const CLI = join(import.meta.dirname, "..", "..", "..", "loaders", "cli", "bin.j
 /** Runs `aligner run` in a child process; resolves with its exit code and stderr. */
 function runCli(args: string[], env: Record<string, string>, onStderr?: (text: string, kill: () => void) => void) {
   return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", ...args], { env: { ...process.env, ...env, ALIGNER_LOG: "info" }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "run", ...args], {
+      env: { ...process.env, ...env, ALIGNER_LOG: "info" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => {
       stderr += d;
@@ -28,9 +31,26 @@ function runCli(args: string[], env: Record<string, string>, onStderr?: (text: s
 
 describe("selectAlignerRows", () => {
   // 40 train questions answered by 5 seen and 2 held-out upstreams, and 10 test questions
-  const rows = ["train", "test"].flatMap((split) => Array.from({ length: split === "train" ? 40 : 10 }, (_, q) => ["s1", "s2", "s3", "s4", "s5", "h1", "h2"].map((u) =>
-    ({ id: `${split}-${q}-${u}`, item_id: `${split}-${q}`, split, upstream: u, upstream_kind: u.startsWith("s") ? "seen" : "heldout" }) as unknown as CorrectionRow))).flat();
-  const config = (answersPerQuestion: number, seed = 1) => ({ seed, aligner: { ...loadPreset("default").config.aligner, answersPerQuestion } });
+  const rows = ["train", "test"]
+    .flatMap((split) =>
+      Array.from({ length: split === "train" ? 40 : 10 }, (_, q) =>
+        ["s1", "s2", "s3", "s4", "s5", "h1", "h2"].map(
+          (u) =>
+            ({
+              id: `${split}-${q}-${u}`,
+              item_id: `${split}-${q}`,
+              split,
+              upstream: u,
+              upstream_kind: u.startsWith("s") ? "seen" : "heldout",
+            }) as unknown as CorrectionRow,
+        ),
+      ),
+    )
+    .flat();
+  const config = (answersPerQuestion: number, seed = 1) => ({
+    seed,
+    aligner: { ...loadPreset("default").config.aligner, answersPerQuestion },
+  });
 
   it("keeps the seen upstreams' train rows, the last 5% of questions for validation", () => {
     const { train, val } = selectAlignerRows({ rows }, config(0));
@@ -70,20 +90,32 @@ describe("materializeRun on the tiny preset", () => {
     expect(record).toMatchObject({ preset: "tiny", seed: 42, template: "aligner-v1.0" });
     expect(["tensorflow", "wasm", "cpu"]).toContain(record.backend.backend);
     expect(record.versions["@tensorflow/tfjs"]).toMatch(/^\d/);
-    expect(record.headline).toMatch(/^Aligner (improves|changes) \d+ upstream models by [+−]\d+\.\d% helpfulness and [+−]\d+\.\d% harmlessness/);
+    expect(record.headline).toMatch(
+      /^Aligner (improves|changes) \d+ upstream models by [+−]\d+\.\d% helpfulness and [+−]\d+\.\d% harmlessness/,
+    );
     expect(JSON.parse(readFileSync(join(root, "tiny", "run.json"), "utf-8")).run_id).toBe(record.run_id);
   });
 
   it("calibrates the copy rule on the Aligner's validation rows when the preset gives candidates", async () => {
     expect(record.copy_rule).toEqual({ margin: 0, minTokenProb: 0, curve: null }); // tiny fixes it to likelier-of-two
     const base = loadPreset("tiny");
-    const config = { ...base.config, aligner: { ...base.config.aligner, copyMargins: [0, 4], copyMinTokenProbs: [0, 0.3] }, warmupSweep: { ...base.config.warmupSweep, fractions: [] }, w2s: { ...base.config.w2s, enabled: false } };
+    const config = {
+      ...base.config,
+      aligner: { ...base.config.aligner, copyMargins: [0, 4], copyMinTokenProbs: [0, 0.3] },
+      warmupSweep: { ...base.config.warmupSweep, fractions: [] },
+      w2s: { ...base.config.w2s, enabled: false },
+    };
     const dir = join(root, "calibrated");
     cpSync(join(root, "tiny", "stages"), join(dir, "stages"), { recursive: true }); // the same world and Aligner, from the cache
     const calibrated = await materializeRun({ ...base, config }, { dir });
     expect(calibrated.stages!.find((s) => s.name === "aligner")!.cached).toBe(true);
     const { margin, minTokenProb, curve } = calibrated.copy_rule!;
-    expect(curve!.map((c) => [c.margin, c.min_token_prob])).toEqual([[0, 0], [0, 0.3], [4, 0], [4, 0.3]]);
+    expect(curve!.map((c) => [c.margin, c.min_token_prob])).toEqual([
+      [0, 0],
+      [0, 0.3],
+      [4, 0],
+      [4, 0.3],
+    ]);
     // the strictest (most copies) of the rules within one standard error of the best
     const close = curve!.filter((c) => c.gap <= c.gap_se + 1e-12);
     expect(close.some((c) => c.gap === 0)).toBe(true);
@@ -103,7 +135,11 @@ describe("materializeRun on the tiny preset", () => {
     expect(corrections.every((r) => r.split === "test" && r.run_id === record.run_id)).toBe(true);
     expect(corrections.length).toBe(world.testQuestions * upstreams.size); // each upstream answers each test question once
     for (const name of ["runs", "corrections", "summary", "training", "warmup_sweep", "residual_ops", "w2s", "w2s_categories"]) {
-      expect(readFileSync(join(root, "tiny", "tables", `${name}.parquet`)).subarray(0, 4).toString()).toBe("PAR1");
+      expect(
+        readFileSync(join(root, "tiny", "tables", `${name}.parquet`))
+          .subarray(0, 4)
+          .toString(),
+      ).toBe("PAR1");
     }
   });
 
@@ -117,7 +153,8 @@ describe("materializeRun on the tiny preset", () => {
   it("logs training per model and stage, and the warm-up sweep per fraction", () => {
     const training = table("training");
     const models = new Set(training.map((r) => `${r.model}/${r.stage}`));
-    for (const m of ["upstream:lm_unsafe/lm", "aligner/warmup", "aligner/main", "sweep:0/main", "sweep:0.2/warmup", "sweep:0.2/main"]) expect(models).toContain(m);
+    for (const m of ["upstream:lm_unsafe/lm", "aligner/warmup", "aligner/main", "sweep:0/main", "sweep:0.2/warmup", "sweep:0.2/main"])
+      expect(models).toContain(m);
     expect([...models].some((m) => m.startsWith("strong"))).toBe(true); // weak-to-strong's strong model
     expect(new Set(table("warmup_sweep").map((r) => r.warmup_fraction))).toEqual(new Set([0, 0.2]));
   });
@@ -127,7 +164,9 @@ describe("materializeRun on the tiny preset", () => {
     const methods = new Set(w2s.map((r) => r.method));
     for (const m of ["strong", "weak", "w2s", "w2s-dpo", "sft-own", "ceiling"]) expect(methods).toContain(m);
     expect(new Set(w2s.map((r) => r.dimension))).toEqual(new Set(["helpful", "harmless"]));
-    expect(w2s.filter((r) => r.pgr === null && ["w2s", "w2s-dpo"].includes(r.method as string)).every((r) => (r.pgr_note as string).length > 0)).toBe(true);
+    expect(
+      w2s.filter((r) => r.pgr === null && ["w2s", "w2s-dpo"].includes(r.method as string)).every((r) => (r.pgr_note as string).length > 0),
+    ).toBe(true);
   });
 
   it("reuses every stage on a second run (no training)", async () => {
@@ -141,7 +180,9 @@ describe("materializeRun on the tiny preset", () => {
     expect(again.stages!.map((s) => s.name)).toEqual(record.stages!.map((s) => s.name));
     expect(again.compute_s).toBeCloseTo(record.compute_s!, 6);
     expect(record.compute_s!).toBeGreaterThan(again.duration_s);
-    expect(record.stages!.map((s) => s.name)).toEqual(expect.arrayContaining(["world", "tokenizer", "zoo-lm_unsafe", "aligner", "correct"]));
+    expect(record.stages!.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["world", "tokenizer", "zoo-lm_unsafe", "aligner", "correct"]),
+    );
   }, 60_000);
 });
 
@@ -149,14 +190,24 @@ describe("concurrent and interrupted runs", () => {
   const preset = (dir: string, steps: number) => {
     const tiny = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "..", "data", "presets", "tiny.json"), "utf-8"));
     const file = join(dir, "resume.json");
-    writeFileSync(file, JSON.stringify({ ...tiny, aligner: { ...tiny.aligner, train: { ...tiny.aligner.train, steps, checkpointEvery: 5 } }, warmupSweep: { fractions: [] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...tiny,
+        aligner: { ...tiny.aligner, train: { ...tiny.aligner.train, steps, checkpointEvery: 5 } },
+        warmupSweep: { fractions: [] },
+      }),
+    );
     return file;
   };
 
   it("trains once when two processes run the same preset at once", async () => {
     const root = mkdtempSync(join(tmpdir(), "aligner-lock-"));
     const file = preset(root, 30);
-    const [a, b] = await Promise.all([runCli(["--preset", file], { ALIGNER_RUNS: root }), runCli(["--preset", file], { ALIGNER_RUNS: root })]);
+    const [a, b] = await Promise.all([
+      runCli(["--preset", file], { ALIGNER_RUNS: root }),
+      runCli(["--preset", file], { ALIGNER_RUNS: root }),
+    ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const trained = [a.stderr, b.stderr].filter((s) => /aligner: done in/.test(s));
     expect(trained).toHaveLength(1);

@@ -12,8 +12,14 @@ import type { Judge } from "../../../loaders/experiment/evaluate.js";
 import { silentLogger } from "../../../loaders/engine/log.js";
 import { createModel, disposeModel } from "../../../loaders/engine/model.js";
 import {
-  W2S_DEFAULTS, meanInterval, performanceGapRecovered, runWeakToStrong, scoreMethods, validateW2sConfig,
-  type W2sConfig, type WeakToStrongResult,
+  W2S_DEFAULTS,
+  meanInterval,
+  performanceGapRecovered,
+  runWeakToStrong,
+  scoreMethods,
+  validateW2sConfig,
+  type W2sConfig,
+  type WeakToStrongResult,
 } from "../../../loaders/experiment/weak-to-strong/run.js";
 import { useBackend } from "../../_tf.js";
 
@@ -59,8 +65,11 @@ describe("performance gap recovered", () => {
 describe("scoreMethods", () => {
   // Five questions; the judge reads the score off the text: "h<helpful> s<harmless>".
   const items = [
-    { id: "q1", category: "harmful" }, { id: "q2", category: "harmful" }, { id: "q3", category: "facts" },
-    { id: "q4", category: "facts" }, { id: "q5", category: "facts" },
+    { id: "q1", category: "harmful" },
+    { id: "q2", category: "harmful" },
+    { id: "q3", category: "facts" },
+    { id: "q4", category: "facts" },
+    { id: "q5", category: "facts" },
   ];
   const judge: Judge = (_id, text) => {
     const [h, s] = text.split(" ").map((t) => Number(t.slice(1)));
@@ -183,7 +192,9 @@ describe("runWeakToStrong on a tiny world", () => {
   it("logs the strong model's pretraining and each fine-tune", () => {
     const steps = (stage: string) => result.training.filter((r) => r.stage === stage).length;
     expect(result.training.every((r) => r.model === "strong" && r.run_id === "tiny-w2s")).toBe(true);
-    expect([steps("lm"), steps("sft"), steps("dpo"), steps("sft-own"), steps("sft-gold"), steps("sft-round2")]).toEqual([12, 4, 3, 4, 4, 4]);
+    expect([steps("lm"), steps("sft"), steps("dpo"), steps("sft-own"), steps("sft-gold"), steps("sft-round2")]).toEqual([
+      12, 4, 3, 4, 4, 4,
+    ]);
   });
 
   it("returns no rows when disabled", async () => {

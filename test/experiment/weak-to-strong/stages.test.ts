@@ -14,7 +14,13 @@ import { loadPreset, type Config } from "../../../loaders/experiment/config.js";
 import { buildDataset, type Dataset } from "../../../loaders/experiment/dataset.js";
 import { W2S_DEFAULTS, type W2sConfig } from "../../../loaders/experiment/weak-to-strong/config.js";
 import {
-  answerAndCorrect, fineTune, pretrainStrong, strongLm, type FineTuned, type ModelStage, type RoundAnswers,
+  answerAndCorrect,
+  fineTune,
+  pretrainStrong,
+  strongLm,
+  type FineTuned,
+  type ModelStage,
+  type RoundAnswers,
 } from "../../../loaders/experiment/weak-to-strong/stages.js";
 import type { LmUpstream } from "../../../loaders/experiment/zoo.js";
 import type { WorldItem } from "../../../loaders/world/index.js";
@@ -57,7 +63,10 @@ async function stage<T>(run: () => Promise<T>): Promise<{ result: T; cached: boo
 /** Removes a stage's folder, so the next call computes it afresh. */
 const forget = (dir: string) => rmSync(dir, { recursive: true, force: true });
 /** A stage's outputs less its timings (tokens_per_s), which differ from run to run. */
-const untimed = <T extends { training: { tokens_per_s: number }[] }>(out: T) => ({ ...out, training: out.training.map(({ tokens_per_s: _, ...row }) => row) });
+const untimed = <T extends { training: { tokens_per_s: number }[] }>(out: T) => ({
+  ...out,
+  training: out.training.map(({ tokens_per_s: _, ...row }) => row),
+});
 const bytes = (dir: string) => readFileSync(join(dir, "model", "model.safetensors"));
 
 describe("weak-to-strong stages on the tiny preset", () => {
@@ -94,13 +103,24 @@ describe("weak-to-strong stages on the tiny preset", () => {
     strong = (await stage(() => pretrainStrong(runDir, config, W2S, data, silentLogger))).result;
     r1 = (await stage(() => answerAndCorrect(runDir, 1, config, W2S, data, strong, aligner, items, undefined, silentLogger))).result;
     const targets = r1.train.map((c) => c.correction);
-    sft = (await stage(() => fineTune(runDir, "sft", config, W2S, data, strong, { kind: "sft", questions: items.train, targets }, items.test, silentLogger))).result;
+    sft = (
+      await stage(() =>
+        fineTune(runDir, "sft", config, W2S, data, strong, { kind: "sft", questions: items.train, targets }, items.test, silentLogger),
+      )
+    ).result;
   }, 60_000);
   afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 
   describe("strongLm", () => {
     it("is a seen LM named strong, with the config's corpus mixture and train temperature", () => {
-      const lm = strongLm({ ...W2S, trainTemperature: 0.9, corpus: [{ upstream: "verbose", share: 0.3 }, { upstream: "terse", share: 0.7 }] });
+      const lm = strongLm({
+        ...W2S,
+        trainTemperature: 0.9,
+        corpus: [
+          { upstream: "verbose", share: 0.3 },
+          { upstream: "terse", share: 0.7 },
+        ],
+      });
       expect(lm).toMatchObject({ name: "strong", kind: "seen", width: 1, temperature: 0.9, corpus: { verbose: 0.3, terse: 0.7 } });
     });
   });
@@ -133,7 +153,15 @@ describe("weak-to-strong stages on the tiny preset", () => {
     });
 
     it("keys its folder by its inputs: another seed or step count is another folder", async () => {
-      const other = await stage(() => pretrainStrong(runDir, { ...config, seed: config.seed + 1 }, { ...W2S, pretrain: { ...W2S.pretrain, steps: 2 } }, data, silentLogger));
+      const other = await stage(() =>
+        pretrainStrong(
+          runDir,
+          { ...config, seed: config.seed + 1 },
+          { ...W2S, pretrain: { ...W2S.pretrain, steps: 2 } },
+          data,
+          silentLogger,
+        ),
+      );
       expect(other.cached).toBe(false);
       expect(other.result.dir).not.toBe(strong.dir);
       expect(other.result.training).toHaveLength(2);
@@ -158,7 +186,9 @@ describe("weak-to-strong stages on the tiny preset", () => {
 
     it("keeps the test answers it is given instead of answering the test questions, in a folder of its own", async () => {
       const given = items.test.map((i) => i.gold);
-      const { result, cached } = await stage(() => answerAndCorrect(runDir, 2, config, W2S, data, strong, aligner, items, given, silentLogger));
+      const { result, cached } = await stage(() =>
+        answerAndCorrect(runDir, 2, config, W2S, data, strong, aligner, items, given, silentLogger),
+      );
       expect(cached).toBe(false);
       expect(basename(result.dir)).toMatch(/^w2s-answers-r2-/);
       expect(result.test.map((c) => c.answer)).toEqual(given);
@@ -170,7 +200,9 @@ describe("weak-to-strong stages on the tiny preset", () => {
     it("follows its model's folder: the same weights under another name are another stage", async () => {
       const copy = { dir: join(runDir, "stages", "w2s-strong-copy") };
       cpSync(strong.dir, copy.dir, { recursive: true });
-      const { result, cached } = await stage(() => answerAndCorrect(runDir, 1, config, W2S, data, copy, aligner, items, undefined, silentLogger));
+      const { result, cached } = await stage(() =>
+        answerAndCorrect(runDir, 1, config, W2S, data, copy, aligner, items, undefined, silentLogger),
+      );
       expect(cached).toBe(false);
       expect(result.dir).not.toBe(r1.dir);
       expect({ train: result.train, test: result.test }).toEqual({ train: r1.train, test: r1.test });
@@ -189,7 +221,8 @@ describe("weak-to-strong stages on the tiny preset", () => {
     });
 
     it("reuses its folder on a second call, and fine-tunes to the same weights and answers afresh", async () => {
-      const call = () => fineTune(runDir, "sft", config, W2S, data, strong, sftOf(r1.train.map((c) => c.correction)), items.test, silentLogger);
+      const call = () =>
+        fineTune(runDir, "sft", config, W2S, data, strong, sftOf(r1.train.map((c) => c.correction)), items.test, silentLogger);
       expect(await stage(call)).toEqual({ result: sft, cached: true });
       const weights = bytes(sft.dir);
       forget(sft.dir);
@@ -200,7 +233,9 @@ describe("weak-to-strong stages on the tiny preset", () => {
     });
 
     it("keys its folder by the labels: other targets are another stage", async () => {
-      const { result, cached } = await stage(() => fineTune(runDir, "sft", config, W2S, data, strong, sftOf(items.train.map((i) => i.gold)), items.test, silentLogger));
+      const { result, cached } = await stage(() =>
+        fineTune(runDir, "sft", config, W2S, data, strong, sftOf(items.train.map((i) => i.gold)), items.test, silentLogger),
+      );
       expect(cached).toBe(false);
       expect(result.dir).not.toBe(sft.dir);
       expect(bytes(result.dir).equals(bytes(sft.dir))).toBe(false);
@@ -208,7 +243,8 @@ describe("weak-to-strong stages on the tiny preset", () => {
 
     it("trains DPO for its own step count on (chosen ≻ rejected) pairs, and is cached too", async () => {
       const pairs = items.train.map((i, k) => ({ chosen: i.gold, rejected: r1.train[k]!.answer }));
-      const call = () => fineTune(runDir, "dpo", config, W2S, data, strong, { kind: "dpo", questions: items.train, pairs }, items.test, silentLogger);
+      const call = () =>
+        fineTune(runDir, "dpo", config, W2S, data, strong, { kind: "dpo", questions: items.train, pairs }, items.test, silentLogger);
       const first = await stage(call);
       expect(first.cached).toBe(false);
       expect(basename(first.result.dir)).toMatch(/^w2s-dpo-/);
