@@ -14,11 +14,17 @@ const sources = (dir: string): string[] =>
     .filter((e) => e.isFile() && /\.(ts|js)$/.test(e.name))
     .map((e) => relative(ROOT, join(e.parentPath, e.name)));
 
-/** Relative import targets of a file, as repository paths. */
-function importsOf(file: string): string[] {
+/** Relative import targets of a file, as repository paths (`runtime`: without `import type` / `export type`). */
+function importsOf(file: string, { runtime = false } = {}): string[] {
   const text = readFileSync(join(ROOT, file), "utf-8");
-  const specs = [...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]!);
-  return specs.map((s) => normalize(join(dirname(file), s)));
+  const specs = [
+    ...text.matchAll(
+      /(?:^|\n)\s*(import|export)(\s+type)?\b[^;]*?from\s*["'](\.{1,2}\/[^"']+)["']|\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g,
+    ),
+  ]
+    .filter((m) => !(runtime && m[2]))
+    .map((m) => m[3] ?? m[4]!);
+  return specs.map((s) => normalize(join(dirname(file), s)).replace(/\.js$/, ".ts"));
 }
 
 const layerOf = (path: string): string | null => {
@@ -40,6 +46,21 @@ describe("the layers of loaders/", () => {
         .map((target) => `${f} -> ${target}`),
     );
     expect(wrong).toEqual([]);
+  });
+
+  it("has no runtime import cycle", () => {
+    const graph = new Map(sources("loaders").map((f) => [f, importsOf(f, { runtime: true })]));
+    const state = new Map<string, "open" | "done">();
+    const cycles: string[] = [];
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === "done") return;
+      if (state.get(file) === "open") return void cycles.push([...path.slice(path.indexOf(file)), file].join(" -> "));
+      state.set(file, "open");
+      for (const next of graph.get(file) ?? []) if (graph.has(next)) visit(next, [...path, file]);
+      state.set(file, "done");
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
   });
 
   it("src/data loader entries import the table layer only", () => {
