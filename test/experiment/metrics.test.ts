@@ -160,11 +160,15 @@ describe("describeCorrections", () => {
   it.skipIf(!existsSync(dir)).each([
     ["aligner-2b_gpt-4-turbo-2024-04-09.json", 1370, 1802],
     ["aligner-2b_claude-3-opus-20240229.json", 1669, 1388],
-  ])(`reproduces the AlpacaEval leaderboard's avg_length of %s (skipped where ${why})`, (file, correction, answer) => {
-    const rows = JSON.parse(readFileSync(join(dir, file), "utf-8")) as { original_output: string; output: string }[];
-    const m = describeCorrections(rows.map((r) => ({ answer: r.original_output, correction: r.output })));
-    expect(m.rows).toBe(805);
-    expect(Math.trunc(m.correction_chars_mean)).toBe(correction);
-    expect(Math.trunc(m.answer_chars_mean)).toBe(answer);
-  });
+  ])(
+    `reproduces the AlpacaEval leaderboard's avg_length of %s (skipped where ${why})`,
+    (file, correction, answer) => {
+      const rows = JSON.parse(readFileSync(join(dir, file), "utf-8")) as { original_output: string; output: string }[];
+      const m = describeCorrections(rows.map((r) => ({ answer: r.original_output, correction: r.output })));
+      expect(m.rows).toBe(805);
+      expect(Math.trunc(m.correction_chars_mean)).toBe(correction);
+      expect(Math.trunc(m.answer_chars_mean)).toBe(answer);
+    },
+    60_000,
+  ); // 805 long rows' D_L: seconds on a busy 2-core machine
 });
