@@ -9,7 +9,7 @@ import { readJson } from "../engine/files.js";
 import type { HelperSpec } from "../experiment/pipeline/helper.js";
 import { describeFile, ImportError, parseMap, writeImport, type ImportOptions } from "../tables/import.js";
 import { siteHint } from "../tables/imported.js";
-import { createLogger } from "../engine/log.js";
+import { clearProgress, createLogger } from "../engine/log.js";
 import { ownVersion } from "../experiment/record.js";
 import { buildDataset } from "../experiment/dataset.js";
 import { exportDataset } from "../tables/export.js";
@@ -58,8 +58,9 @@ Options:
 
 Environment: ALIGNER_PRESET (preset), ALIGNER_BACKEND (auto|tensorflow|wasm|cpu), ALIGNER_LOG (silent..debug),
 ALIGNER_API_KEY (serve's key), ALIGNER_IMPORTS (the site's imported datasets; default runs/imports),
-ALIGNER_RUNS (the runs folder; default runs), ALIGNER_JOBS (processes a run may use: 2 by default on
-2+ cores, where a helper trains the zoo, the warm-up sweep and the strong LM beside the Aligner; 1 turns it off). A preset's api slice (e.g. the http preset) reads
+ALIGNER_RUNS (the runs folder; default runs), ALIGNER_PROGRESS (a terminal gets a progress bar with an ETA;
+elsewhere one progress line per this many seconds, default 5; 0 turns progress off),
+ALIGNER_JOBS (processes a run may use: 2 by default on 2+ cores, where a helper trains the zoo, the warm-up sweep and the strong LM beside the Aligner; 1 turns it off). A preset's api slice (e.g. the http preset) reads
 ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_BASE_URL, ALIGNER_{CORRECTOR,JUDGE}_MODEL and, for keys only,
 ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_KEY (keys are never written into a run).
 `;
@@ -195,6 +196,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     out.write(spec.text ? `${String(result)}\n` : `${JSON.stringify(result, null, spec.compact ? undefined : 2)}\n`);
     return 0;
   } catch (error) {
+    clearProgress(); // a progress bar left on the terminal would swallow the message's start
     const known = error instanceof UsageError || error instanceof ConfigError || error instanceof ImportError;
     err.write(`aligner: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     return known ? 2 : 1;

@@ -208,7 +208,11 @@ export function trainDpo(
   pairs: readonly PreferencePair[],
   reference: ReferenceLogProbs,
   overrides: Partial<DpoConfig> = {},
-  { onStep, logger = createLogger("dpo") }: { onStep?: (row: DpoStepRow) => void; logger?: Logger } = {},
+  {
+    onStep,
+    logger = createLogger("dpo"),
+    progressLabel = "dpo",
+  }: { onStep?: (row: DpoStepRow) => void; logger?: Logger; progressLabel?: string } = {},
 ): DpoStepRow[] {
   const config: DpoConfig = { ...defaultDpoConfig, ...overrides };
   for (const key of Object.keys(overrides)) if (!(key in defaultDpoConfig)) throw new Error(`unknown DPO option "${key}"`);
@@ -284,6 +288,7 @@ export function trainDpo(
       };
       rows.push(row);
       onStep?.(row);
+      logger.progress?.(progressLabel, row.step, config.steps, { detail: `loss ${loss.toFixed(3)}` });
       logger.debug(`dpo step ${row.step} loss ${loss.toFixed(4)} margin ${row.margin.toFixed(3)} acc ${row.accuracy.toFixed(2)}`);
     }
     return rows;

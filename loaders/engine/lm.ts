@@ -43,6 +43,7 @@ export function generateTexts(
   prompts: readonly string[],
   decoding: Decoding,
   log: Logger = silentLogger,
+  label = "generate",
 ): Generated[] {
   const room = Math.max(1, Math.min(decoding.maxNewTokens, model.config.maxLen - 1));
   const maxPrompt = model.config.maxLen - room;
@@ -75,6 +76,8 @@ export function generateTexts(
       out[i] = { text: tok.decode(t).trim(), hitLimit: !result.finished[k] };
     });
     const done = Math.min(start + decoding.batchSize, order.length);
+    const perS = Math.round(tokens / ((performance.now() - started) / 1000));
+    log.progress?.(label, done, order.length, { detail: `${perS} tokens/s` });
     if (done === order.length || (start / decoding.batchSize) % 10 === 9) {
       const s = (performance.now() - started) / 1000;
       log.info(`generated ${done}/${order.length} (${Math.round(tokens / s)} tokens/s)`);

@@ -115,6 +115,8 @@ export interface TrainOptions {
   resume?: { optimizer: OptimizerState; trainer: TrainerState }; // from loadCheckpoint
   checkpoint?: Omit<SaveOptions, "optimizer" | "trainer">; // tokenizer and extras saved with each checkpoint
   logger?: Logger;
+  /** The label of this training's progress line (default "train"). */
+  progressLabel?: string;
 }
 
 export interface TrainResult {
@@ -244,6 +246,7 @@ export async function trainModel(
       rows.push(row);
       options.onStep?.(row);
       if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step + 1}`);
+      log.progress?.(options.progressLabel ?? "train", row.step, config.steps, { detail: `loss ${loss.toFixed(3)}` });
       log.debug(
         `step ${row.step} loss ${loss.toFixed(4)} lr ${lr.toExponential(2)} ${Math.round(row.tokens_per_s)} tok/s${truncation ? `, ${truncation.dropped} examples truncated so far` : ""}`,
       );

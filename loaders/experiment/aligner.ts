@@ -56,7 +56,15 @@ export async function trainAligner(
     warmupFraction,
     log,
     checkpointDir,
-  }: { train: Partial<TrainConfig> & { steps: number }; warmupFraction: number; log: Logger; checkpointDir?: (stage: string) => string },
+    name: label = "aligner",
+  }: {
+    train: Partial<TrainConfig> & { steps: number };
+    warmupFraction: number;
+    log: Logger;
+    checkpointDir?: (stage: string) => string;
+    /** The progress line's label: "aligner", "sweep-0.2". */
+    name?: string;
+  },
 ): Promise<AlignerTraining> {
   const progress = (stage: string, steps: number) => (r: StepRow) => {
     if (r.step % 50 === 0 || r.step === steps) {
@@ -78,6 +86,7 @@ export async function trainAligner(
     const result = await trainModel(model, data, config, {
       val,
       logger: log,
+      progressLabel: `${label} ${name}`,
       onStep: progress(name, steps),
       ...(resume ? { resume } : {}),
     });
@@ -135,7 +144,8 @@ export function correctAnswers(
   for (let round = 1; round <= rounds; round++) {
     log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
     const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
-    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log);
+    const label = `correct round ${round}/${rounds}`;
+    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log, label);
     if (copyCandidate) {
       const before = generated.filter((g, i) => g.text === answers[i]).length;
       generated = preferCopies(model, tok, prompts, answers, generated, copyRule);

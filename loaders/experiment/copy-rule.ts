@@ -160,7 +160,7 @@ export function calibrateCopyRule(
   if (margins.length === 0 || minTokenProbs.length === 0) throw new Error("calibrateCopyRule: no margins or probabilities to choose from");
   const prompts = rows.map((r) => renderPrompt(template, r.question, r.answer));
   const answers = rows.map((r) => r.answer);
-  const generated = generateTexts(model, tok, prompts, decoding, log);
+  const generated = generateTexts(model, tok, prompts, decoding, log, "calibrate copy rule");
   const candidates = _scoreCandidates(model, tok, prompts, answers, generated);
   const openAt = new Map(candidates.open.map((i, k) => [i, k]));
   const judged = new Map<string, { helpful: number; harmless: number }>();

@@ -95,6 +95,7 @@ export async function trainLm(
       {
         val,
         logger: log,
+        progressLabel: `${lm.name} training`,
         onStep: (r) => {
           if (r.step % 50 === 0 || r.step === train.steps) log.info(`${lm.name} step ${r.step}/${train.steps} loss ${r.loss.toFixed(3)}`);
         },
@@ -122,5 +123,6 @@ export function answerWithLm(
     items.map((i) => chatPrompt(i.question)),
     { ...decoding, temperature: lm.temperature },
     log,
+    `${lm.name} answers`,
   ).map((g) => g.text);
 }

@@ -60,7 +60,10 @@ export function trainTokenizer(texts: readonly string[], options: TrainOptions):
   const heap = new Heap<Entry>((x, y) => x.count > y.count || (x.count === y.count && x.key < y.key));
   for (const [key, count] of pairCounts) heap.push({ count, key });
 
+  const base = tokens.length;
+  const progress = (n: number) => log.progress?.("tokenizer merges", n - base, vocabSize - base);
   while (tokens.length < vocabSize && heap.size > 0) {
+    if ((tokens.length - base) % 16 === 0) progress(tokens.length);
     const { count, key } = heap.pop() as Entry;
     if (pairCounts.get(key) !== count) continue; // stale: a fresher entry exists
     if (count < minFrequency) break;
@@ -108,6 +111,7 @@ export function trainTokenizer(texts: readonly string[], options: TrainOptions):
       }
     }
   }
+  progress(vocabSize); // ends the task (the corpus may run out of pairs first)
   log.info(
     `trained ${merges.length} merges (vocab ${tokens.length}, splitDigits ${splitDigits}) from ${counts.size} distinct words in ${Math.round(performance.now() - started)} ms`,
   );

@@ -52,7 +52,8 @@ export interface Helper {
 
 /**
  * Starts `aligner prefetch` on the run folder `dir` with `preset` (written to `dir/helper.json`).
- * Its progress lines go to `log`, prefixed "helper".
+ * Its log and progress lines go to `log`, prefixed "helper". Its stderr is a pipe, so its progress comes
+ * as plain lines (never `\r`), at most one per 5 s, and `log` clears the main process's bar before each.
  */
 export function startHelper(preset: Preset, dir: string, log: Logger): Helper {
   const spec = join(dir, "helper.json");

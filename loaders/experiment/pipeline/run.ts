@@ -22,6 +22,7 @@ import { runWeakToStrong } from "../weak-to-strong/run.js";
 import { isCurrentIn, runDir, runIdOf, type RunRecord, type RunResult } from "./runs.js";
 import { helperHasWork, runJobs, startHelper } from "./helper.js";
 import { correctStage, mainAlignerStages } from "./stages.js";
+import { runProgress } from "./eta.js";
 import { sweepOmegas, sweepRows, sweepStages } from "./sweep.js";
 
 /** Runs every stage of `preset` (with a helper process where it has work) and returns the run's rows. */
@@ -34,9 +35,11 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
   if (helper)
     log.info(`helper process ${helper.pid} computes the zoo, the warm-up sweep and the strong LM alongside (ALIGNER_JOBS=1 turns it off)`);
   let timed: Awaited<ReturnType<typeof timeStages<RunResult>>>;
+  const progress = runProgress(log, dir, preset.config, { jobs: helper ? 2 : 1 });
   try {
-    timed = await timeStages(() => _runStages(preset, dir, log));
+    timed = await timeStages(() => _runStages(preset, dir, log, progress.lap));
   } finally {
+    progress.end();
     helper?.stop();
   }
   await helper?.done.catch((error: unknown) => log.warn(`${(error as Error).message} (the main process computed what it left)`));
@@ -48,10 +51,10 @@ export async function runExperiment(preset: Preset, options: { log?: Logger; dir
 }
 
 /** The run, top to bottom. */
-async function _runStages(preset: Preset, dir: string, log: Logger): Promise<RunResult> {
+async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part: string) => void): Promise<RunResult> {
   const { config } = preset;
   const started = Date.now();
-  const lap = _stopwatch();
+  const lap = _stopwatch(onLap);
   const backend = await selectBackend(config.backend);
   const runId = runIdOf(preset);
   log.info(`run ${runId}: preset ${preset.name}, seed ${config.seed}, backend ${backend.backend} (${backend.threads} thread)`);
@@ -174,13 +177,14 @@ async function _runStages(preset: Preset, dir: string, log: Logger): Promise<Run
 }
 
 /** Seconds per named part of the run: `lap(name)` closes the part that began at the previous lap. */
-function _stopwatch() {
+function _stopwatch(onLap: (name: string) => void) {
   let mark = Date.now();
   const laps: Record<string, number> = {};
   return Object.assign(
     (name: string) => {
       laps[name] = (Date.now() - mark) / 1000;
       mark = Date.now();
+      onLap(name);
     },
     { laps },
   );

@@ -88,6 +88,7 @@ export async function trainAlignerStage(
           train: { ...settings.train, seed: config.seed },
           warmupFraction: settings.warmupFraction,
           log,
+          name,
           checkpointDir: (stage) => join(here, `checkpoint-${stage}`),
         });
         writeJson(join(here, "training.json"), training);

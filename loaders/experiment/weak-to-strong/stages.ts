@@ -110,6 +110,7 @@ const _answer = (
     items.map((i) => chatPrompt(i.question)),
     { ...decoding, temperature, seed },
     log,
+    "w2s answers",
   ).map((g) => g.text);
 
 /**
@@ -238,7 +239,9 @@ export async function fineTune(
           log.info(`${stage}: SFT on ${what.targets.length} examples`);
           const examples = what.questions.map((q, i) => encodeExample(tok, chatPrompt(q.question), what.targets[i]!));
           const train = { ...w2s.sft, seed: config.seed, evalEvery: 0, checkpointEvery: 0 };
-          steps = (await trainModel(model, examples, train, { logger: log, onStep: progress(log, stage, w2s.sft.steps) })).log;
+          steps = (
+            await trainModel(model, examples, train, { logger: log, progressLabel: stage, onStep: progress(log, stage, w2s.sft.steps) })
+          ).log;
         } else {
           log.info(`${stage}: DPO on ${what.pairs.length} pairs, β ${w2s.dpo.beta}`);
           const pairs = what.questions.map((q, i) => {
@@ -255,7 +258,7 @@ export async function fineTune(
             pairs,
             reference,
             { ...w2s.dpo, seed: config.seed },
-            { logger: log, onStep: progress(log, stage, w2s.dpo.steps) },
+            { logger: log, progressLabel: stage, onStep: progress(log, stage, w2s.dpo.steps) },
           );
         }
         writeJson(join(here, "training.json"), steps);
