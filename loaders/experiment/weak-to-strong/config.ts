@@ -58,7 +58,7 @@ export const W2S_DEFAULTS: W2sConfig = {
 };
 
 /** Checks what a type cannot, limits.ts's ranges included (experiment/config.ts's validateConfig calls it with the preset's file name). */
-export function validateW2sConfig(w2s: W2sConfig, where = "preset", vocabSize = 65_536): W2sConfig {
+export function validateW2sConfig(w2s: W2sConfig, where = "preset", vocabSize: number = LIMITS.vocabSize): W2sConfig {
   const check = new Checks(where);
   check.model("w2s.model", w2s.model, vocabSize);
   for (const stage of ["pretrain", "sft"] as const) check.train(`w2s.${stage}`, w2s[stage]);
