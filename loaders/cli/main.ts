@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { DEFAULTS, listPresets, loadPreset, validateConfig } from "../experiment/config.js";
 import { ConfigError, mergeConfig } from "../engine/settings.js";
 import { readJson } from "../engine/files.js";
+import { selectBackend } from "../engine/backend.js";
 import type { HelperSpec } from "../experiment/pipeline/helper.js";
 import { describeFile, ImportError, parseMap, writeImport, type ImportOptions } from "../tables/import.js";
 import { siteHint } from "../tables/imported.js";
@@ -15,7 +16,7 @@ import { buildDataset } from "../experiment/dataset.js";
 import { exportDataset } from "../tables/export.js";
 import { materializeRun } from "../tables/materialize.js";
 import { prefetchStages } from "../experiment/pipeline/helper.js";
-import { runDir } from "../experiment/pipeline/runs.js";
+import { describeFsError, prepareDir, runDir, RunDirError } from "../experiment/pipeline/runs.js";
 import { ServeError, serveUntilSignal } from "../serve/index.js";
 
 const HELP = `aligner — Aligner Workbench: learn to correct answers, measure it, publish it.
@@ -30,7 +31,8 @@ Commands:
                                   .arrow hold the results; prints DIR
   world [--preset NAME] --out DIR the preset's dataset (world questions, every upstream's answers,
                                   corrections) as DIR/dataset.jsonl (aligner-20K schema),
-                                  dataset.parquet and identity.jsonl; prints a JSON summary
+                                  dataset.parquet and identity.jsonl; prints a JSON summary (its
+                                  backend: the one run selects, where the zoo LMs trained)
   presets                         list the presets in data/presets with their merged settings
   import FILE --out OUT.parquet   import (question, answer, correction) rows from JSON, JSONL, CSV or
                                   Parquet, plain or .gz/.xz (aligner-20K, template-dataset.json,
@@ -95,7 +97,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (values) => {
       const record = await materializeRun(loadPreset(values.preset as string | undefined), {
         log: createLogger("run"),
-        ...(values.out ? { dir: values.out as string } : {}),
+        ...(values.out !== undefined ? { dir: values.out as string } : {}),
       });
       return record.dir;
     },
@@ -105,9 +107,14 @@ const COMMANDS: Record<string, Command> = {
     run: async (values) => {
       if (typeof values.out !== "string") throw new UsageError("world: --out DIR is required");
       const preset = loadPreset(values.preset as string | undefined);
+      prepareDir(runDir(preset.name), "runs folder"); // its stages' cache
+      prepareDir(values.out, "--out");
       const log = createLogger("world");
+      // The backend `run` selects, so the zoo LMs this trains (and caches for later runs) train as fast and the same way.
+      const backend = await selectBackend(preset.config.backend);
+      log.info(`world: preset ${preset.name}, seed ${preset.config.seed}, backend ${backend.backend} (${backend.threads} thread)`);
       const data = await buildDataset(runDir(preset.name), preset.config, log);
-      return exportDataset(data, preset.config, values.out);
+      return { ...(await exportDataset(data, preset.config, values.out)), backend: backend.backend };
     },
   },
   presets: {
@@ -197,8 +204,11 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     return 0;
   } catch (error) {
     clearProgress(); // a progress bar left on the terminal would swallow the message's start
-    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof ImportError;
-    err.write(`aligner: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+    const known =
+      error instanceof UsageError || error instanceof ConfigError || error instanceof ImportError || error instanceof RunDirError;
+    // Any other failed file-system call (a full disk, a folder made read-only mid-run): one line naming the path.
+    const message = known ? (error as Error).message : (describeFsError(error) ?? (error as Error).stack ?? String(error));
+    err.write(`aligner: ${message}\n`);
     return known ? 2 : 1;
   }
 }

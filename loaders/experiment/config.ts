@@ -7,11 +7,13 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { ConfigError, isPlain, mergeConfig } from "../engine/settings.js";
+import { ConfigError, isPlain, mergeConfig, parseJsonConfig } from "../engine/settings.js";
 import type { DecodingSettings } from "../engine/lm.js";
 import type { ModelSize } from "../engine/model.js";
 import type { TrainSettings } from "../engine/train.js";
 import type { BackendName } from "../engine/backend.js";
+import { Checks, LIMITS } from "./limits.js";
+import { LM_UPSTREAMS } from "./zoo-models.js";
 import { API_SLICE_DEFAULTS, validateApiSlice, type ApiSlice } from "./api/config.js";
 import { W2S_DEFAULTS, validateW2sConfig, type W2sConfig } from "./weak-to-strong/config.js";
 
@@ -148,66 +150,60 @@ export const DEFAULTS: Config = {
   api: API_SLICE_DEFAULTS,
 };
 
-/** Checks the few values a type cannot: enums and ranges. */
+/** Checks what a type cannot: enums, ranges and limits (limits.ts), naming the dotted key. */
 export function validateConfig(config: Config, where = "preset"): Config {
+  const check = new Checks(where);
   const backends: BackendName[] = ["auto", "tensorflow", "wasm", "cpu"];
   if (!backends.includes(config.backend)) {
     throw new ConfigError(`${where}: "backend" must be one of ${backends.join("|")}, got "${config.backend}"`);
   }
-  const positive: [string, number][] = [
-    ["world.trainQuestions", config.world.trainQuestions],
-    ["world.testQuestions", config.world.testQuestions],
-    ["tokenizer.vocabSize", config.tokenizer.vocabSize],
-    ["aligner.rounds", config.aligner.rounds],
-  ];
-  const sized = [
-    ["zoo", config.zoo],
-    ["aligner", config.aligner],
-    [
-      "warmupSweep",
-      {
-        ...config.warmupSweep,
-        train: { steps: config.warmupSweep.steps, batchSize: config.warmupSweep.batchSize },
-        decoding: config.aligner.decoding,
-      },
-    ],
-  ] as const;
-  for (const [stage, slice] of sized) {
-    const { tied: _tied, ...sizes } = slice.model;
-    for (const [key, value] of Object.entries({
-      ...sizes,
-      steps: slice.train.steps,
-      batchSize: slice.train.batchSize,
-      maxNewTokens: slice.decoding.maxNewTokens,
-      "decoding.batchSize": slice.decoding.batchSize,
-    })) {
-      positive.push([`${stage}.${key}`, value]);
-    }
-    if (slice.model.dModel % (4 * slice.model.nHeads) !== 0) {
-      throw new ConfigError(
-        `${where}: "${stage}.model.dModel" must be a multiple of 4 × nHeads (head sizes are multiples of 4), got ${slice.model.dModel}`,
-      );
-    }
-  }
+  check.int("seed", config.seed, 0, LIMITS.seed);
+  check.int("world.trainQuestions", config.world.trainQuestions, 1, LIMITS.questions);
+  check.int("world.testQuestions", config.world.testQuestions, 1, LIMITS.questions);
+  const questions = config.world.trainQuestions + config.world.testQuestions;
+  if (questions > LIMITS.questions)
+    throw new ConfigError(`${where}: "world.trainQuestions" + "world.testQuestions" must be ≤ ${LIMITS.questions}, got ${questions}`);
+  const vocab = config.tokenizer.vocabSize;
+  check.int("tokenizer.vocabSize", vocab, 1, LIMITS.vocabSize);
+  check.int("aligner.rounds", config.aligner.rounds, 1, LIMITS.rounds);
+  check.list("zoo.models", config.zoo.models);
+  config.zoo.models.forEach((name, i) => {
+    if (!LM_UPSTREAMS.some((u) => u.name === name))
+      check.fail(`zoo.models[${i}]`, `one of ${LM_UPSTREAMS.map((u) => u.name).join(", ")}`, name);
+    if (config.zoo.models.indexOf(name) !== i) check.fail(`zoo.models[${i}]`, "named once", name);
+  });
+  const widest = Math.max(1, ...LM_UPSTREAMS.filter((u) => config.zoo.models.includes(u.name)).map((u) => u.width));
+  check.model("zoo.model", config.zoo.model, vocab, widest);
+  check.train("zoo.train", config.zoo.train);
+  check.decoding("zoo.decoding", config.zoo.decoding);
+  check.model("aligner.model", config.aligner.model, vocab);
+  check.train("aligner.train", config.aligner.train);
+  check.decoding("aligner.decoding", config.aligner.decoding);
+  const sweep = config.warmupSweep;
+  check.model("warmupSweep.model", sweep.model, vocab);
+  check.train("warmupSweep", { steps: sweep.steps, batchSize: sweep.batchSize, lr: sweep.lr });
+  check.int("warmupSweep.testQuestions", sweep.testQuestions, 1, LIMITS.questions);
+  check.list("warmupSweep.fractions", sweep.fractions);
   const fractions: [string, number][] = [
     ["aligner.warmupFraction", config.aligner.warmupFraction],
     ["aligner.train.lossTruncation", config.aligner.train.lossTruncation ?? 0],
     ["world.iidShare", config.world.iidShare === 1 ? 0 : config.world.iidShare], // [0, 1] (1: no held-out questions)
-    ...config.warmupSweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
+    ...sweep.fractions.map((f, i): [string, number] => [`warmupSweep.fractions[${i}]`, f]),
   ];
+  if (config.aligner.copyMargins.length === 0)
+    throw new ConfigError(`${where}: "aligner.copyMargins" needs at least one margin (use [0] for none)`);
+  check.list("aligner.copyMargins", config.aligner.copyMargins);
   config.aligner.copyMargins.forEach((m, i) => {
     if (typeof m !== "number" || !(m >= 0) || !Number.isFinite(m))
       throw new ConfigError(`${where}: "aligner.copyMargins[${i}]" must be a finite number ≥ 0, got ${JSON.stringify(m)}`);
   });
-  if (config.aligner.copyMargins.length === 0)
-    throw new ConfigError(`${where}: "aligner.copyMargins" needs at least one margin (use [0] for none)`);
+  if (config.aligner.copyMinTokenProbs.length === 0)
+    throw new ConfigError(`${where}: "aligner.copyMinTokenProbs" needs at least one value (use [0] for none)`);
+  check.list("aligner.copyMinTokenProbs", config.aligner.copyMinTokenProbs);
   config.aligner.copyMinTokenProbs.forEach((p, i) => {
     if (typeof p !== "number" || !(p >= 0 && p < 1))
       throw new ConfigError(`${where}: "aligner.copyMinTokenProbs[${i}]" must be a number in [0, 1), got ${JSON.stringify(p)}`);
   });
-  if (config.aligner.copyMinTokenProbs.length === 0)
-    throw new ConfigError(`${where}: "aligner.copyMinTokenProbs" needs at least one value (use [0] for none)`);
-  if (!(config.warmupSweep.lr > 0)) throw new ConfigError(`${where}: "warmupSweep.lr" must be > 0, got ${config.warmupSweep.lr}`);
   for (const [key, value] of fractions) {
     if (typeof value !== "number" || !(value >= 0 && value < 1))
       throw new ConfigError(`${where}: "${key}" must be a number in [0, 1), got ${JSON.stringify(value)}`);
@@ -215,10 +211,7 @@ export function validateConfig(config: Config, where = "preset"): Config {
   const k = config.aligner.answersPerQuestion;
   if (!Number.isInteger(k) || k < 0)
     throw new ConfigError(`${where}: "aligner.answersPerQuestion" must be an integer ≥ 0 (0: all), got ${JSON.stringify(k)}`);
-  for (const [key, value] of positive) {
-    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${where}: "${key}" must be a positive integer, got ${value}`);
-  }
-  validateW2sConfig(config.w2s, where);
+  validateW2sConfig(config.w2s, where, vocab);
   config.api = validateApiSlice(config.api, where);
   return config;
 }
@@ -239,12 +232,7 @@ export function loadPreset(nameOrPath: string = process.env.ALIGNER_PRESET ?? "d
   } catch {
     throw new ConfigError(`preset "${nameOrPath}": no file ${file}`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
-  }
+  const raw = parseJsonConfig(text, file);
   const config = validateConfig(mergeConfig(DEFAULTS, raw, file), file);
   const backend = process.env.ALIGNER_BACKEND;
   if (backend) config.backend = validateConfig({ ...config, backend: backend as BackendName }, "ALIGNER_BACKEND").backend;

@@ -43,6 +43,13 @@ export interface HttpStats {
   ok: number;
   client_errors: number;
   server_errors: number;
+  /** Clients that disconnected before their request body arrived (no reply possible; not an error of ours). */
+  client_aborts: number;
+}
+
+/** The client closed the connection before its request body ended. */
+class ClientAbort extends Error {
+  override name = "ClientAbort";
 }
 
 const _digest = (s: string) => createHash("sha256").update(s).digest();
@@ -64,13 +71,26 @@ function _readBody(req: IncomingMessage, limit: number): Promise<string> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let ended = false;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
-      else if (size > 64 * limit) req.destroy();
+      else if (size > 64 * limit) {
+        reject(tooLarge());
+        req.destroy();
+      }
     });
-    req.on("end", () => (size > limit ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString("utf8"))));
-    req.on("error", reject);
+    req.on("end", () => {
+      ended = true;
+      if (size > limit) reject(tooLarge());
+      else resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    // A connection closed mid-body ("aborted", ECONNRESET) is the client's doing: no stack, no 5xx.
+    const aborted = () => reject(new ClientAbort(`the client disconnected after ${size} of ${declared || "?"} body bytes`));
+    req.on("error", aborted);
+    req.on("close", () => {
+      if (!ended) aborted();
+    });
   });
 }
 
@@ -98,7 +118,7 @@ function _json(text: string): unknown {
 
 /** The request (http) handler and its counters. */
 export function createHandler({ models, batcher, apiKey, maxBodyBytes, backend, log }: HandlerOptions) {
-  const stats: HttpStats = { requests: 0, ok: 0, client_errors: 0, server_errors: 0 };
+  const stats: HttpStats = { requests: 0, ok: 0, client_errors: 0, server_errors: 0, client_aborts: 0 };
   const started = Date.now();
   const snapshot = () => ({ backend, uptime_s: (Date.now() - started) / 1000, ...stats, ...batcher.stats() });
   const list = () => ({ object: "list", data: [...models].map(([id, m]) => modelCard(id, m)) });
@@ -166,6 +186,11 @@ export function createHandler({ models, batcher, apiKey, maxBodyBytes, backend, 
         log.debug(`${req.method} ${path} 200 ${Math.round(performance.now() - began)} ms`);
       },
       (error: unknown) => {
+        if (error instanceof ClientAbort) {
+          stats.client_aborts++;
+          log.info(`${req.method} ${path}: ${error.message}`);
+          return; // nobody is left to reply to
+        }
         const known = error instanceof HttpError;
         const failure = known ? error : new HttpError(500, "internal error (see the server's log)", "internal_error");
         if (failure.status >= 500) {

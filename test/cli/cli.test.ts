@@ -1,8 +1,11 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
 import { main } from "../../loaders/cli/main.js";
+import { selectBackend } from "../../loaders/engine/backend.js";
+import { loadPreset } from "../../loaders/experiment/config.js";
 
 /** Runs the CLI in-process, capturing stdout and stderr. */
 async function cli(...argv: string[]) {
@@ -41,6 +44,60 @@ describe("aligner CLI", () => {
     expect(stdout).toBe("");
   });
 
+  describe("a folder it cannot use: one line naming the path and the problem, exit 2, before any work, nothing written", () => {
+    const scratch = mkdtempSync(join(tmpdir(), "aligner-out-"));
+    const file = join(scratch, "a-file");
+    writeFileSync(file, "keep me");
+    const runs = mkdtempSync(join(tmpdir(), "aligner-runs-")); // a usable runs folder (its stages' cache may go there)
+    it.each([
+      [["run", "--preset", "tiny", "--out", ""], {}, /^aligner: --out: needs a folder name, got an empty path\n$/],
+      [["run", "--preset", "tiny", "--out", file], {}, /^aligner: --out .*a-file: exists and is not a folder\n$/],
+      [["run", "--preset", "tiny", "--out", `${file}/`], {}, /^aligner: --out .*a-file\/: exists and is not a folder\n$/],
+      [["run", "--preset", "tiny", "--out", join(file, "sub")], {}, /^aligner: --out .*a-file\/sub: .*not a folder \(ENOTDIR/],
+      [
+        ["run", "--preset", "tiny", "--out", "/proc/aligner-x/y"],
+        {},
+        /^aligner: --out \/proc\/aligner-x\/y: .*\(ENOENT, mkdir \/proc\/aligner-x\)\n$/,
+      ],
+      [
+        ["run", "--preset", "tiny", "--out", "/sys/aligner-x"],
+        {},
+        /^aligner: --out \/sys\/aligner-x: cannot create or write it: .*\(E(PERM|ACCES|ROFS), mkdir/,
+      ],
+      [
+        ["run", "--preset", "tiny"],
+        { ALIGNER_RUNS: "/sys" },
+        /^aligner: runs folder \/sys\/tiny: cannot create or write it: .*\(E(PERM|ACCES|ROFS)/,
+      ],
+      [["run", "--preset", "tiny"], { ALIGNER_RUNS: file }, /^aligner: runs folder .*a-file\/tiny: .*not a folder/],
+      [["world", "--preset", "tiny", "--out", file], {}, /^aligner: --out .*a-file: exists and is not a folder\n$/],
+      [
+        ["world", "--preset", "tiny", "--out", join(scratch, "w")],
+        { ALIGNER_RUNS: "/sys" },
+        /^aligner: runs folder \/sys\/tiny: cannot create/,
+      ],
+    ])(
+      "%j (env %j)",
+      async (argv, env, message) => {
+        const saved = process.env.ALIGNER_RUNS;
+        process.env.ALIGNER_RUNS = (env as { ALIGNER_RUNS?: string }).ALIGNER_RUNS ?? runs;
+        try {
+          const { code, stdout, stderr } = await cli(...argv);
+          expect(stderr).toMatch(message);
+          expect(stderr.trim().split("\n")).toHaveLength(1);
+          expect(code).toBe(2);
+          expect(stdout).toBe("");
+          expect(readFileSync(file, "utf-8")).toBe("keep me");
+          expect(readdirSync(scratch).sort()).toEqual(["a-file"]);
+          expect(existsSync("/proc/aligner-x")).toBe(false);
+        } finally {
+          process.env.ALIGNER_RUNS = saved;
+        }
+      },
+      30_000,
+    );
+  });
+
   it("runs the tiny preset into --out DIR, prints DIR, and records preset, seed, backend and versions", async () => {
     process.env.ALIGNER_RUNS = mkdtempSync(join(tmpdir(), "aligner-runs-"));
     const out = join(process.env.ALIGNER_RUNS, "elsewhere");
@@ -60,9 +117,15 @@ describe("aligner CLI", () => {
   it("writes the tiny world's dataset in the aligner-20K schema and prints its summary", async () => {
     process.env.ALIGNER_RUNS = mkdtempSync(join(tmpdir(), "aligner-runs-"));
     const out = join(process.env.ALIGNER_RUNS, "world");
+    await tf.setBackend("cpu"); // what tfjs falls back to when nobody selects one
     const { code, stdout } = await cli("world", "--preset", "tiny", "--out", out);
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
+    expect(tf.getBackend()).toBe(summary.backend);
+    // The backend `run` selects (wasm here), not tfjs's pure-JS fallback: the zoo LMs it caches trained on it.
+    const runs = await selectBackend(loadPreset("tiny").config.backend);
+    expect(summary.backend).toBe(runs.backend);
+    expect(summary.backend).not.toBe("cpu");
     const lines = readFileSync(join(out, "dataset.jsonl"), "utf-8")
       .trim()
       .split("\n")

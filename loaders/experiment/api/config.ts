@@ -7,6 +7,7 @@
  * keys only from the environment (`ALIGNER_UPSTREAM_KEY`, `ALIGNER_CORRECTOR_KEY`, `ALIGNER_JUDGE_KEY`).
  */
 import { ConfigError, mergeConfig } from "../../engine/settings.js";
+import { Checks } from "../limits.js";
 import { TEMPLATE_IDS } from "../templates.js";
 
 /** What every API client of a preset may set. */
@@ -57,6 +58,18 @@ export const API_SLICE_DEFAULTS: ApiSlice = {
   judge: { use: "oracle", ...CLIENT, maxTokens: 1024 },
 };
 
+/** Upper bounds of the clients' numbers: generous, refusing only what no endpoint serves or a typo. */
+export const API_LIMITS = {
+  /** Requests in flight per client: 256 is past what one vLLM instance batches by default (max_num_seqs 256). */
+  concurrency: 256,
+  /** Retries per request: 20, with exponential backoff from 0.5 s, is already days of waiting. */
+  retries: 20,
+  /** Per-request timeout: one hour (3,600,000 ms). */
+  timeoutMs: 3_600_000,
+  /** Tokens per completion (and kept prompt tokens): 1,048,576, the longest contexts served today. */
+  maxTokens: 1_048_576,
+} as const;
+
 /** The environment prefixes of the three clients. */
 export const ENV_PREFIX = { upstream: "ALIGNER_UPSTREAM", corrector: "ALIGNER_CORRECTOR", judge: "ALIGNER_JUDGE" } as const;
 
@@ -82,10 +95,15 @@ export function validateApiSlice(api: ApiSlice, where = "preset"): ApiSlice {
     ["api.corrector", api.corrector],
     ["api.judge", api.judge],
   ];
+  const check = new Checks(where);
+  check.list("api.upstreams", upstreams);
   for (const [at, c] of clients) {
-    if (!Number.isInteger(c.maxTokens) || c.maxTokens <= 0)
-      throw new ConfigError(`${where}: "${at}.maxTokens" must be a positive integer, got ${c.maxTokens}`);
-    if (!(c.temperature >= 0)) throw new ConfigError(`${where}: "${at}.temperature" must be ≥ 0, got ${c.temperature}`);
+    check.int(`${at}.concurrency`, c.concurrency, 1, API_LIMITS.concurrency);
+    check.int(`${at}.retries`, c.retries, 0, API_LIMITS.retries);
+    check.int(`${at}.timeoutMs`, c.timeoutMs, 1, API_LIMITS.timeoutMs);
+    check.int(`${at}.maxTokens`, c.maxTokens, 1, API_LIMITS.maxTokens);
+    check.nonNegative(`${at}.temperature`, c.temperature);
   }
+  check.int("api.corrector.truncatePromptTokens", api.corrector.truncatePromptTokens, 0, API_LIMITS.maxTokens, "0 = not sent");
   return { ...api, upstreams };
 }

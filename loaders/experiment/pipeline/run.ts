@@ -4,7 +4,6 @@
  * sweep and weak-to-strong. Every stage is cached (cache.ts); this file only orders them and returns
  * the run's rows. Writing them as tables is the table layer's job (tables/materialize.ts).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { selectBackend } from "../../engine/backend.js";
 import type { Generated } from "../../engine/lm.js";
@@ -19,7 +18,7 @@ import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase
 import { packageVersions } from "../record.js";
 import type { CorrectionTableRow, TrainingRow, WarmupSweepRow } from "../schemas.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
-import { isCurrentIn, runDir, runIdOf, type RunRecord, type RunResult } from "./runs.js";
+import { isCurrentIn, prepareDir, runDir, runIdOf, type RunRecord, type RunResult } from "./runs.js";
 import { helperHasWork, runJobs, startHelper } from "./helper.js";
 import { correctStage, mainAlignerStages } from "./stages.js";
 import { runProgress } from "./eta.js";
@@ -29,7 +28,7 @@ import { sweepOmegas, sweepRows, sweepStages } from "./sweep.js";
 export async function runExperiment(preset: Preset, options: { log?: Logger; dir?: string } = {}): Promise<RunResult> {
   const log = options.log ?? silentLogger;
   const dir = options.dir ?? runDir(preset.name);
-  mkdirSync(dir, { recursive: true });
+  prepareDir(dir, options.dir === undefined ? "runs folder" : "--out");
   const jobs = runJobs();
   const helper = jobs > 1 && helperHasWork(preset.config) && !isCurrentIn(dir, preset) ? startHelper(preset, dir, log) : null;
   if (helper)

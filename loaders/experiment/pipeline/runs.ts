@@ -1,6 +1,6 @@
 /** Where a preset's run lives, what its record (run.json) holds, and whether it is current. */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { BackendInfo } from "../../engine/backend.js";
 import { readJson } from "../../engine/files.js";
 import type { ApiRecord } from "../api/remote.js";
@@ -54,4 +54,69 @@ export const runIdOf = (preset: Preset): string => `${preset.name}-${hashOf(pres
 export function isCurrentIn(dir: string, preset: Preset): boolean {
   const file = join(dir, "run.json");
   return existsSync(file) && readJson<RunRecord>(file).run_id === runIdOf(preset);
+}
+
+/** Thrown when a run's folder cannot be created or written; the message names the path and the problem on one line. */
+export class RunDirError extends Error {
+  override name = "RunDirError";
+}
+
+const PROBLEMS: Record<string, string> = {
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  ENOENT: "cannot be created there",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  ENAMETOOLONG: "name too long",
+  EEXIST: "already exists",
+};
+
+/** One line for a failed file-system call: the problem in words, then the code and the call. */
+export function describeFsError(error: unknown): string | null {
+  const e = error as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof e.code !== "string" || !(e.code in PROBLEMS)) return null;
+  return `${PROBLEMS[e.code]} (${e.code}${e.syscall ? `, ${e.syscall}` : ""}${e.path ? ` ${e.path}` : ""})`;
+}
+
+/**
+ * Creates `dir` and its missing parents and checks that it takes files, before any work starts, so a bad
+ * `--out` or a read-only runs folder fails at once with one line (`what` names it: "--out", "runs folder").
+ * Makes folders one at a time (recursive mkdir loops on some paths, e.g. under /proc) and removes the ones
+ * it made when a later step fails, leaving nothing behind.
+ */
+export function prepareDir(dir: string, what: string): void {
+  if (dir === "") throw new RunDirError(`${what}: needs a folder name, got an empty path`);
+  const fail = (path: string, problem: string): never => {
+    throw new RunDirError(`${what} ${dir}: ${path === resolve(dir) ? "" : `${path}: `}${problem}`);
+  };
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    let found;
+    try {
+      found = statSync(at, { throwIfNoEntry: false });
+    } catch (error) {
+      fail(at, describeFsError(error) ?? String(error));
+    }
+    if (found) {
+      if (!found.isDirectory()) fail(at, "exists and is not a folder");
+      break;
+    }
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  const made: string[] = [];
+  try {
+    for (const folder of missing) {
+      mkdirSync(folder);
+      made.push(folder);
+    }
+    const probe = join(dir, `.aligner-write-check.${process.pid}`);
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    for (const folder of made.reverse()) rmdirSync(folder);
+    fail(resolve(dir), `cannot create or write it: ${describeFsError(error) ?? String(error)}`);
+  }
 }

@@ -4,9 +4,10 @@
  */
 import type { DecodingSettings } from "../../engine/lm.js";
 import type { ModelSize } from "../../engine/model.js";
-import { ConfigError } from "../../engine/settings.js";
+import { ConfigError, mergeConfig } from "../../engine/settings.js";
 import type { TrainConfig } from "../../engine/train.js";
 import { findUpstream } from "../../world/index.js";
+import { Checks, LIMITS } from "../limits.js";
 
 /** Training settings of one w2s model (the rest keep train.ts's defaults). */
 export type W2sTrain = Pick<TrainConfig, "steps" | "batchSize" | "lr" | "lrWarmupRatio" | "weightDecay">;
@@ -56,39 +57,28 @@ export const W2S_DEFAULTS: W2sConfig = {
   minGap: 0.02,
 };
 
-/** Checks what a type cannot (experiment/config.ts's validateConfig calls it with the preset's file name). */
-export function validateW2sConfig(w2s: W2sConfig, where = "preset"): W2sConfig {
-  const fail = (message: string) => {
-    throw new ConfigError(`${where}: ${message}`);
-  };
-  const positive: [string, number][] = [
-    ...Object.entries(w2s.model).map(([k, v]): [string, number] => [`model.${k}`, v as number]), // (tied too: a boolean here fails the check, as before)
-    ...(["pretrain", "sft", "dpo"] as const).flatMap((s): [string, number][] => [
-      [`${s}.steps`, w2s[s].steps],
-      [`${s}.batchSize`, w2s[s].batchSize],
-    ]),
-    ["rounds", w2s.rounds],
-    ["decoding.maxNewTokens", w2s.decoding.maxNewTokens],
-    ["decoding.batchSize", w2s.decoding.batchSize],
-  ];
-  for (const [key, value] of positive)
-    if (!Number.isInteger(value) || value <= 0) fail(`"w2s.${key}" must be a positive integer, got ${value}`);
-  for (const key of ["trainQuestions", "testQuestions"] as const) {
-    if (!Number.isInteger(w2s[key]) || w2s[key] < 0) fail(`"w2s.${key}" must be a non-negative integer (0 = all), got ${w2s[key]}`);
-  }
-  if (w2s.model.dModel % (4 * w2s.model.nHeads) !== 0) fail(`"w2s.model.dModel" must be a multiple of 4 × nHeads, got ${w2s.model.dModel}`);
-  if (!(w2s.dpo.beta > 0)) fail(`"w2s.dpo.beta" must be > 0, got ${w2s.dpo.beta}`);
-  if (!(w2s.minGap >= 0)) fail(`"w2s.minGap" must be ≥ 0, got ${w2s.minGap}`);
-  if (!(w2s.trainTemperature >= 0)) fail(`"w2s.trainTemperature" must be ≥ 0, got ${w2s.trainTemperature}`);
-  if (w2s.corpus.length === 0) fail(`"w2s.corpus" needs at least one upstream`);
+/** Checks what a type cannot, limits.ts's ranges included (experiment/config.ts's validateConfig calls it with the preset's file name). */
+export function validateW2sConfig(w2s: W2sConfig, where = "preset", vocabSize: number = LIMITS.vocabSize): W2sConfig {
+  const check = new Checks(where);
+  check.model("w2s.model", w2s.model, vocabSize);
+  for (const stage of ["pretrain", "sft"] as const) check.train(`w2s.${stage}`, w2s[stage]);
+  check.train("w2s.dpo", w2s.dpo);
+  check.int("w2s.rounds", w2s.rounds, 1, LIMITS.rounds);
+  check.decoding("w2s.decoding", w2s.decoding);
+  for (const key of ["trainQuestions", "testQuestions"] as const) check.int(`w2s.${key}`, w2s[key], 0, LIMITS.questions, "0 = all");
+  check.num("w2s.dpo.beta", w2s.dpo.beta, "> 0", (v) => v > 0);
+  check.num("w2s.minGap", w2s.minGap, "in [0, 1)", (v) => v >= 0 && v < 1);
+  check.nonNegative("w2s.trainTemperature", w2s.trainTemperature);
+  if (w2s.corpus.length === 0) check.fail("w2s.corpus", "at least one upstream", w2s.corpus);
+  check.list("w2s.corpus", w2s.corpus);
   for (const [i, c] of w2s.corpus.entries()) {
+    mergeConfig({ upstream: "", share: 0 }, c, where, `w2s.corpus[${i}]`); // unknown keys and wrong types
     try {
       findUpstream(c.upstream);
     } catch (error) {
-      fail(`"w2s.corpus[${i}].upstream": ${(error as Error).message}`);
+      throw new ConfigError(`${where}: "w2s.corpus[${i}].upstream": ${(error as Error).message}`);
     }
-    if (!(typeof c.share === "number" && c.share > 0))
-      fail(`"w2s.corpus[${i}].share" must be a number > 0, got ${JSON.stringify(c.share)}`);
+    check.positive(`w2s.corpus[${i}].share`, c.share);
   }
   return w2s;
 }
