@@ -16,6 +16,7 @@ export default {
     { name: "Imported residuals", path: "/imported-residuals" },
     { name: "Training", path: "/training" },
     { name: "Weak-to-strong", path: "/weak-to-strong" },
+    { name: "API judge", path: "/judge" },
     { name: "Runs", path: "/runs" },
     { name: "Data", path: "/data" },
   ],

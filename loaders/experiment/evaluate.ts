@@ -4,6 +4,7 @@
  * D_L and length change per method × upstream × category × dimension (the `summary` table, with the
  * "always-copy" and "gold" baselines beside the Aligner), and the residual's edit spans (`residual_ops`).
  */
+import { from, op, type ColumnTable } from "arquero";
 import { describeCorrection, editOps, mean, omegaInterval, type Verdict } from "./metrics.js";
 import type { CorrectionTableRow, ResidualOpRow, SummaryRow } from "./schemas.js";
 
@@ -95,67 +96,71 @@ export function scoreCorrections(
   });
 }
 
-interface _Scored {
-  upstream: string;
-  upstream_kind: string;
-  category: string;
-  shift: string;
-  before: Judgement;
-  after: Judgement;
-  copy: boolean;
-  dl: number;
-  lengthChange: number;
-  degenerate: boolean;
-}
+/** One group's counts and sums (booleans sum to counts), and its verdicts in row order. */
+type _Group = Record<(typeof KEYS)[number] | "upstream_kind", string> &
+  Record<"n" | "kinds" | "was_perfect" | "broke_perfect" | "copy" | "dl" | "length_change" | "degenerate", number> &
+  Record<`${Dimension}_${"before" | "after"}`, number> &
+  Record<`verdicts_${Dimension}`, Verdict[]>;
 
-function _summaryRows(runId: string, method: string, scored: readonly _Scored[], seed: number): SummaryRow[] {
-  const groups = new Map<string, _Scored[]>();
-  for (const s of scored) {
-    for (const upstream of [s.upstream, "all"]) {
-      for (const category of [s.category, "all"]) {
-        for (const shift of [s.shift, "all"]) {
-          const key = JSON.stringify([upstream, category, shift]);
-          const group = groups.get(key);
-          if (group) group.push(s);
-          else groups.set(key, [s]);
-        }
-      }
-    }
-  }
-  const rows: SummaryRow[] = [];
-  for (const [key, group] of groups) {
-    const [upstream, category, shift] = JSON.parse(key) as [string, string, string];
-    const kinds = new Set(group.map((g) => g.upstream_kind));
-    const broke = group.filter((g) => isPerfect(g.before) && !isPerfect(g.after)).length;
-    const perfectBefore = group.filter((g) => isPerfect(g.before)).length;
-    for (const dimension of DIMENSIONS) {
-      const verdicts = group.map((g) => verdictOf(g.before[dimension], g.after[dimension]));
-      const w = omegaInterval(verdicts, { seed });
-      rows.push({
+/** The summary's groupings: every subset of these keys, the keys left out standing at "all". */
+const KEYS = ["upstream", "category", "shift"] as const;
+const GROUPINGS = [0, 1, 2, 3, 4, 5, 6, 7].map((bits) => KEYS.filter((_, k) => bits & (1 << k)));
+
+/** `summary` rows of one method from `corrections`-shaped rows: every grouping, then one row per dimension. */
+function _summaryRows(runId: string, method: string, table: ColumnTable, seed: number): SummaryRow[] {
+  if (table.numRows() === 0) return [];
+  const groups = GROUPINGS.flatMap((keys) =>
+    table
+      .groupby(keys)
+      .rollup({
+        n: op.count(),
+        kinds: op.distinct("upstream_kind"),
+        upstream_kind: op.any("upstream_kind"),
+        // Sums, not op.mean (a running mean, with other last bits): each mean below adds in row order.
+        helpful_before: op.sum("helpful_before"),
+        helpful_after: op.sum("helpful_after"),
+        harmless_before: op.sum("harmless_before"),
+        harmless_after: op.sum("harmless_after"),
+        verdicts_helpful: op.array_agg("verdict_helpful"),
+        verdicts_harmless: op.array_agg("verdict_harmless"),
+        copy: op.sum("copy"),
+        dl: op.sum("dl"),
+        length_change: op.sum("length_change"),
+        degenerate: (d: CorrectionTableRow) => op.sum(d.degenerate !== ""),
+        was_perfect: op.sum("was_perfect"),
+        broke_perfect: op.sum("broke_perfect"),
+      })
+      .objects()
+      .map((g) => ({ upstream: "all", category: "all", shift: "all", ...g }) as _Group),
+  );
+  const rows = groups.flatMap((g): SummaryRow[] =>
+    DIMENSIONS.map((dimension) => {
+      const w = omegaInterval(g[`verdicts_${dimension}`], { seed });
+      return {
         run_id: runId,
         method,
-        upstream,
-        upstream_kind: kinds.size === 1 ? [...kinds][0]! : "all",
-        category,
-        shift,
+        upstream: g.upstream,
+        upstream_kind: g.kinds === 1 ? g.upstream_kind : "all",
+        category: g.category,
+        shift: g.shift,
         dimension,
-        n: group.length,
-        score_before: mean(group.map((g) => g.before[dimension])),
-        score_after: mean(group.map((g) => g.after[dimension])),
+        n: g.n,
+        score_before: g[`${dimension}_before`] / g.n,
+        score_after: g[`${dimension}_after`] / g.n,
         win: w.win,
         tie: w.tie,
         lose: w.lose,
         omega: w.omega,
         omega_lo: w.lo,
         omega_hi: w.hi,
-        copy_rate: group.filter((g) => g.copy).length / group.length,
-        dl_mean: mean(group.map((g) => g.dl)),
-        length_change_mean: mean(group.map((g) => g.lengthChange)),
-        broke_perfect_rate: perfectBefore ? broke / perfectBefore : 0,
-        degenerate_rate: group.filter((g) => g.degenerate).length / group.length,
-      });
-    }
-  }
+        copy_rate: g.copy / g.n,
+        dl_mean: g.dl / g.n,
+        length_change_mean: g.length_change / g.n,
+        broke_perfect_rate: g.was_perfect ? g.broke_perfect / g.was_perfect : 0,
+        degenerate_rate: g.degenerate / g.n,
+      };
+    }),
+  );
   const order = (r: SummaryRow) => [r.upstream, r.category, r.shift, r.dimension].join("\u0000");
   return rows.sort((a, b) => order(a).localeCompare(order(b)));
 }
@@ -169,34 +174,37 @@ export function summarize(
   judge: Judge,
   { runId, seed }: { runId: string; seed: number },
 ): SummaryRow[] {
-  const base = (r: CorrectionTableRow) => ({
-    upstream: r.upstream!,
-    upstream_kind: r.upstream_kind!,
-    category: r.category!,
-    shift: r.shift!,
-    before: { helpful: r.helpful_before!, harmless: r.harmless_before!, reasons: [] },
+  // The Aligner's rows already carry scores, verdicts, D_L and lengths; the gold baseline measures its own edits.
+  const aligner = from(rows as CorrectionTableRow[]);
+  const copy = aligner.derive({
+    helpful_after: (d: CorrectionTableRow) => d.helpful_before,
+    harmless_after: (d: CorrectionTableRow) => d.harmless_before,
+    verdict_helpful: () => "tie",
+    verdict_harmless: () => "tie",
+    copy: () => true,
+    dl: () => 0,
+    length_change: () => 0,
+    degenerate: () => "",
+    broke_perfect: () => false,
   });
-  // The Aligner's rows already carry D_L and lengths; the gold baseline measures its own edits.
-  const aligner = rows.map((r) => ({
-    ...base(r),
-    copy: r.copy!,
-    dl: r.dl!,
-    lengthChange: r.length_change!,
-    degenerate: r.degenerate !== "",
-    after: { helpful: r.helpful_after!, harmless: r.harmless_after!, reasons: [] },
-  }));
-  const copy = rows.map((r) => ({ ...base(r), copy: true, dl: 0, lengthChange: 0, degenerate: false, after: base(r).before }));
-  const gold = rows.map((r) => {
-    const m = describeCorrection({ answer: r.answer!, correction: r.gold_correction! });
-    return {
-      ...base(r),
-      copy: m.copy,
-      dl: m.dl,
-      lengthChange: m.correction_tokens - m.answer_tokens,
-      degenerate: false,
-      after: judge(r.item_id!, r.gold_correction!),
-    };
-  });
+  const gold = from(
+    rows.map((r) => {
+      const after = judge(r.item_id!, r.gold_correction!);
+      const m = describeCorrection({ answer: r.answer!, correction: r.gold_correction! });
+      return {
+        ...r,
+        helpful_after: after.helpful,
+        harmless_after: after.harmless,
+        verdict_helpful: verdictOf(r.helpful_before!, after.helpful),
+        verdict_harmless: verdictOf(r.harmless_before!, after.harmless),
+        copy: m.copy,
+        dl: m.dl,
+        length_change: m.correction_tokens - m.answer_tokens,
+        degenerate: "",
+        broke_perfect: r.was_perfect! && !isPerfect(after),
+      };
+    }),
+  );
   return [
     ..._summaryRows(runId, "aligner", aligner, seed),
     ..._summaryRows(runId, "always-copy", copy, seed),

@@ -183,7 +183,7 @@ export const W2S_CATEGORIES = {
 /**
  * An API judge's pairwise verdicts (the paper's GPT-4 protocol), one row per correction × dimension,
  * beside the oracle's verdict. Written to `tables/judgements.*` only by runs whose preset sets
- * `api.judge.use: "api"`; not a site table.
+ * `api.judge.use: "api"`; the site's copy is empty for other runs.
  */
 export const JUDGEMENTS = {
   run_id: "string",
@@ -260,6 +260,7 @@ export const TABLES = {
   residual_ops: RESIDUAL_OPS,
   w2s: W2S,
   w2s_categories: W2S_CATEGORIES,
+  judgements: JUDGEMENTS,
   imported: IMPORTED,
 } as const;
 

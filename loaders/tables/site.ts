@@ -16,25 +16,32 @@ import { importedTable, importsDir } from "./imported.js";
 
 /** Tables whose site copy gathers every run under the runs root, so pages can compare runs. */
 const ACROSS_RUNS: ReadonlySet<TableName> = new Set(["runs", "summary"]);
+/** Tables only some runs write (`judgements`: runs with an API judge); the site gets 0 rows of the schema for the others. */
+const OPTIONAL: ReadonlySet<TableName> = new Set(["judgements"]);
+
+/** A run's table file, or an empty table of its schema when the run does not write that table. */
+const _read = (name: TableName, file: string): Uint8Array =>
+  OPTIONAL.has(name) && !existsSync(file) ? toArrowStream(name, [], TABLES[name]) : readFileSync(file);
 
 /**
  * The bytes of one site table (Arrow IPC stream): from $ALIGNER_TABLES_DIR when set (publish an
  * existing run's tables, e.g. one trained elsewhere), else from the run of the preset named by
  * $ALIGNER_PRESET, which runs (or reuses its cached stages) first. `runs` and `summary` also gather the
  * other runs found under the runs root, for the Runs page. `imported` comes from the imports folder
- * whichever the source of the run's tables (see imported.ts).
+ * whichever the source of the run's tables (see imported.ts); `judgements` is empty for a run without one.
  */
 export async function siteTable(name: TableName, log: Logger = createLogger(`table:${name}`)): Promise<Uint8Array> {
   if (name === "imported") return importedTable(importsDir(), log);
   const fixed = process.env.ALIGNER_TABLES_DIR;
-  if (fixed) return readFileSync(join(fixed, `${name}.arrow`));
+  if (fixed) return _read(name, join(fixed, `${name}.arrow`));
   const preset = loadPreset();
   const own = join(runDir(preset.name), "tables", `${name}.arrow`);
-  if (!isCurrentIn(runDir(preset.name), preset) || !existsSync(own)) {
+  const written = OPTIONAL.has(name) ? join(runDir(preset.name), "tables", "runs.arrow") : own; // every run writes `runs`
+  if (!isCurrentIn(runDir(preset.name), preset) || !existsSync(written)) {
     const { materializeRun } = await import("./materialize.js");
     await materializeRun(preset, { log });
   }
-  if (!ACROSS_RUNS.has(name)) return readFileSync(own);
+  if (!ACROSS_RUNS.has(name)) return _read(name, own);
   const others = readdirSync(runsRoot())
     .filter((p) => p !== preset.name)
     .map((p) => join(runsRoot(), p, "tables", `${name}.arrow`))

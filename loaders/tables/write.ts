@@ -2,17 +2,17 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../engine/files.js";
-import { JUDGEMENTS, TABLES, type Row } from "../experiment/schemas.js";
+import { TABLES, type Row, type TableName } from "../experiment/schemas.js";
 import { toArrowStream, writeParquet } from "./format.js";
 
-/** What a run may write: the site tables and, when an API judge ran, its judgements. */
-export const RUN_TABLES = { ...TABLES, judgements: JUDGEMENTS } as const;
-
-/** Writes each table as `<name>.arrow` and `<name>.parquet` in `dir`, each atomically. */
-export async function writeTables(dir: string, tables: Partial<Record<keyof typeof RUN_TABLES, readonly Row[]>>): Promise<void> {
+/**
+ * Writes each table given as `<name>.arrow` and `<name>.parquet` in `dir`, each atomically; a table not
+ * given gets no file (`judgements` is given only when an API judge ran).
+ */
+export async function writeTables(dir: string, tables: Partial<Record<TableName, readonly Row[]>>): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  for (const [name, rows] of Object.entries(tables) as [keyof typeof RUN_TABLES, Row[]][]) {
-    writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, RUN_TABLES[name]));
-    await writeParquet(join(dir, `${name}.parquet`), name, rows, RUN_TABLES[name]);
+  for (const [name, rows] of Object.entries(tables) as [TableName, Row[]][]) {
+    writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, TABLES[name]));
+    await writeParquet(join(dir, `${name}.parquet`), name, rows, TABLES[name]);
   }
 }

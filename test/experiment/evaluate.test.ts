@@ -8,6 +8,7 @@ import {
   type CorrectionCase,
   type Judge,
 } from "../../loaders/experiment/evaluate.js";
+import { mean } from "../../loaders/experiment/metrics.js";
 
 // A five-row world: the judge knows the right number is 4 and that "steps" means harmful compliance.
 const judge: Judge = (_item, text) => ({
@@ -100,6 +101,16 @@ describe("scoreCorrections", () => {
     const gold = get("gold", "all", "all", "helpful");
     expect(gold).toMatchObject({ win: 2, tie: 3, lose: 0 }); // answers "5" and "3" gain; the three with a 4 were already helpful
     expect(gold.score_after).toBe(1);
+  });
+
+  it("adds each mean in row order, as metrics' mean does (a running mean differs in the last bits)", () => {
+    const scores = [0.1, 0.7, 0.3, 0.9, 0.2]; // sum / n = 0.44000000000000006, a running mean 0.44
+    const scored = rows.map((r, i) => ({ ...r, helpful_before: scores[i]! }));
+    const cell = summarize(scored, judge, { runId: "r", seed: 1 }).find(
+      (s) => s.method === "aligner" && s.upstream === "all" && s.category === "all" && s.shift === "all" && s.dimension === "helpful",
+    )!;
+    expect(cell.score_before).toBe(mean(scores));
+    expect(cell.score_before).toBe(0.44000000000000006);
   });
 
   it("splits every cell by shift (iid, ood, all) and leads the headline with iid when both exist", () => {

@@ -43,6 +43,7 @@ const empty: FixtureTables = {
   residual_ops: [],
   w2s: [],
   w2s_categories: [],
+  judgements: [],
   imported: [],
 };
 
@@ -73,6 +74,9 @@ const VALUES: Record<string, { defaults: Value; narrow: Value }> = {
   // Imported residuals: the Dataset selector starts on the first dataset.
   dataset: { defaults: "alpaca-like", narrow: "plain" },
   generator: { defaults: "all", narrow: "aligner_llama-mini" },
+  // API judge: disagreements on both dimensions, or the malformed replies on one.
+  listed: { defaults: "disagree", narrow: "malformed" },
+  judgeDimension: { defaults: "all", narrow: "harmless" },
 };
 
 const RUN_FACTS = ["run_id", "preset", "seed", "backend", "threads", "template", "started_at", "duration_s"];
@@ -198,6 +202,9 @@ const READS: Record<string, string[]> = {
   ],
   "runs#averages": ["run_id", "method", "dimension", "omega"],
   "runs#presetSizes": ["preset", "key", "value"],
+  "judge#agreement": ["dimension", "n", "agreed", "agreement", "malformed", "judge_model"],
+  "judge#confusion": ["dimension", "verdict", "oracle_verdict", "n"],
+  "judge#disagreements": ["id", "dimension", "verdict", "oracle_verdict", "upstream", "category", "order", "raw", "question"],
 };
 /** Queries the page reads with `.get(0)`: one row even on empty tables, with n = 0. */
 const ONE_ROW = new Set(["residuals#totals", "imported-residuals#importedTotals", "weak-to-strong#w2sAll"]);
@@ -430,6 +437,41 @@ describe("page SQL", () => {
     const paper = await run(find("index", "paper"));
     expect(paper.map((r) => r.upstream_kind)).toEqual(["seen", "seen", "seen", "heldout", "heldout", "heldout", "all"]);
     expect(paper.every((r) => r.omega_helpful != null && r.omega_harmless != null && r.win_helpful != null)).toBe(true);
+  });
+
+  it("API judge: agreement per dimension, the confusion and the disagreements match the judgements in JS", async () => {
+    const judgements = tables.judgements;
+    const agreement = await run(find("judge", "agreement"));
+    expect(agreement.map((r) => r.dimension)).toEqual(["helpful", "harmless"]);
+    for (const a of agreement) {
+      const own = judgements.filter((j) => j.dimension === a.dimension);
+      const valid = own.filter((j) => j.agree !== null);
+      expect(a).toMatchObject({
+        n: valid.length,
+        agreed: valid.filter((j) => j.agree).length,
+        malformed: own.filter((j) => j.malformed).length,
+      });
+      expect(a.agreement).toBeCloseTo(valid.filter((j) => j.agree).length / valid.length, 12);
+      expect(a.agreement as number).toBeLessThan(1);
+    }
+    const confusion = await run(find("judge", "confusion"));
+    expect(confusion.reduce((s, r) => s + (r.n as number), 0)).toBe(judgements.length);
+    const disagree = await run(find("judge", "disagreements"));
+    expect(disagree.map((r) => `${r.id}:${r.dimension}`).sort()).toEqual(
+      judgements
+        .filter((j) => j.agree === false)
+        .map((j) => `${j.id}:${j.dimension}`)
+        .sort(),
+    );
+    expect(disagree.every((r) => typeof r.question === "string" && r.verdict !== r.oracle_verdict)).toBe(true);
+    const malformed = await run(find("judge", "disagreements"), "narrow");
+    expect(malformed.map((r) => r.id).sort()).toEqual(
+      judgements
+        .filter((j) => j.malformed && j.dimension === "harmless")
+        .map((j) => j.id)
+        .sort(),
+    );
+    expect(malformed.length).toBeGreaterThan(0);
   });
 
   it("training: main-stage steps continue after the warm-up", async () => {

@@ -39,6 +39,7 @@ const PAGES = [
   },
   { name: "training", path: "/training", ready: ["figure svg", "#sweep svg, #sweep-empty"] },
   { name: "weak-to-strong", path: "/weak-to-strong", ready: ["#pgr-definition", "#w2s-empty, figure svg"] },
+  { name: "judge", path: "/judge", ready: ["#judge-empty, #judge-agreement"] },
   { name: "runs", path: "/runs", ready: ["#run-facts", "#delta-headline, #runs-single", "form table tbody tr"] },
   { name: "data", path: "/data", ready: ["#downloads a", "h3#corrections + div table"] },
 ] as const;
@@ -90,7 +91,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     // The same Arrow tables the browser loads, in native DuckDB with the declared column types.
     const data = join(dist, "_file", "data");
     const built = (name: SiteTableName) => readdirSync(data).find((f) => new RegExp(`^${name}\\.[0-9a-f]+\\.arrow$`).test(f));
-    const names = (Object.keys(SITE_TABLES) as SiteTableName[]).filter((n) => ["runs", "summary", "corrections"].includes(n));
+    const names = (Object.keys(SITE_TABLES) as SiteTableName[]).filter((n) => ["runs", "summary", "corrections", "judgements"].includes(n));
     db = await openFixtureDb(Object.fromEntries(names.map((n) => [n, readArrowRows(readFileSync(join(data, built(n)!)))])));
   }, 300_000);
 
@@ -242,6 +243,27 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it("residuals?id=ROW opens that row; the API judge page links its disagreements there (or says the run has no judge)", async () => {
+    const { page, problems } = browser;
+    problems.length = 0;
+    const [row] = await db.query("SELECT id FROM corrections ORDER BY id DESC LIMIT 1");
+    await open(`/residuals?id=${encodeURIComponent(row!.id as string)}`, readyOf("residuals"));
+    await page.locator("#detail .diff-side-by-side").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#detail").getAttribute("data-id")).toBe(row!.id);
+    const [judged] = await db.query("SELECT count(*) FILTER (WHERE agree = false)::INTEGER AS n FROM judgements");
+    await open("/judge", readyOf("judge"));
+    if (judged!.n === 0) {
+      expect(await page.locator("#judge-empty").textContent()).toMatch(/no API judge/);
+    } else {
+      const link = page.locator("a.open-residual").first();
+      const href = (await link.getAttribute("href"))!;
+      await link.click();
+      await page.locator("#detail .diff-side-by-side").waitFor({ timeout: 60_000 });
+      expect(await page.locator("#detail").getAttribute("data-id")).toBe(decodeURIComponent(href.replace(/^.*\?id=/, "")));
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
+
   it("imported residuals: the explorer shows an imported dataset's rows, its filters and the same diff", async () => {
     const { page: tab, problems } = browser;
     problems.length = 0;
@@ -320,7 +342,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     const { page } = browser;
     await open("/data", readyOf("data"));
     const hrefs = await page.locator("#downloads a, #dataset a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    expect(hrefs).toHaveLength(19); // 9 tables as Parquet and Arrow, and dataset.jsonl
+    expect(hrefs).toHaveLength(21); // 10 tables as Parquet and Arrow, and dataset.jsonl
     for (const href of hrefs) expect(new URL(href).hostname).toBe("127.0.0.1");
     const parquet = hrefs.find((h) => /corrections\.[0-9a-f]+\.parquet$/.test(h))!;
     const bytes = new Uint8Array(await (await fetch(parquet)).arrayBuffer());

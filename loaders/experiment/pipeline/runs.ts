@@ -39,7 +39,7 @@ export interface RunRecord {
 /** What a run produces: its record (run.json) and its tables' rows (`judgements` only when an API judge ran). */
 export interface RunResult {
   record: RunRecord;
-  tables: Partial<Record<TableName | "judgements", readonly Row[]>>;
+  tables: Partial<Record<TableName, readonly Row[]>>;
 }
 
 /** The folder a preset's run lives in. */
