@@ -191,7 +191,7 @@ export function summarize(
     return {
       ...base(r),
       copy: m.copy,
-      dl: m.dl,
+      dl: m.dl ?? NaN, // world texts are far below DL_MAX_CELLS: never null here
       lengthChange: m.correction_tokens - m.answer_tokens,
       degenerate: false,
       after: judge(r.item_id!, r.gold_correction!),

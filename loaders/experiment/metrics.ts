@@ -39,6 +39,63 @@ export function levenshtein<T>(a: readonly T[], b: readonly T[]): number {
   return prev[b.length]!;
 }
 
+/**
+ * The most DP cells one D_L may cost: past it `levenshteinWithin` gives up (null), so one pair of
+ * long texts cannot stall `aligner metrics` or the site build. 25M cells is about 0.1–0.3 s, e.g. a
+ * full table for two 5,000-token texts, or two 100,000-token texts that differ by at most ~120 edits.
+ */
+export const DL_MAX_CELLS = 25_000_000;
+
+/**
+ * Exactly `levenshtein(a, b)` when it can be found within `maxCells` DP cells, else null. A common
+ * prefix and suffix are dropped first (that keeps the distance); then the full table when it fits,
+ * else Ukkonen's band |i − j| ≤ k with k doubling, which is exact once the distance is ≤ k.
+ */
+export function levenshteinWithin<T>(a: readonly T[], b: readonly T[], maxCells: number = DL_MAX_CELLS): number | null {
+  let start = 0;
+  let endA = a.length;
+  let endB = b.length;
+  while (start < endA && start < endB && a[start] === b[start]) start++;
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) (endA--, endB--);
+  const x = a.slice(start, endA);
+  const y = b.slice(start, endB);
+  if (x.length === 0 || y.length === 0) return x.length + y.length;
+  if (x.length * y.length <= maxCells) return levenshtein(x, y);
+  const [long, short] = x.length >= y.length ? [x, y] : [y, x];
+  for (let k = Math.max(long.length - short.length, 16); ; k *= 2) {
+    if (long.length * (2 * k + 1) > maxCells) return null;
+    const d = _banded(long, short, k);
+    if (d <= k) return d;
+  }
+}
+
+/** Levenshtein restricted to the band |i − j| ≤ k (cells outside count as k + 1); exact when ≤ k. */
+function _banded<T>(a: readonly T[], b: readonly T[], k: number): number {
+  const big = k + 1;
+  const w = 2 * k + 1; // row i holds j = i − k … i + k at offset j − i + k
+  let prev = new Uint32Array(w).fill(big);
+  let cur = new Uint32Array(w);
+  for (let j = 0; j <= Math.min(k, b.length); j++) prev[j + k] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur.fill(big);
+    const lo = Math.max(0, i - k);
+    const hi = Math.min(b.length, i + k);
+    for (let j = lo; j <= hi; j++) {
+      const o = j - i + k;
+      if (j === 0) {
+        cur[o] = i;
+        continue;
+      }
+      const sub = prev[o]! + (a[i - 1] === b[j - 1] ? 0 : 1); // (i−1, j−1) sits at the same offset
+      const del = o + 1 < w ? prev[o + 1]! + 1 : big; // (i−1, j)
+      const ins = o > 0 ? cur[o - 1]! + 1 : big; // (i, j−1)
+      cur[o] = Math.min(sub, del, ins, big);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return b.length - a.length + k < w ? prev[b.length - a.length + k]! : big;
+}
+
 /** D_L: the amount of correction; 0 for a copy. An empty answer gives |correction| (avoids ÷0). */
 export function dl(answer: string, correction: string, tokenize: (s: string) => string[] = wordTokens): number {
   const a = tokenize(answer);
@@ -222,6 +279,11 @@ export interface DatasetMetrics {
   answer_tokens_mean: number;
   correction_tokens_mean: number;
   degenerate: Record<DegenerateKind, number>;
+  /**
+   * Rows whose D_L was not measured (too long and different: see `DL_MAX_CELLS`), left out of
+   * dl_mean and dl_median; present only when there are some.
+   */
+  dl_unmeasured?: number;
 }
 
 export function mean(xs: readonly number[]): number {
@@ -240,7 +302,8 @@ export function median(xs: readonly number[]): number {
 /** One row's measures, as `describeCorrections` counts them (the `imported` table's columns). */
 export interface CorrectionMeasures {
   copy: boolean;
-  dl: number;
+  /** Null when the texts are too long and different to measure within `DL_MAX_CELLS`. */
+  dl: number | null;
   answer_tokens: number;
   correction_tokens: number;
   answer_chars: number;
@@ -261,7 +324,7 @@ export function describeCorrection(
   const c = wordTokens(correction);
   return {
     copy: answer === correction,
-    dl: levenshtein(a, c) / Math.max(1, a.length),
+    dl: _ratio(levenshteinWithin(a, c), a.length),
     answer_tokens: a.length,
     correction_tokens: c.length,
     answer_chars: codePoints(answer),
@@ -269,6 +332,8 @@ export function describeCorrection(
     degenerate: degenerateFlags(correction, { hitLimit }),
   };
 }
+
+const _ratio = (d: number | null, n: number) => (d === null ? null : d / Math.max(1, n));
 
 /** The metrics `aligner metrics` prints for any (answer, correction) dataset; tokens are word tokens. */
 export function describeCorrections(rows: readonly CorrectionPair[]): DatasetMetrics {
@@ -279,7 +344,7 @@ export function describeCorrections(rows: readonly CorrectionPair[]): DatasetMet
 export function summarizeMeasures(rows: readonly CorrectionMeasures[]): DatasetMetrics {
   const degenerate: Record<DegenerateKind, number> = { empty: 0, truncated: 0, repeated_ngram: 0, run_together: 0, non_ascii_injection: 0 };
   for (const r of rows) for (const flag of r.degenerate) degenerate[flag]++;
-  const dls = rows.map((r) => r.dl);
+  const dls = rows.flatMap((r) => (r.dl === null ? [] : [r.dl]));
   return {
     rows: rows.length,
     copy_rate: rows.length ? rows.filter((r) => r.copy).length / rows.length : 0,
@@ -290,5 +355,6 @@ export function summarizeMeasures(rows: readonly CorrectionMeasures[]): DatasetM
     answer_tokens_mean: mean(rows.map((r) => r.answer_tokens)),
     correction_tokens_mean: mean(rows.map((r) => r.correction_tokens)),
     degenerate,
+    ...(dls.length < rows.length ? { dl_unmeasured: rows.length - dls.length } : {}),
   };
 }
