@@ -1,7 +1,6 @@
 /** A run's tables on disk: each as Arrow IPC stream (what the site reads) and Parquet (the export format). */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../engine/files.js";
+import { makeDirs, writeFileAtomic } from "../engine/files.js";
 import { JUDGEMENTS, TABLES, type Row } from "../experiment/schemas.js";
 import { toArrowStream, writeParquet } from "./format.js";
 
@@ -10,7 +9,7 @@ export const RUN_TABLES = { ...TABLES, judgements: JUDGEMENTS } as const;
 
 /** Writes each table as `<name>.arrow` and `<name>.parquet` in `dir`, each atomically. */
 export async function writeTables(dir: string, tables: Partial<Record<keyof typeof RUN_TABLES, readonly Row[]>>): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   for (const [name, rows] of Object.entries(tables) as [keyof typeof RUN_TABLES, Row[]][]) {
     writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, RUN_TABLES[name]));
     await writeParquet(join(dir, `${name}.parquet`), name, rows, RUN_TABLES[name]);

@@ -4,7 +4,7 @@
  * sweep and weak-to-strong. Every stage is cached (cache.ts); this file only orders them and returns
  * the run's rows. Writing them as tables is the table layer's job (tables/materialize.ts).
  */
-import { mkdirSync } from "node:fs";
+import { makeDirs } from "../../engine/files.js";
 import { join } from "node:path";
 import { selectBackend } from "../../engine/backend.js";
 import type { Generated } from "../../engine/lm.js";
@@ -28,7 +28,7 @@ import { sweepOmegas, sweepRows, sweepStages } from "./sweep.js";
 export async function runExperiment(preset: Preset, options: { log?: Logger; dir?: string } = {}): Promise<RunResult> {
   const log = options.log ?? silentLogger;
   const dir = options.dir ?? runDir(preset.name);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const jobs = runJobs();
   const helper = jobs > 1 && helperHasWork(preset.config) && !isCurrentIn(dir, preset) ? startHelper(preset, dir, log) : null;
   if (helper)
