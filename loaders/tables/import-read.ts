@@ -64,8 +64,8 @@ export async function* textRows(
   };
   for await (const batch of batches) {
     if (!parser) {
+      if (!batch.last && !batch.lines.some((l) => l.trim() !== "")) continue; // blank lines before the first row: nothing to keep
       held.push(batch);
-      if (!batch.last && !batch.lines.some((l) => l.trim() !== "")) continue;
       if (!held.some((b) => b.lines.some((l) => l.trim() !== ""))) throw new ImportError(`${file}: empty file (no rows)`);
       parser = start();
       for (const b of held.splice(0)) {

@@ -137,6 +137,9 @@ async function* _xz(file: string, limit: number): AsyncGenerator<Buffer> {
   }
 }
 
+/** The longest line `readLines` holds (256 MiB): past it a file is refused rather than held in memory. */
+export const MAX_LINE_BYTES = 256 * 2 ** 20;
+
 /** A run of consecutive lines of the text; `first` is the 1-based number of `lines[0]`. */
 export interface Lines {
   lines: string[];
@@ -156,6 +159,7 @@ export async function* readLines(file: string, chunks: AsyncIterable<Buffer>, js
   let offset = 0; // bytes before the current line
   let rows = 0; // non-blank lines before the current line
   let first = true;
+  let held = 0; // bytes of the line not yet ended
   const decode = (bytes: Buffer, last: boolean): Lines => {
     let text: string;
     try {
@@ -177,8 +181,15 @@ export async function* readLines(file: string, chunks: AsyncIterable<Buffer>, js
     const nl = chunk.lastIndexOf(0x0a);
     if (nl < 0) {
       pending.push(chunk);
+      held += chunk.length;
+      if (held > MAX_LINE_BYTES) {
+        throw new ImportError(
+          `${file}: line ${line}: longer than ${MAX_LINE_BYTES / 2 ** 20} MiB (the most one line may hold; a row, or a JSON array, must break lines)`,
+        );
+      }
       continue;
     }
+    held = nl + 1 < chunk.length ? chunk.length - nl - 1 : 0;
     yield decode(Buffer.concat([...pending, chunk.subarray(0, nl + 1)]), false);
     pending = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
   }
