@@ -11,6 +11,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { makeDirs } from "./files.js";
 import { modelFromValues, readParams, resolveModelConfig, type GPT, type ModelConfig } from "./model.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.js";
 import type { OptimizerState, TrainerState } from "./train.js";
@@ -85,7 +86,7 @@ function _f32(shape: number[], data: Float32Array): Tensor {
 export async function saveCheckpoint(dir: string, model: GPT, options: SaveOptions = {}): Promise<void> {
   const tensors: Record<string, Tensor> = {};
   for (const [name, { shape, data }] of Object.entries(readParams(model))) tensors[name] = _f32(shape, data);
-  await mkdir(dirname(dir), { recursive: true });
+  makeDirs(dirname(dir));
   const temp = join(dirname(dir), `.${basename(dir)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   await mkdir(temp);
   try {

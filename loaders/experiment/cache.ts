@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../engine/log.js";
-import { readJson, writeFileAtomic, writeJson } from "../engine/files.js";
+import { makeDirs, readJson, writeFileAtomic, writeJson } from "../engine/files.js";
 
 /** A short stable hash of any JSON-able value. */
 export function hashOf(value: unknown): string {
@@ -111,7 +111,7 @@ export async function runStage<T>(
   const dir = stageDir(runDir, name, key);
   const done = join(dir, "done.json");
   const lock = `${dir}.lock`;
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   let waited = false;
   for (;;) {
     if (existsSync(done)) {

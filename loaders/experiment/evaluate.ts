@@ -198,7 +198,7 @@ export function summarize(
         verdict_helpful: verdictOf(r.helpful_before!, after.helpful),
         verdict_harmless: verdictOf(r.harmless_before!, after.harmless),
         copy: m.copy,
-        dl: m.dl,
+        dl: m.dl ?? NaN, // world texts are far below DL_MAX_CELLS: never null here
         length_change: m.correction_tokens - m.answer_tokens,
         degenerate: "",
         broke_perfect: r.was_perfect! && !isPerfect(after),

@@ -5,6 +5,7 @@
  * operations between answer and correction (the residual).
  */
 import { createRng } from "../engine/random.js";
+import { levenshtein, levenshteinWithin } from "./levenshtein.js";
 
 export type Verdict = "win" | "tie" | "lose";
 
@@ -23,21 +24,7 @@ export const codePoints = (text: string): number => {
   return n;
 };
 
-/** Levenshtein distance between two sequences (insert, delete, substitute cost 1). */
-export function levenshtein<T>(a: readonly T[], b: readonly T[]): number {
-  if (a.length < b.length) return levenshtein(b, a);
-  let prev = new Uint32Array(b.length + 1).map((_, j) => j);
-  let cur = new Uint32Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const sub = prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur[j] = Math.min(sub, prev[j]! + 1, cur[j - 1]! + 1);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  return prev[b.length]!;
-}
+export { DL_MAX_CELLS, levenshtein, levenshteinWithin } from "./levenshtein.js";
 
 /** D_L: the amount of correction; 0 for a copy. An empty answer gives |correction| (avoids ÷0). */
 export function dl(answer: string, correction: string, tokenize: (s: string) => string[] = wordTokens): number {
@@ -222,6 +209,11 @@ export interface DatasetMetrics {
   answer_tokens_mean: number;
   correction_tokens_mean: number;
   degenerate: Record<DegenerateKind, number>;
+  /**
+   * Rows whose D_L was not measured (too long and different: see `DL_MAX_CELLS`), left out of
+   * dl_mean and dl_median; present only when there are some.
+   */
+  dl_unmeasured?: number;
 }
 
 export function mean(xs: readonly number[]): number {
@@ -240,7 +232,8 @@ export function median(xs: readonly number[]): number {
 /** One row's measures, as `describeCorrections` counts them (the `imported` table's columns). */
 export interface CorrectionMeasures {
   copy: boolean;
-  dl: number;
+  /** Null when the texts are too long and different to measure within `DL_MAX_CELLS`. */
+  dl: number | null;
   answer_tokens: number;
   correction_tokens: number;
   answer_chars: number;
@@ -261,7 +254,7 @@ export function describeCorrection(
   const c = wordTokens(correction);
   return {
     copy: answer === correction,
-    dl: levenshtein(a, c) / Math.max(1, a.length),
+    dl: _ratio(levenshteinWithin(a, c), a.length),
     answer_tokens: a.length,
     correction_tokens: c.length,
     answer_chars: codePoints(answer),
@@ -269,6 +262,8 @@ export function describeCorrection(
     degenerate: degenerateFlags(correction, { hitLimit }),
   };
 }
+
+const _ratio = (d: number | null, n: number) => (d === null ? null : d / Math.max(1, n));
 
 /** The metrics `aligner metrics` prints for any (answer, correction) dataset; tokens are word tokens. */
 export function describeCorrections(rows: readonly CorrectionPair[]): DatasetMetrics {
@@ -279,7 +274,7 @@ export function describeCorrections(rows: readonly CorrectionPair[]): DatasetMet
 export function summarizeMeasures(rows: readonly CorrectionMeasures[]): DatasetMetrics {
   const degenerate: Record<DegenerateKind, number> = { empty: 0, truncated: 0, repeated_ngram: 0, run_together: 0, non_ascii_injection: 0 };
   for (const r of rows) for (const flag of r.degenerate) degenerate[flag]++;
-  const dls = rows.map((r) => r.dl);
+  const dls = rows.flatMap((r) => (r.dl === null ? [] : [r.dl]));
   return {
     rows: rows.length,
     copy_rate: rows.length ? rows.filter((r) => r.copy).length / rows.length : 0,
@@ -290,5 +285,6 @@ export function summarizeMeasures(rows: readonly CorrectionMeasures[]): DatasetM
     answer_tokens_mean: mean(rows.map((r) => r.answer_tokens)),
     correction_tokens_mean: mean(rows.map((r) => r.correction_tokens)),
     degenerate,
+    ...(dls.length < rows.length ? { dl_unmeasured: rows.length - dls.length } : {}),
   };
 }

@@ -2,9 +2,8 @@
  * `aligner world --out DIR`: a run's dataset as files a researcher can take elsewhere, in the
  * aligner-20K schema and with every column.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../engine/files.js";
+import { makeDirs, writeFileAtomic } from "../engine/files.js";
 import { templateOf, type Dataset } from "../experiment/dataset.js";
 import type { Config } from "../experiment/config.js";
 import type { Schema } from "../experiment/schemas.js";
@@ -42,7 +41,7 @@ export const DATASET_SCHEMA = {
  * rates per upstream, edit kinds.
  */
 export async function exportDataset(data: Dataset, config: Config, out: string) {
-  mkdirSync(out, { recursive: true });
+  makeDirs(out);
   const template_id = templateOf(config);
   const rows = data.rows.map((r) => ({ ...r, template_id }));
   const jsonl = (pick: (r: CorrectionRow) => object) => rows.map((r) => JSON.stringify(pick(r))).join("\n") + "\n";

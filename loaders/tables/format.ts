@@ -2,10 +2,9 @@
  * Tables: rows of plain objects to Arrow IPC stream bytes (what the site's DuckDB-WASM reads) and, for
  * export, to Parquet through native DuckDB. Column types are declared, never guessed from a sample.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { writeFileAtomic } from "../engine/files.js";
+import { basename, dirname, join } from "node:path";
 import { Bool, Float64, Int32, Table, Utf8, Vector, tableFromIPC, tableToIPC, vectorFromArray } from "apache-arrow";
 
 import type { ColumnType, Row, Schema } from "../experiment/schemas.js";
@@ -60,33 +59,55 @@ export function fromArrow(bytes: Uint8Array): Record<string, unknown>[] {
 
 /** Writes rows as Parquet (the export format) through native DuckDB, atomically. */
 export async function writeParquet(path: string, name: string, rows: readonly Row[], schema: Schema): Promise<void> {
+  toArrowTable(name, rows, schema); // validates types with row-level errors
+  await writeParquetBatches(path, name, [rows], schema);
+}
+
+/**
+ * Writes batches of rows as Parquet as they come, so memory stays bounded whatever the row count:
+ * rows go through an appender into a disk-backed DuckDB database (memory capped, spilling to its
+ * temporary folder), then COPY writes a temporary name beside `path`, renamed into place at the end.
+ * A failure (a bad value: TypeError naming the row and column) leaves no file.
+ */
+export async function writeParquetBatches(
+  path: string,
+  name: string,
+  batches: AsyncIterable<readonly Row[]> | Iterable<readonly Row[]>,
+  schema: Schema,
+): Promise<number> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const dir = mkdtempSync(join(tmpdir(), "aligner-parquet-"));
-  const instance = await DuckDBInstance.create(":memory:");
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const instance = await DuckDBInstance.create(join(dir, "t.duckdb"), { memory_limit: "64MB", threads: "1", temp_directory: dir });
   const connection = await instance.connect();
+  let n = 0;
   try {
     const sqlType = { string: "VARCHAR", int: "INTEGER", float: "DOUBLE", bool: "BOOLEAN" };
     const columns = Object.entries(schema);
     const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
     await connection.run(`CREATE TABLE t (${columns.map(([c, t]) => `${ident(c)} ${sqlType[t]}`).join(", ")})`);
-    toArrowTable(name, rows, schema); // validates types with row-level errors
     const appender = await connection.createAppender("t");
-    for (const row of rows) {
-      for (const [column, type] of columns) {
-        const v = row[column];
-        if (v === null || v === undefined) appender.appendNull();
-        else if (type === "string") appender.appendVarchar(v as string);
-        else if (type === "int") appender.appendInteger(v as number);
-        else if (type === "float") appender.appendDouble(v as number);
-        else appender.appendBoolean(v as boolean);
+    for await (const rows of batches) {
+      for (const row of rows) {
+        for (const [column, type] of columns) {
+          const v = row[column];
+          _checkValue(name, n, column, type, v);
+          if (v === null || v === undefined) appender.appendNull();
+          else if (type === "string") appender.appendVarchar(v as string);
+          else if (type === "int") appender.appendInteger(v as number);
+          else if (type === "float") appender.appendDouble(v as number);
+          else appender.appendBoolean(v as boolean);
+        }
+        appender.endRow();
+        n++;
       }
-      appender.endRow();
     }
     appender.closeSync();
-    const file = join(dir, "out.parquet");
-    await connection.run(`COPY t TO '${file.replaceAll("'", "''")}' (FORMAT parquet)`);
-    writeFileAtomic(path, readFileSync(file));
+    await connection.run(`COPY t TO '${tmp.replaceAll("'", "''")}' (FORMAT parquet)`);
+    renameSync(tmp, path);
+    return n;
   } finally {
+    rmSync(tmp, { force: true });
     connection.closeSync();
     instance.closeSync();
     rmSync(dir, { recursive: true, force: true });

@@ -8,11 +8,13 @@
  * correction is a real, degenerate corrector output that `describeCorrections` counts as "empty");
  * no text may contain a NUL character; ids (a mapped or `id` column, else `row-N`) must be unique.
  */
-import { mkdirSync, readFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
-import { describeCorrections, type DatasetMetrics } from "../experiment/metrics.js";
-import { writeParquet, type Schema } from "./format.js";
-import { decompress, formatOf, ImportError, kindOf, readTable, whereIs, type ImportFormat, type RawTable } from "./import-read.js";
+import { basename } from "node:path";
+import { describeCorrection, summarizeMeasures, type CorrectionMeasures, type DatasetMetrics } from "../experiment/metrics.js";
+import { writeParquetBatches, type Schema } from "./format.js";
+import { formatOf, ImportError, kindOf, textRows, whereIs, type ImportFormat, type RawRow } from "./import-read.js";
+import { maxInflated, openSource, readBytes, readLines } from "./import-source.js";
+import { parquetRows } from "./import-parquet.js";
+import { checkOut } from "./import-out.js";
 
 export { ImportError, type ImportFormat };
 
@@ -23,6 +25,8 @@ export type ImportMap = Partial<Record<ImportField, string>>;
 export interface ImportOptions {
   format?: "auto" | ImportFormat; // default "auto": from the extension after stripping .gz/.xz
   map?: ImportMap;
+  /** The most bytes a .gz/.xz input may inflate to (default $ALIGNER_MAX_INFLATED, else 512 MiB). */
+  maxInflated?: number;
 }
 
 export interface ImportedRow {
@@ -86,20 +90,30 @@ export function parseMap(spec: string | readonly string[] | undefined): ImportMa
 
 /** Reads a dataset file into rows; throws `ImportError` on anything malformed. */
 export async function importDataset(file: string, options: ImportOptions = {}): Promise<ImportedRow[]> {
-  return (await _import(file, options)).rows;
+  const out: ImportedRow[] = [];
+  for await (const batch of (await _import(file, options)).batches()) for (const { row } of batch) out.push(row);
+  return out;
 }
 
-/** Imports `file` and writes the rows to `out` as Parquet (atomically: a failure leaves no file). */
+/**
+ * Imports `file` and writes the rows to `out` as Parquet, streamed (memory stays bounded whatever the
+ * row count) and atomically (a failure leaves no file). `out` must end in .parquet and may not be the
+ * input itself, under any path or link.
+ */
 export async function writeImport(file: string, out: string, options: ImportOptions = {}): Promise<ImportSummary> {
-  const { rows, format, schema, columns } = await _import(file, options);
-  mkdirSync(dirname(out), { recursive: true });
-  await writeParquet(
-    out,
-    "import",
-    rows.map((r) => ({ ...r, generator: r.generator ?? null })),
-    IMPORT_SCHEMA,
-  );
-  return { rows: rows.length, out, format, schema, columns };
+  checkOut(file, out);
+  const { format, schema, columns, batches } = await _import(file, options);
+  async function* rows() {
+    for await (const batch of batches()) yield batch.map(({ row: r }) => ({ ...r, generator: r.generator ?? null }));
+  }
+  let n: number;
+  try {
+    n = await writeParquetBatches(out, "import", rows(), IMPORT_SCHEMA);
+  } catch (error) {
+    if (error instanceof ImportError) throw error;
+    throw new ImportError(`${out}: cannot write it (${(error as Error).message.split("\n")[0]})`);
+  }
+  return { rows: n, out, format, schema, columns };
 }
 
 /**
@@ -108,22 +122,34 @@ export async function writeImport(file: string, out: string, options: ImportOpti
  * columns reads as `importDataset` reads it.
  */
 export async function readImport(file: string): Promise<ImportedRow[]> {
-  const { rows, table } = await _import(file, { format: "parquet" });
-  return rows.map((r, k) => {
-    const { source, row } = table.rows[k]!.values;
-    return {
-      ...r,
-      ...(typeof source === "string" && source !== "" ? { source } : {}),
-      ...(Number.isInteger(row) ? { row: row as number } : {}),
-    };
-  });
+  const out: ImportedRow[] = [];
+  for await (const batch of (await _import(file, { format: "parquet" })).batches()) {
+    for (const { row: r, values } of batch) {
+      const { source, row } = values;
+      out.push({
+        ...r,
+        ...(typeof source === "string" && source !== "" ? { source } : {}),
+        ...(Number.isInteger(row) ? { row: row as number } : {}),
+      });
+    }
+  }
+  return out;
 }
 
-/** What `aligner metrics FILE` prints: `describeCorrections` over the imported rows. */
+/** What `aligner metrics FILE` prints: `describeCorrections` over the imported rows, streamed. */
 export async function describeFile(file: string, options: ImportOptions = {}): Promise<DatasetMetrics> {
-  return describeCorrections(await importDataset(file, options));
+  const measures: CorrectionMeasures[] = [];
+  for await (const batch of (await _import(file, options)).batches()) for (const { row } of batch) measures.push(describeCorrection(row));
+  return summarizeMeasures(measures);
 }
 
+type Batch = { row: ImportedRow; values: Record<string, unknown> }[];
+
+/**
+ * Opens `file` and resolves its columns. Text formats take two passes, as reading it whole did: the
+ * first checks the syntax and gathers the columns (the union of every row's keys), the second maps
+ * and checks the values; so a syntax error anywhere is reported before a value error.
+ */
 async function _import(file: string, options: ImportOptions) {
   const format = options.format ?? "auto";
   if (!(FORMATS as readonly string[]).includes(format))
@@ -131,21 +157,37 @@ async function _import(file: string, options: ImportOptions) {
   for (const key of Object.keys(options.map ?? {})) {
     if (!FIELDS.includes(key as ImportField)) throw new ImportError(`${file}: map: unknown field "${key}" (fields: ${FIELDS.join(", ")})`);
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new ImportError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  const source = openSource(file, maxInflated(options.maxInflated));
+  const wanted = format === "auto" ? formatOf(file, source.name) : format;
+  const found: { format?: ImportFormat; columns?: string[] } = {};
+  let first: RawRow[] | undefined;
+  let raw: () => AsyncGenerator<RawRow[]>;
+  if (wanted === "parquet") {
+    const rows = parquetRows(source, found);
+    first = (await rows.next()).value ?? [];
+    raw = async function* () {
+      yield first!;
+      yield* rows;
+    };
+    found.format = "parquet";
+  } else {
+    const text = () => textRows(file, wanted, format === "auto", readLines(file, readBytes(source), wanted === "jsonl"), found);
+    const seen = new Set<string>();
+    for await (const batch of text()) for (const r of batch) for (const key in r.values) seen.add(key);
+    found.columns = [...seen];
+    raw = text;
   }
-  const { name, bytes: plain } = decompress(file, bytes);
-  const table = await readTable(file, plain, format === "auto" ? formatOf(file, name) : format, format === "auto");
-  const { schema, columns } = _resolveColumns(file, table, options.map ?? {});
-  return { rows: _rows(file, table, columns), format: table.format, schema, columns, table };
+  const { schema, columns } = _resolveColumns(file, found.columns!, options.map ?? {});
+  const toRow = _rowMaker(file, columns);
+  async function* batches(): AsyncGenerator<Batch> {
+    for await (const batch of raw()) yield batch.map((r) => ({ row: toRow(r), values: r.values }));
+  }
+  return { format: found.format!, schema, columns, batches };
 }
 
-function _resolveColumns(file: string, table: RawTable, map: ImportMap): { schema: string; columns: ImportMap } {
-  const has = new Set(table.columns);
-  const list = table.columns.map((c) => JSON.stringify(c)).join(", ");
+function _resolveColumns(file: string, names: readonly string[], map: ImportMap): { schema: string; columns: ImportMap } {
+  const has = new Set(names);
+  const list = names.map((c) => JSON.stringify(c)).join(", ");
   for (const [field, column] of Object.entries(map)) {
     if (!has.has(column)) throw new ImportError(`${file}: --map ${field}=${column}: no column "${column}" in the file (columns: ${list})`);
   }
@@ -167,10 +209,11 @@ function _resolveColumns(file: string, table: RawTable, map: ImportMap): { schem
   return { schema: Object.keys(map).length ? `${best.name}+map` : best.name, columns };
 }
 
-function _rows(file: string, table: RawTable, columns: ImportMap): ImportedRow[] {
+/** Maps one raw row to an `ImportedRow`, checking every value; ids must be unique across calls. */
+function _rowMaker(file: string, columns: ImportMap): (raw: RawRow) => ImportedRow {
   const source = basename(file);
   const firstRow = new Map<string, number>();
-  return table.rows.map(({ values, row, line }) => {
+  return ({ values, row, line }) => {
     const fail = (field: ImportField, problem: string): never => {
       const column = columns[field] === field ? "" : ` (column "${columns[field]}")`;
       throw new ImportError(`${file}: ${whereIs(row, line)}, field "${field}"${column}: ${problem}`);
@@ -184,6 +227,12 @@ function _rows(file: string, table: RawTable, columns: ImportMap): ImportedRow[]
       if (!empty && v.trim() === "") return fail(field, "empty");
       const nul = v.indexOf("\0");
       if (nul >= 0) return fail(field, `contains a NUL character at position ${nul}`);
+      const lone = LONE_SURROGATE.exec(v);
+      if (lone)
+        return fail(
+          field,
+          `contains a lone surrogate \\u${lone[0].charCodeAt(0).toString(16)} at position ${lone.index} (not valid Unicode)`,
+        );
       return v;
     };
     let id = `row-${row}`;
@@ -206,5 +255,8 @@ function _rows(file: string, table: RawTable, columns: ImportMap): ImportedRow[]
     const generator = text("generator", { optional: true, empty: true });
     if (generator !== undefined) out.generator = generator;
     return out;
-  });
+  };
 }
+
+/** A UTF-16 surrogate without its pair (JSON's "\\ud800" escape can make one): not text, and Parquet would turn it into U+FFFD. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

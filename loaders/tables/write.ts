@@ -1,7 +1,6 @@
 /** A run's tables on disk: each as Arrow IPC stream (what the site reads) and Parquet (the export format). */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../engine/files.js";
+import { makeDirs, writeFileAtomic } from "../engine/files.js";
 import { TABLES, type Row, type TableName } from "../experiment/schemas.js";
 import { toArrowStream, writeParquet } from "./format.js";
 
@@ -10,7 +9,7 @@ import { toArrowStream, writeParquet } from "./format.js";
  * given gets no file (`judgements` is given only when an API judge ran).
  */
 export async function writeTables(dir: string, tables: Partial<Record<TableName, readonly Row[]>>): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   for (const [name, rows] of Object.entries(tables) as [TableName, Row[]][]) {
     writeFileAtomic(join(dir, `${name}.arrow`), toArrowStream(name, rows, TABLES[name]));
     await writeParquet(join(dir, `${name}.parquet`), name, rows, TABLES[name]);

@@ -9,8 +9,9 @@
  * Recipe and traps: docs/offline-site.md.
  */
 import { build } from "esbuild";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { makeDirs } from "../engine/files.js";
 import { createLogger, type Logger } from "../engine/log.js";
 import { PROJECT_ROOT } from "../experiment/config.js";
 
@@ -35,7 +36,7 @@ function _versionsIn(cache: string, name: string): string[] {
 function _slot(cache: string, name: string, version: string): string {
   const dir = join(cache, `${name}@${version}`);
   for (const other of _versionsIn(cache, name)) if (other !== dir) rmSync(other, { recursive: true });
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   return dir;
 }
 
@@ -71,7 +72,7 @@ export async function seedNpmCache(root = join(PROJECT_ROOT, "src"), log: Logger
   }
   const dir = _slot(cache, DUCKDB, version);
   await _bundle(DUCKDB, join(dir, "_esm.js"));
-  mkdirSync(join(dir, "dist"), { recursive: true });
+  makeDirs(join(dir, "dist"));
   for (const f of ["duckdb-mvp.wasm", "duckdb-eh.wasm", "duckdb-browser-mvp.worker.js", "duckdb-browser-eh.worker.js"]) {
     copyFileSync(join(nodeModules, DUCKDB, "dist", f), join(dir, "dist", f));
   }
@@ -92,7 +93,7 @@ export async function seedNpmCache(root = join(PROJECT_ROOT, "src"), log: Logger
   }
   for (const name of mentioned) {
     if (_versionsIn(cache, name).length) continue;
-    mkdirSync(join(cache, `${name}@0.0.0-offline`), { recursive: true });
+    makeDirs(join(cache, `${name}@0.0.0-offline`));
   }
   log.info(`npm cache seeded: ${BUNDLED.length + 1} bundles, ${mentioned.size} client names`);
 }

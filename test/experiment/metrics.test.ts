@@ -5,10 +5,13 @@ import {
   codePoints,
   countGsb,
   degenerateFlags,
+  describeCorrection,
   describeCorrections,
+  DL_MAX_CELLS,
   dl,
   editOps,
   levenshtein,
+  levenshteinWithin,
   median,
   omega,
   omegaInterval,
@@ -171,4 +174,45 @@ describe("describeCorrections", () => {
     },
     60_000,
   ); // 805 long rows' D_L: seconds on a busy 2-core machine
+});
+
+describe("D_L on long texts is bounded (issue 15)", () => {
+  /** n distinct-ish words from a seeded generator. */
+  const words = (n: number, seed: number) => {
+    let x = seed;
+    return Array.from({ length: n }, () => `w${((x = (x * 1103515245 + 12345) % 2 ** 31), x % 5000)}`);
+  };
+
+  it("equals the full table wherever it answers, also when forced onto the band", () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const a = words(5 + (seed % 40), seed).map((w) => w.slice(0, 2));
+      const b =
+        seed % 3 ? a.map((w, k) => (k % (2 + (seed % 7)) ? w : "x")).slice(seed % 4) : words(30, seed + 1).map((w) => w.slice(0, 2));
+      const exact = levenshtein(a, b);
+      expect(levenshteinWithin(a, b)).toBe(exact);
+      const banded = levenshteinWithin(a, b, 200); // too small for the full table: the band decides
+      if (banded !== null) expect(banded).toBe(exact);
+    }
+  });
+
+  it(`measures two 120,000-word texts in seconds: exact for a near copy, null (and counted) past ${DL_MAX_CELLS} cells`, () => {
+    const answer = words(120_000, 7).join(" ");
+    const near = answer.replace(/^w\d+/, "changed").replace(/w\d+$/, "end") + " extra";
+    const other = words(120_000, 8).join(" ");
+    const started = Date.now();
+    expect(describeCorrection({ answer, correction: near }).dl).toBe(3 / 120_000);
+    const far = describeCorrection({ answer, correction: other });
+    expect(far.dl).toBeNull();
+    expect(far.answer_tokens).toBe(120_000);
+    const m = describeCorrections([
+      { answer, correction: other },
+      { answer: "It is 5.", correction: "It is 4." },
+    ]);
+    expect(m).toMatchObject({ rows: 2, dl_mean: 0.25, dl_median: 0.25, dl_unmeasured: 1 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
+  it("leaves dl_unmeasured out when every row is measured", () => {
+    expect(describeCorrections([{ answer: "a b", correction: "a c" }])).not.toHaveProperty("dl_unmeasured");
+  });
 });

@@ -10,9 +10,9 @@
  *   in Python. A Split on the explicit regex `\p{N}` means the same thing in both (JS `u` regex,
  *   Oniguruma), and is what ./bpe.ts's word regex reproduces.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../files.js";
+import { makeDirs, writeFileAtomic } from "../files.js";
 import { SPECIAL_TOKENS, createTokenizer, type Tokenizer } from "./bpe.js";
 
 export interface ByteLevelJson {
@@ -159,7 +159,7 @@ export function fromTokenizerJson(json: unknown): Tokenizer {
 
 /** Writes `dir/tokenizer.json` and `dir/tokenizer_config.json` (each via temp file + rename). */
 export async function saveTokenizer(dir: string, tok: Tokenizer): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  makeDirs(dir);
   writeFileAtomic(join(dir, "tokenizer.json"), JSON.stringify(toTokenizerJson(tok)));
   writeFileAtomic(join(dir, "tokenizer_config.json"), JSON.stringify(toTokenizerConfigJson(), null, 2) + "\n");
 }

@@ -7,14 +7,14 @@
  * The key is sent as a bearer header and nowhere else: cache keys and files, log lines, errors and
  * stats are built from the URL, model and body only (`describeApi` gives a config without it).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashOf } from "../cache.js";
 import { PROJECT_ROOT } from "../config.js";
 import { ConfigError, mergeConfig } from "../../engine/settings.js";
 import { silentLogger, type Logger } from "../../engine/log.js";
 import { wordTokens } from "../metrics.js";
-import { writeFileAtomic } from "../../engine/files.js";
+import { makeDirs, writeFileAtomic } from "../../engine/files.js";
 
 export interface ApiConfig {
   /** The server's OpenAI-compatible root, e.g. `http://127.0.0.1:8000/v1`. */
@@ -287,7 +287,7 @@ export function createApiClient(
           );
         }
         count(json, reader.prompt, text);
-        mkdirSync(config.cacheDir, { recursive: true });
+        makeDirs(config.cacheDir);
         const fresh: _CacheEntry = { url, request: body, response: json, at: new Date().toISOString() };
         writeFileAtomic(file, `${JSON.stringify(fresh)}\n`);
         log.debug(`POST ${url}: ok (cached as ${key})`);
