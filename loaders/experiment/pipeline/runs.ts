@@ -1,8 +1,8 @@
 /** Where a preset's run lives, what its record (run.json) holds, and whether it is current. */
-import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { BackendInfo } from "../../engine/backend.js";
-import { readJson } from "../../engine/files.js";
+import { makeDirs, MakeDirsError, readJson, removeDirs } from "../../engine/files.js";
 import type { ApiRecord } from "../api/remote.js";
 import { hashOf, type StageTiming } from "../cache.js";
 import { runsRoot, type Config, type Preset } from "../config.js";
@@ -81,42 +81,28 @@ export function describeFsError(error: unknown): string | null {
 }
 
 /**
- * Creates `dir` and its missing parents and checks that it takes files, before any work starts, so a bad
- * `--out` or a read-only runs folder fails at once with one line (`what` names it: "--out", "runs folder").
- * Makes folders one at a time (recursive mkdir loops on some paths, e.g. under /proc) and removes the ones
- * it made when a later step fails, leaving nothing behind.
+ * Creates `dir` and its missing parents (engine/files.ts makeDirs) and checks that it takes files,
+ * before any work starts, so a bad `--out` or a read-only runs folder fails at once with one line
+ * (`what` names it: "--out", "runs folder"), and removes the folders it made when the check fails.
  */
 export function prepareDir(dir: string, what: string): void {
   if (dir === "") throw new RunDirError(`${what}: needs a folder name, got an empty path`);
   const fail = (path: string, problem: string): never => {
     throw new RunDirError(`${what} ${dir}: ${path === resolve(dir) ? "" : `${path}: `}${problem}`);
   };
-  const missing: string[] = [];
-  for (let at = resolve(dir); ; at = dirname(at)) {
-    let found;
-    try {
-      found = statSync(at, { throwIfNoEntry: false });
-    } catch (error) {
-      fail(at, describeFsError(error) ?? String(error));
-    }
-    if (found) {
-      if (!found.isDirectory()) fail(at, "exists and is not a folder");
-      break;
-    }
-    missing.unshift(at);
-    if (dirname(at) === at) break;
-  }
-  const made: string[] = [];
+  let made: string[] = [];
   try {
-    for (const folder of missing) {
-      mkdirSync(folder);
-      made.push(folder);
-    }
+    made = makeDirs(dir);
     const probe = join(dir, `.aligner-write-check.${process.pid}`);
     writeFileSync(probe, "");
     rmSync(probe);
   } catch (error) {
-    for (const folder of made.reverse()) rmdirSync(folder);
-    fail(resolve(dir), `cannot create or write it: ${describeFsError(error) ?? String(error)}`);
+    removeDirs(made);
+    if (error instanceof MakeDirsError && !error.cause) {
+      if (error.at === resolve(dir)) fail(error.at, "exists and is not a folder");
+      fail(resolve(dir), `${PROBLEMS.ENOTDIR} (ENOTDIR: ${error.at} is a file)`);
+    }
+    const cause = error instanceof MakeDirsError ? error.cause : error;
+    fail(resolve(dir), `cannot create or write it: ${describeFsError(cause) ?? String(cause)}`);
   }
 }
