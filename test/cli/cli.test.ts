@@ -3,21 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { main } from "../../loaders/cli/main.js";
+import { cli } from "../_cli.js";
 import { selectBackend } from "../../loaders/engine/backend.js";
 import { loadPreset } from "../../loaders/experiment/config.js";
-
-/** Runs the CLI in-process, capturing stdout and stderr. */
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(
-    argv,
-    { write: (s: string) => ((stdout += s), true) } as never,
-    { write: (s: string) => ((stderr += s), true) } as never,
-  );
-  return { code, stdout, stderr };
-}
 
 describe("aligner CLI", () => {
   it("prints help with --help and exits 0", async () => {

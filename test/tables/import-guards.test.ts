@@ -5,20 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../loaders/cli/main.js";
+import { cli } from "../_cli.js";
 import { importDataset, writeImport } from "../../loaders/tables/import.js";
 import { makeDirs } from "../../loaders/engine/files.js";
-
-async function cli(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(
-    argv,
-    { write: (s: string) => ((stdout += s), true) } as never,
-    { write: (s: string) => ((stderr += s), true) } as never,
-  );
-  return { code, stdout, stderr };
-}
 
 let root: string;
 let serial = 0;
