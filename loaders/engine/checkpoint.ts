@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { makeDirs } from "./files.js";
-import { modelFromValues, readParams, resolveModelConfig, type GPT, type ModelConfig } from "./model.js";
+import { disposeModel, modelFromValues, readParams, resolveModelConfig, type GPT, type ModelConfig } from "./model.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "./safetensors.js";
 import type { OptimizerState, TrainerState } from "./train.js";
 
@@ -151,4 +151,14 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const trainerPath = join(dir, "trainer_state.json");
   if (existsSync(trainerPath)) checkpoint.trainer = JSON.parse(await readFile(trainerPath, "utf8")) as TrainerState;
   return checkpoint;
+}
+
+/** Loads the model of a checkpoint folder, hands it to `use`, and disposes it however `use` ends. */
+export async function withCheckpoint<T>(dir: string, use: (model: GPT) => T | Promise<T>): Promise<T> {
+  const { model } = await loadCheckpoint(dir);
+  try {
+    return await use(model);
+  } finally {
+    disposeModel(model);
+  }
 }

@@ -4,7 +4,7 @@
  * is keyed by the hash of its config and inputs (cache.ts), so a rerun reuses it and a killed run resumes.
  */
 import { join } from "node:path";
-import { loadCheckpoint, saveCheckpoint } from "../../engine/checkpoint.js";
+import { saveCheckpoint, withCheckpoint } from "../../engine/checkpoint.js";
 import { readJson, writeJson } from "../../engine/files.js";
 import type { Generated } from "../../engine/lm.js";
 import type { Logger } from "../../engine/log.js";
@@ -133,9 +133,8 @@ export async function calibrateStage(
     dir,
     name,
     key,
-    async ({ dir: here }) => {
-      const { model } = await loadCheckpoint(join(aligner.dir, "model"));
-      try {
+    ({ dir: here }) =>
+      withCheckpoint(join(aligner.dir, "model"), (model) => {
         const items = new Map(data.world.items.map((i) => [i.id, i]));
         const result = calibrateCopyRule(model, data.tokenizer.tok, rows, templateOf(config), {
           decoding: { ...config.aligner.decoding, seed: config.seed },
@@ -146,10 +145,7 @@ export async function calibrateStage(
         });
         writeJson(join(here, "calibration.json"), result);
         return { margin: result.margin, minTokenProb: result.minTokenProb };
-      } finally {
-        disposeModel(model);
-      }
-    },
+      }),
     { log },
   );
   return readJson(join(sdir, "calibration.json"));
@@ -195,9 +191,8 @@ export async function correctStage(
     dir,
     name,
     key,
-    async ({ dir: here }) => {
-      const { model } = await loadCheckpoint(join(aligner.dir, "model"));
-      try {
+    ({ dir: here }) =>
+      withCheckpoint(join(aligner.dir, "model"), (model) => {
         const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
           decoding: { ...config.aligner.decoding, seed: config.seed },
           rounds: config.aligner.rounds,
@@ -207,10 +202,7 @@ export async function correctStage(
         });
         writeJson(join(here, "corrections.json"), out);
         return { rows: rows.length };
-      } finally {
-        disposeModel(model);
-      }
-    },
+      }),
     { log },
   );
   return readJson(join(sdir, "corrections.json"));
