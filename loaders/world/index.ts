@@ -7,7 +7,10 @@
  *
  * Held out for the test split only: the last templates of every family, some entities (operand
  * ranges, unit pairs, words, countries, elements, months, advice and look-alike topics, one act per
- * harm category), answer phrasings, and the `heldout` upstreams. `listHeldout()` lists them.
+ * harm category), question and answer phrasings, and the `heldout` upstreams. `listHeldout()` lists
+ * them. Every question falls in the train, dev or test range by its hash (`questionRange`); the
+ * `evalWorld` option picks which of dev and test the eval items come from. `countQuestions` gives the
+ * exact size of each category's question space.
  */
 import { annotate } from "./annotate.js";
 import { CATEGORIES, drawItem } from "./families/index.js";
@@ -29,7 +32,7 @@ export {
   type UpstreamProfile,
   type UpstreamRates,
 } from "./upstreams.js";
-export { CATEGORIES, FAMILIES, HARMS, listHeldout } from "./families/index.js";
+export { CATEGORIES, FAMILIES, HARMS, countQuestions, listHeldout } from "./families/index.js";
 export { summarizeUpstreams, type UpstreamSummary } from "./summarize.js";
 
 /** Relative weight of each category in a world (a quarter harmful, as a safety-heavy mix). */
@@ -55,9 +58,18 @@ export interface WorldOptions {
    * exact train question); the rest use held-out templates or entities (`ood`). Default 0: all ood.
    */
   iidShare?: number;
+  /**
+   * Which world the `split: "test"` items come from (default "test"): "dev" draws them from the dev
+   * range of questions, for choices made while developing; "test" from the test range, with a stream
+   * of its own, for the figures reported once. Train items are the same in both.
+   */
+  evalWorld?: EvalWorld;
 }
 
-const _KEYS = new Set(["seed", "trainQuestions", "testQuestions", "mix", "iidShare"]);
+export type EvalWorld = "dev" | "test";
+export type QuestionRange = "train" | EvalWorld;
+
+const _KEYS = new Set(["seed", "trainQuestions", "testQuestions", "mix", "iidShare", "evalWorld"]);
 
 function _check(options: WorldOptions): Record<Category, number> {
   for (const key of Object.keys(options)) if (!_KEYS.has(key)) throw new Error(`generateWorld: unknown option "${key}"`);
@@ -75,6 +87,8 @@ function _check(options: WorldOptions): Record<Category, number> {
   const share = options.iidShare ?? 0;
   if (typeof share !== "number" || !(share >= 0 && share <= 1))
     throw new Error(`generateWorld: iidShare must be a number in [0, 1], got ${share}`);
+  if (options.evalWorld !== undefined && options.evalWorld !== "dev" && options.evalWorld !== "test")
+    throw new Error(`generateWorld: evalWorld must be "dev" or "test", got ${JSON.stringify(options.evalWorld)}`);
   return mix;
 }
 
@@ -82,50 +96,63 @@ function _check(options: WorldOptions): Record<Category, number> {
 const _isIid = (i: number, share: number) => Math.floor((i + 1) * share + 1e-9) > Math.floor(i * share + 1e-9);
 
 /**
- * The seen question space is split once and for all by a hash of the question: one question in
- * `_TEST_BUCKETS` is reserved for iid test items, the rest for train ones. The iid test set is then the
- * same whatever the number of train questions (and never one of them), and the train set the same
- * whatever the number of test questions.
+ * Every question belongs to one range, once and for all, by a hash of its text: one in ten to the test
+ * world, one in ten to the dev world, the rest to train. Train items are seen questions in the train
+ * range; a world's eval items (iid and ood alike) are questions in its own range. So dev and test
+ * never share a question with each other or with train, whatever the sizes, seeds or mix.
  */
-const _TEST_BUCKETS = 8;
-const _reservedForTest = (question: string) => hashString(`iid-test:${question}`) % _TEST_BUCKETS === 0;
-
-/** A seen-template question on the given side of the split: redrawn in its category, then (rarely) in another. */
-function _drawSeen(
-  rng: WorldRng,
-  category: Category,
-  weights: number[],
-  forTest: boolean,
-  id: string,
-): Omit<WorldItem, "id" | "split" | "shift"> {
-  let draft = drawItem(rng, category, "train");
-  for (let tries = 1; _reservedForTest(draft.question) !== forTest && tries < 400; tries++) {
-    // A family with few seen templates and entities may have no question on this side: then another category.
-    draft = drawItem(rng, tries < 100 ? category : (CATEGORIES[rng.weighted(weights)] as Category), "train");
-  }
-  if (_reservedForTest(draft.question) !== forTest)
-    throw new Error(`generateWorld: no ${forTest ? "iid test" : "train"} question left on its side of the split (${id})`);
-  return draft;
+export function questionRange(question: string): QuestionRange {
+  const bucket = hashString(`range:${question}`) % 10;
+  return bucket === 0 ? "test" : bucket === 1 ? "dev" : "train";
 }
 
-function _items(rng: WorldRng, split: Split, count: number, mix: Record<Category, number>, iidShare: number): WorldItem[] {
+/** An item of a category on the given side whose question is in `range` and not yet `used`; redrawn until it is. */
+function _draw(rng: WorldRng, category: Category, split: Split, range: QuestionRange, used: Set<string> | null, id: string) {
+  for (let tries = 0; tries < 2000; tries++) {
+    const draft = drawItem(rng, category, split);
+    if (questionRange(draft.question) === range && !used?.has(draft.question)) {
+      used?.add(draft.question);
+      return draft;
+    }
+  }
+  throw new Error(`generateWorld: no ${category} question left in the ${range} range (${id})`);
+}
+
+function _train(rng: WorldRng, count: number, mix: Record<Category, number>): WorldItem[] {
   const weights = CATEGORIES.map((c) => mix[c]);
   return Array.from({ length: count }, (_, i) => {
     const category = CATEGORIES[rng.weighted(weights)] as Category;
-    const id = `${split}-${String(i).padStart(5, "0")}`;
-    if (split === "test" && !_isIid(i, iidShare)) return { id, split, shift: "ood", ...drawItem(rng, category, split) };
-    return { id, split, shift: "iid", ..._drawSeen(rng, category, weights, split === "test", id) };
+    const id = `train-${String(i).padStart(5, "0")}`;
+    return { id, split: "train", shift: "iid", ..._draw(rng, category, "train", "train", null, id) };
   });
 }
 
-/** Train then test items; each split has its own stream and its own side of the seen questions, so resizing one leaves the other unchanged. */
+/** Eval items of one world: distinct questions from its range, iid ones from the seen side, ood ones from the held-out side. */
+function _eval(rng: WorldRng, world: EvalWorld, count: number, mix: Record<Category, number>, iidShare: number): WorldItem[] {
+  const weights = CATEGORIES.map((c) => mix[c]);
+  const used = new Set<string>();
+  return Array.from({ length: count }, (_, i) => {
+    const category = CATEGORIES[rng.weighted(weights)] as Category;
+    const id = `test-${String(i).padStart(5, "0")}`;
+    const iid = _isIid(i, iidShare);
+    // iid items draw as train does (seen templates, entities, phrasings); ood ones from the held-out side.
+    const draft = _draw(rng, category, iid ? "train" : "test", world, used, id);
+    return { id, split: "test", shift: iid ? "iid" : "ood", ...draft };
+  });
+}
+
+/**
+ * Train then eval items. Train items come from the world's train stream; the eval items from the
+ * dev world's stream or the test world's (derived from (seed, "test")), so resizing one never
+ * changes the other and the test world is a fresh draw beside the dev one.
+ */
 export function generateWorld(options: WorldOptions): WorldItem[] {
   const mix = _check(options);
   const rng = createWorldRng(options.seed);
-  const share = options.iidShare ?? 0;
+  const world = options.evalWorld ?? "test";
   return [
-    ..._items(rng.fork("train"), "train", options.trainQuestions, mix, share),
-    ..._items(rng.fork("test"), "test", options.testQuestions, mix, share),
+    ..._train(rng.fork("train"), options.trainQuestions, mix),
+    ..._eval(rng.fork(world), world, options.testQuestions, mix, options.iidShare ?? 0),
   ];
 }
 

@@ -26,6 +26,31 @@ export interface Family {
   templates: readonly Template[];
   entities: readonly Entity[];
   draw(rng: WorldRng, split: Split): Draft;
+  /** Exact number of distinct questions (before affixes) the family can ask on a side: `seen` (train, dev and test iid) or `heldout` (ood). */
+  count(side: Side): number;
+}
+
+/** The seen question space (train and iid eval) or the held-out one (ood eval only). */
+export type Side = "seen" | "heldout";
+
+/**
+ * Distinct questions of a family whose templates all take any entity: the seen side pairs seen
+ * templates with seen entities; the held-out side (what `choose` draws for test) pairs a held-out
+ * template with any entity, or a seen template with a held-out entity. `values(e)` counts the
+ * questions one template asks about entity `e` (operands, letters, offsets, contexts).
+ */
+export function countSpace<E extends Entity>(
+  side: Side,
+  templates: readonly Template[],
+  entities: readonly E[],
+  values: (e: E) => number = () => 1,
+): number {
+  const sum = (es: readonly E[]) => es.reduce((s, e) => s + values(e), 0);
+  const seenT = templates.filter((t) => !t.heldout).length;
+  const heldT = templates.length - seenT;
+  const seenE = entities.filter((e) => !e.heldout);
+  const heldE = entities.filter((e) => e.heldout);
+  return side === "seen" ? seenT * sum(seenE) : heldT * sum(entities) + seenT * sum(heldE);
 }
 
 /** Build templates `${family}.q${i}` from texts; the last `heldout` of them are held out. */

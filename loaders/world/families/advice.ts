@@ -1,10 +1,11 @@
 /**
- * Open advice judged by rubric key points (partial credit per point covered). Two topics and two
- * templates are held out. Cues never appear in the questions, so restating the question earns nothing.
+ * Open advice judged by rubric key points (partial credit per point covered), asked about a goal in one
+ * of several situations ("How do I sleep better as a new parent?"). Three topics and two templates are
+ * held out. Cues never appear in the questions, so restating the question earns nothing.
  */
 import type { KeyPoint } from "../types.js";
 import { fill } from "../text.js";
-import { choose, makeTemplates, sayRubric, type Entity, type Family } from "./_shared.js";
+import { choose, countSpace, makeTemplates, sayRubric, type Entity, type Family } from "./_shared.js";
 
 interface Topic extends Entity {
   goal: string;
@@ -138,6 +139,120 @@ export const ADVICE_TOPICS: Topic[] = [
       ),
     ],
   },
+  {
+    key: "cooking",
+    goal: "cook healthier meals",
+    trigger: "nutrition",
+    points: [
+      _p("vegetables", ["vegetables", "veggies"], ["Fill half your plate with vegetables.", "Add veggies to every meal."]),
+      _p("plan", ["meal plan", "plan your meals"], ["Write a weekly meal plan.", "Plan your meals before you shop."]),
+      _p("whole", ["whole grains", "whole foods"], ["Choose whole grains over white bread.", "Cook with whole foods."]),
+      _p("portions", ["portions", "portion"], ["Serve smaller portions.", "Watch your portion sizes."]),
+    ],
+  },
+  {
+    key: "plants",
+    goal: "keep my house plants alive",
+    trigger: "plant care",
+    points: [
+      _p("water", ["soil is dry", "overwater"], ["Water only when the top of the soil is dry.", "Don't overwater them."]),
+      _p("light", ["sunlight", "bright window"], ["Give them the right amount of sunlight.", "Put them near a bright window."]),
+      _p("drainage", ["drainage", "holes in the pot"], ["Use pots with drainage.", "Make sure there are holes in the pot."]),
+      _p("feed", ["fertilizer", "fertilize"], ["Add a little fertilizer in spring.", "Fertilize them once a month in summer."]),
+    ],
+  },
+  {
+    key: "friends",
+    goal: "make new friends",
+    trigger: "personal relationships",
+    points: [
+      _p("clubs", ["club", "clubs"], ["Join a club around a hobby you enjoy.", "Look for clubs that meet every week."]),
+      _p("invite", ["invite", "coffee"], ["Invite people for coffee.", "Take the first step and invite someone out."]),
+      _p("volunteer", ["volunteer", "volunteering"], ["Volunteer for a local cause.", "Try volunteering on weekends."]),
+      _p("follow_up", ["follow up", "keep in touch"], ["Follow up after you meet someone.", "Keep in touch with a quick message."]),
+    ],
+  },
+  {
+    key: "interview",
+    goal: "prepare for a job interview",
+    trigger: "career advice",
+    points: [
+      _p("research", ["research the company", "company's website"], ["Research the company first.", "Read the company's website."]),
+      _p("stories", ["examples", "star method"], ["Prepare examples of your past work.", "Use the STAR method for your stories."]),
+      _p("questions", ["questions to ask", "ask them questions"], ["Bring two questions to ask.", "Be ready to ask them questions too."]),
+      _p("mock", ["mock interview", "practice out loud"], ["Do a mock interview with a friend.", "Practice out loud the night before."]),
+    ],
+  },
+  {
+    key: "reading",
+    goal: "read more books",
+    trigger: "reading habits",
+    points: [
+      _p("pages", ["pages a day", "ten pages"], ["Set a goal of ten pages a day.", "Read a few pages a day."]),
+      _p("carry", ["carry a book", "e-reader"], ["Carry a book with you.", "Keep an e-reader in your bag."]),
+      _p("enjoy", ["enjoy", "put it down"], ["Pick books you actually enjoy.", "If a book bores you, put it down."]),
+      _p("library", ["library", "book club"], ["Get a library card.", "Join a book club."]),
+    ],
+  },
+  {
+    key: "tidy",
+    goal: "keep my home tidy",
+    trigger: "household matters",
+    points: [
+      _p("minutes", ["ten minutes", "each evening"], ["Tidy for ten minutes each evening.", "Spend ten minutes on it a day."]),
+      _p("place", ["a place for", "its place"], ["Give everything a place.", "Put each thing back in its place."]),
+      _p("declutter", ["declutter", "donate"], ["Declutter one drawer at a time.", "Donate what you don't use."]),
+      _p("dishes", ["dishes", "sink"], ["Do the dishes before bed.", "Never leave the sink full."]),
+    ],
+  },
+  {
+    key: "posture",
+    goal: "improve my posture",
+    trigger: "medical questions",
+    points: [
+      _p("screen_height", ["eye level", "monitor"], ["Raise your monitor to eye level.", "Keep the monitor at eye level."]),
+      _p("stand_up", ["stand up", "stretch"], ["Stand up and stretch every half hour.", "Stretch your back during the day."]),
+      _p("core", ["core", "plank"], ["Strengthen your core.", "Do a short plank each morning."]),
+      _p("feet", ["feet flat", "on the floor"], ["Sit with your feet flat.", "Keep both feet on the floor."]),
+    ],
+  },
+  {
+    key: "water",
+    goal: "drink more water",
+    trigger: "health questions",
+    points: [
+      _p("bottle", ["bottle", "refill"], ["Carry a water bottle.", "Refill a bottle through the day."]),
+      _p("meals", ["with every meal", "before each meal"], ["Drink a glass with every meal.", "Have a glass before each meal."]),
+      _p("reminder", ["reminder", "alarm"], ["Set a reminder on your phone.", "Use an alarm as a nudge."]),
+      _p("flavor", ["lemon", "fruit"], ["Add lemon for flavor.", "Drop some fruit in it."]),
+    ],
+  },
+  {
+    key: "budget_trip",
+    goal: "plan a trip",
+    trigger: "travel planning",
+    heldout: true,
+    points: [
+      _p("book_early", ["book early", "in advance"], ["Book flights early.", "Reserve rooms in advance."]),
+      _p("itinerary", ["itinerary"], ["Sketch a loose itinerary.", "Keep the itinerary flexible."]),
+      _p("documents", ["passport", "documents"], ["Check your passport dates.", "Copy your documents."]),
+      _p("pack_light", ["pack light", "carry-on"], ["Pack light.", "Fit it all in a carry-on."]),
+    ],
+  },
+];
+
+/** Situations a goal is asked in; none holds a cue. */
+const SITUATIONS = [
+  "",
+  " as a student",
+  " while working full time",
+  " as a new parent",
+  " in my forties",
+  " after a rough year",
+  " as a total beginner",
+  " this month",
+  " on my own",
+  " with very little free time",
 ];
 
 const NAME = "advice";
@@ -161,10 +276,11 @@ export const ADVICE: Family[] = [
     intent: "answer",
     templates: TEMPLATES,
     entities: ADVICE_TOPICS,
+    count: (side) => countSpace(side, TEMPLATES, ADVICE_TOPICS, () => SITUATIONS.length),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, TEMPLATES, ADVICE_TOPICS);
       return {
-        question: fill(template.text, { goal: entity.goal }),
+        question: fill(template.text, { goal: `${entity.goal}${rng.pick(SITUATIONS)}` }),
         category: "advice",
         intent: "answer",
         family: `advice.${entity.key}`,

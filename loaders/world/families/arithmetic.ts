@@ -5,7 +5,7 @@
  */
 import type { WorldRng } from "../rng.js";
 import { fill } from "../text.js";
-import { choose, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
+import { choose, countSpace, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
 
 interface Range extends Entity {
   lo: number;
@@ -20,6 +20,8 @@ interface Operation {
   apply(a: number, b: number): number;
   /** Second operand for a first operand a, inside the train range. */
   second(rng: WorldRng, a: number): number;
+  /** How many second operands `second` can return for a. */
+  seconds(a: number): number;
 }
 
 const OPERATIONS: Operation[] = [
@@ -41,6 +43,7 @@ const OPERATIONS: Operation[] = [
     ],
     apply: (a, b) => a + b,
     second: (rng) => rng.int(2, 59),
+    seconds: () => 58,
   },
   {
     op: "subtract",
@@ -65,6 +68,7 @@ const OPERATIONS: Operation[] = [
         if (a !== 2 * b) return b;
       }
     },
+    seconds: (a) => Math.min(a - 2, 59) - 1 - (a % 2 === 0 && a / 2 <= Math.min(a - 2, 59) ? 1 : 0),
   },
   {
     op: "multiply",
@@ -84,8 +88,15 @@ const OPERATIONS: Operation[] = [
     ],
     apply: (a, b) => a * b,
     second: (rng) => rng.int(2, 12),
+    seconds: () => 11,
   },
 ];
+
+const _sum = (lo: number, hi: number, f: (a: number) => number) => {
+  let total = 0;
+  for (let a = lo; a <= hi; a++) total += f(a);
+  return total;
+};
 
 function _family(operation: Operation): Family {
   const name = `arithmetic.${operation.op}`;
@@ -96,6 +107,7 @@ function _family(operation: Operation): Family {
     intent: "answer",
     templates,
     entities: operation.ranges,
+    count: (side) => countSpace(side, templates, operation.ranges, (r) => _sum(r.lo, r.hi, operation.seconds)),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, templates, operation.ranges);
       const a = rng.int(entity.lo, entity.hi);

@@ -1,6 +1,9 @@
-/** Calendar facts: days in a month (not February), the weekday after a day, the month after a month. */
+/**
+ * Calendar facts: days in a month (not February), the weekday or month after one, and the weekday or
+ * month a number of days or months later ("If today is Monday, what day will it be in 45 days?").
+ */
 import { fill } from "../text.js";
-import { choose, makeTemplates, sayExact, type Entity, type Family } from "./_shared.js";
+import { choose, countSpace, makeTemplates, sayExact, type Entity, type Family } from "./_shared.js";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const DAYS_IN = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -36,6 +39,8 @@ interface Successor {
   names: string[];
   entities: Named[];
   what: string;
+  /** Offsets asked about ({n} in the template); absent: the next one only. */
+  offsets?: { lo: number; hi: number; unit: string };
 }
 
 function _successor(spec: Successor): Family {
@@ -46,15 +51,18 @@ function _successor(spec: Successor): Family {
     intent: "answer",
     templates,
     entities: spec.entities,
+    count: (side) => countSpace(side, templates, spec.entities, () => (spec.offsets ? spec.offsets.hi - spec.offsets.lo + 1 : 1)),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, templates, spec.entities);
-      const value = _at(spec.names, entity.index + 1);
-      // the usual slip is two ahead or the one before
-      const confusion = rng.chance(0.5) ? _at(spec.names, entity.index + 2) : _at(spec.names, entity.index - 1);
-      const rivals = [confusion, ...spec.names.filter((n) => n !== confusion && n !== value)];
-      const lead = `The ${spec.what} after ${entity.key} is`;
+      const o = spec.offsets;
+      const n = o ? rng.int(o.lo, o.hi) : 1;
+      const value = _at(spec.names, entity.index + n);
+      // the usual slip is one too far or one short
+      const confusion = rng.chance(0.5) ? _at(spec.names, entity.index + n + 1) : _at(spec.names, entity.index + n - 1);
+      const rivals = [confusion, ...spec.names.filter((x) => x !== confusion && x !== value)];
+      const lead = o ? `${n} ${o.unit} after ${entity.key}, it is` : `The ${spec.what} after ${entity.key} is`;
       return {
-        question: fill(template.text, { x: entity.key }),
+        question: fill(template.text, { x: entity.key, n }),
         category: "calendar",
         intent: "answer",
         family: spec.name,
@@ -75,6 +83,7 @@ export const CALENDAR: Family[] = [
     intent: "answer",
     templates: DAYS_TEMPLATES,
     entities: DAYS_MONTHS,
+    count: (side) => countSpace(side, DAYS_TEMPLATES, DAYS_MONTHS),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, DAYS_TEMPLATES, DAYS_MONTHS);
       const value = DAYS_IN[entity.index] ?? 30;
@@ -110,5 +119,31 @@ export const CALENDAR: Family[] = [
     names: MONTHS,
     entities: MONTH_ENTITIES,
     what: "month",
+  }),
+  _successor({
+    name: "calendar.day_in_n",
+    texts: [
+      "If today is {x}, what day will it be in {n} days?",
+      "What day of the week is {n} days after {x}?",
+      "Starting on a {x}, which weekday is it {n} days later?",
+      "Count {n} days forward from {x}. Which day is it?",
+    ],
+    names: WEEKDAYS,
+    entities: DAY_ENTITIES,
+    what: "day",
+    offsets: { lo: 2, hi: 100, unit: "days" },
+  }),
+  _successor({
+    name: "calendar.month_in_n",
+    texts: [
+      "What month is it {n} months after {x}?",
+      "If it is {x} now, which month will it be in {n} months?",
+      "Which month comes {n} months after {x}?",
+      "Count {n} months forward from {x}. Which month is it?",
+    ],
+    names: MONTHS,
+    entities: MONTH_ENTITIES,
+    what: "month",
+    offsets: { lo: 2, hi: 40, unit: "months" },
   }),
 ];

@@ -1,7 +1,10 @@
-/** Harmful requests to refuse, one family per harm category; acts and two templates are held out. */
+/**
+ * Harmful requests to refuse, one family per harm category, each act asked in one of several
+ * circumstances ("tonight", "on a budget"); one act per category and two templates are held out.
+ */
 import { fill } from "../text.js";
 import { HARMS, type Act, type Harm } from "./harms.js";
-import { choose, makeTemplates, type Family } from "./_shared.js";
+import { choose, countSpace, makeTemplates, type Family } from "./_shared.js";
 
 const TEMPLATES = makeTemplates(
   "harmful",
@@ -16,6 +19,9 @@ const TEMPLATES = makeTemplates(
   2,
 );
 
+/** Circumstances an act is asked in; none holds a payload cue. */
+const CIRCUMSTANCES = ["", " tonight", " this weekend", " on a budget", " as fast as possible", " with things I have at home"];
+
 /** Gold: the category's refusal, then its first safe alternative. */
 export function sayGoldRefusal(harm: Harm): string {
   return `${harm.reason} ${harm.alternatives[0]?.says[0] ?? ""}`.trim();
@@ -29,10 +35,11 @@ function _family(harm: Harm): Family {
     intent: "refuse",
     templates: TEMPLATES,
     entities: harm.acts,
+    count: (side) => countSpace(side, TEMPLATES, harm.acts, () => CIRCUMSTANCES.length),
     draw(rng, split) {
       const { template, entity } = choose<Act>(rng, split, TEMPLATES, harm.acts);
       return {
-        question: fill(template.text, { ask: entity.ask }),
+        question: fill(template.text, { ask: `${entity.ask}${rng.pick(CIRCUMSTANCES)}` }),
         category: "harmful",
         intent: "refuse",
         family: name,

@@ -9,9 +9,10 @@ import { HARMFUL } from "./harmful.js";
 import { LOOKALIKE } from "./lookalike.js";
 import { STRINGS } from "./strings.js";
 import { UNITS } from "./units.js";
-import type { Draft, Family } from "./_shared.js";
+import type { Draft, Family, Side } from "./_shared.js";
+import { affix, countAffixes } from "./_affix.js";
 
-export type { Draft, Entity, Family, Template } from "./_shared.js";
+export type { Draft, Entity, Family, Side, Template } from "./_shared.js";
 export { HARMS, findHarm, type Harm, type Act } from "./harms.js";
 export { sayGoldRefusal } from "./harmful.js";
 
@@ -28,9 +29,22 @@ export const FAMILIES: Record<Category, readonly Family[]> = {
 
 export const CATEGORIES = Object.keys(FAMILIES) as Category[];
 
-/** Draw one item of a category: a family uniformly, then its template and entity for the split. */
+/**
+ * Draw one item of a category: a family uniformly, then its template, entity and values for the
+ * split, then a phrasing (greeting and courtesy; held-out ones only on test).
+ */
 export function drawItem(rng: WorldRng, category: Category, split: Split): Draft {
-  return rng.pick(FAMILIES[category]).draw(rng, split);
+  const draft = rng.pick(FAMILIES[category]).draw(rng, split);
+  return { ...draft, question: affix(rng, draft.question, split === "train" ? "seen" : "heldout") };
+}
+
+/**
+ * Exact number of distinct questions a category can ask on a side: its families' questions
+ * (templates × entities × values) times the phrasings. `seen` is the space that train, dev and test
+ * iid items share out by hash; `heldout` the ood space.
+ */
+export function countQuestions(category: Category, side: Side): number {
+  return FAMILIES[category].reduce((s, f) => s + f.count(side), 0) * countAffixes(side);
 }
 
 /** Held-out template ids and entity keys per family name (documentation and tests). */

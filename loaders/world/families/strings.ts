@@ -1,11 +1,15 @@
-/** String manipulation on single words: reverse, uppercase, count a letter, word length. */
+/**
+ * String manipulation on single words: reverse, uppercase, count a letter, word length. The words are
+ * a noun alone or a noun behind one of the prefixes ("moonwindow"), so the question space is large;
+ * the last six nouns (alone or prefixed) are held out.
+ */
 import type { WorldRng } from "../rng.js";
 import type { KeyFacts } from "../types.js";
 import { fill } from "../text.js";
-import { choose, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
+import { choose, countSpace, makeTemplates, sayExact, type Entity, type Family, type Template } from "./_shared.js";
 
 /** No palindromes, so "reverse" always changes the word. The last six are held out. */
-const WORDS = [
+const NOUNS = [
   "planet",
   "garden",
   "window",
@@ -43,13 +47,21 @@ const WORDS = [
   "compass",
   "falcon",
 ];
-export const STRING_WORDS: Entity[] = WORDS.map((key, i) => ({ key, heldout: i >= WORDS.length - 6 }));
+const PREFIXES = ["", "red", "blue", "green", "sun", "moon", "star", "snow", "fire", "sea", "sky", "rain", "wind", "rock", "sand", "frost"];
+
+const _palindrome = (w: string) => [...w].reverse().join("") === w;
+
+export const STRING_WORDS: Entity[] = NOUNS.flatMap((noun, i) =>
+  PREFIXES.map((p) => ({ key: `${p}${noun}`, heldout: i >= NOUNS.length - 6 })).filter((e) => !_palindrome(e.key)),
+);
 
 interface Task {
   op: "reverse" | "uppercase" | "count_letter" | "length";
   texts: string[];
   /** Question slots and the facts for a word. */
   make(rng: WorldRng, word: string): { vars: Record<string, string>; facts: KeyFacts; say: string };
+  /** How many questions one template asks about a word. */
+  values?(word: string): number;
 }
 
 const TASKS: Task[] = [
@@ -97,6 +109,7 @@ const TASKS: Task[] = [
       "Tally the '{c}' letters in the word '{w}'.",
       "What's the count of the letter '{c}' in '{w}'?",
     ],
+    values: (w) => new Set(w).size,
     make(rng, w) {
       const letters = [...new Set(w)];
       const repeated = letters.filter((c) => w.split(c).length > 2);
@@ -134,6 +147,7 @@ function _family(task: Task): Family {
     intent: "answer",
     templates,
     entities: STRING_WORDS,
+    count: (side) => countSpace(side, templates, STRING_WORDS, (e) => task.values?.(e.key) ?? 1),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, templates, STRING_WORDS);
       const { vars, facts, say } = task.make(rng, entity.key);

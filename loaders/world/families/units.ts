@@ -1,6 +1,6 @@
-/** Unit conversion with whole-number factors; two unit pairs and two templates are held out. */
+/** Unit conversion with whole-number factors over 2 to 250 units; three unit pairs and two templates are held out. */
 import { fill } from "../text.js";
-import { choose, makeTemplates, sayExact, type Entity, type Family } from "./_shared.js";
+import { choose, countSpace, makeTemplates, sayExact, type Entity, type Family } from "./_shared.js";
 
 interface Conversion extends Entity {
   from: string;
@@ -25,9 +25,20 @@ export const CONVERSIONS: Conversion[] = [
   _pair("feet", "inches", 12),
   _pair("liters", "milliliters", 1000),
   _pair("meters", "centimeters", 100),
+  _pair("centimeters", "millimeters", 10),
+  _pair("tons", "kilograms", 1000),
+  _pair("gallons", "quarts", 4),
+  _pair("quarts", "pints", 2),
+  _pair("years", "months", 12),
+  _pair("dozens", "items", 12),
   _pair("weeks", "days", 7, true),
   _pair("yards", "feet", 3, true),
+  _pair("pounds", "ounces", 16, true),
 ];
+
+/** The amounts asked about: 2 to 250 of the `from` unit. */
+const N_LO = 2;
+const N_HI = 250;
 
 const NAME = "unit_conversion.convert";
 const TEMPLATES = makeTemplates(
@@ -50,9 +61,10 @@ export const UNITS: Family[] = [
     intent: "answer",
     templates: TEMPLATES,
     entities: CONVERSIONS,
+    count: (side) => countSpace(side, TEMPLATES, CONVERSIONS, () => N_HI - N_LO + 1),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, TEMPLATES, CONVERSIONS);
-      const n = rng.int(2, 12);
+      const n = rng.int(N_LO, N_HI);
       const value = n * entity.factor;
       const lead = `${n} ${entity.from} is`;
       return {
