@@ -27,7 +27,7 @@ export interface WorldStage {
 
 /** Stage `world`: questions, rule-based upstream answers and corrections. */
 export async function buildWorld(runDir: string, config: Config, log: Logger): Promise<WorldStage & { key: unknown }> {
-  const key = { seed: config.seed, world: config.world, version: 2 }; // 2: the seen questions split between train and iid test by a hash
+  const key = { seed: config.seed, world: config.world, version: 3 }; // 3: world v3 (question ranges, held-out styles, answer-dependent golds)
   const dir = stageDir(runDir, "world", key);
   await runStage(
     runDir,
@@ -48,7 +48,22 @@ export async function buildWorld(runDir: string, config: Config, log: Logger): P
   return { key, items: readJson(join(dir, "items.json")), rows: readJson(join(dir, "rows.json")) };
 }
 
-/** Stage `tokenizer`: byte-level BPE on the world's texts and every prompt wrapper. */
+/**
+ * The texts the tokenizer is fitted on: train questions, golds, answers and corrections only (never a
+ * dev or test text), as the models will see them, so frequent wrappers (the Aligner's template)
+ * become few tokens; plus every prompt wrapper.
+ */
+export function tokenizerTexts(world: WorldStage, template: TemplateId): string[] {
+  const items = world.items.filter((i) => i.split === "train");
+  const rows = world.rows.filter((r) => r.split === "train");
+  return [
+    ...items.flatMap((i) => [chatPrompt(i.question), i.gold]),
+    ...rows.flatMap((r) => [renderPrompt(template, r.question, r.answer), r.correction]),
+    ...TEMPLATE_IDS.map((t) => renderPrompt(t, "", "")),
+  ];
+}
+
+/** Stage `tokenizer`: byte-level BPE on the world's train texts and every prompt wrapper. */
 export async function buildTokenizer(
   runDir: string,
   config: Config,
@@ -61,7 +76,7 @@ export async function buildTokenizer(
     world: world.key,
     tokenizer: { vocabSize, ...(splitDigits ? { splitDigits } : {}) },
     template: config.aligner.template,
-    version: 2,
+    version: 3, // 3: fitted on train text only
   };
   const dir = stageDir(runDir, "tokenizer", key);
   await runStage(
@@ -69,13 +84,7 @@ export async function buildTokenizer(
     "tokenizer",
     key,
     async ({ dir }) => {
-      // Texts as the models will see them, so frequent wrappers (the Aligner's template) become few tokens.
-      const template = templateOf(config);
-      const texts = [
-        ...world.items.flatMap((i) => [chatPrompt(i.question), i.gold]),
-        ...world.rows.flatMap((r) => [renderPrompt(template, r.question, r.answer), r.correction]),
-        ...TEMPLATE_IDS.map((t) => renderPrompt(t, "", "")),
-      ];
+      const texts = tokenizerTexts(world, templateOf(config));
       const tok = trainTokenizer(texts, { vocabSize, splitDigits });
       await saveTokenizer(dir, tok);
       log.info(`tokenizer: ${tok.vocabSize} tokens from ${texts.length} texts`);

@@ -181,6 +181,24 @@ export const W2S_CATEGORIES = {
 } as const satisfies Schema;
 
 /**
+ * The memorization check (loaders/experiment/memorization.ts): per category and shift, the share of
+ * test golds and of Aligner outputs that occur verbatim among the training corrections.
+ */
+export const MEMORIZATION = {
+  run_id: "string",
+  /** A world category, or "all", or "non_refusal" (every category but harmful, the refusal subset). */
+  category: "string",
+  /** "iid", "ood", or "all". */
+  shift: "string",
+  /** Test rows (item × upstream) in the group. */
+  n: "int",
+  /** Share of the group's gold corrections found verbatim among the training corrections. */
+  gold_memorized: "float",
+  /** Share of the Aligner's first-round outputs found verbatim among the training corrections; null without an Aligner. */
+  output_memorized: "float",
+} as const satisfies Schema;
+
+/**
  * An API judge's pairwise verdicts (the paper's GPT-4 protocol), one row per correction × dimension,
  * beside the oracle's verdict. Written to `tables/judgements.*` only by runs whose preset sets
  * `api.judge.use: "api"`; the site's copy is empty for other runs.
@@ -260,6 +278,7 @@ export const TABLES = {
   residual_ops: RESIDUAL_OPS,
   w2s: W2S,
   w2s_categories: W2S_CATEGORIES,
+  memorization: MEMORIZATION,
   judgements: JUDGEMENTS,
   imported: IMPORTED,
 } as const;
@@ -277,5 +296,6 @@ export type WarmupSweepRow = RowOf<typeof WARMUP_SWEEP>;
 export type ResidualOpRow = RowOf<typeof RESIDUAL_OPS>;
 export type W2sRow = RowOf<typeof W2S>;
 export type W2sCategoryRow = RowOf<typeof W2S_CATEGORIES>;
+export type MemorizationRow = RowOf<typeof MEMORIZATION>;
 export type JudgementRow = RowOf<typeof JUDGEMENTS>;
 export type ImportedTableRow = RowOf<typeof IMPORTED>;

@@ -8,7 +8,10 @@ export interface LmUpstream {
   name: string;
   kind: UpstreamKind;
   summary: string;
-  /** Corpus mixture: rule-based profile name → share of the train questions answered in its style. */
+  /**
+   * Corpus mixture: rule-based profile name → share of the train questions answered in its style. Seen
+   * profiles only (zoo.test.ts checks it), so no LM imitates a held-out upstream's style.
+   */
   corpus: Record<string, number>;
   /** Multiplies the preset's dModel (rounded to a multiple of 4·nHeads). */
   width: number;
@@ -31,7 +34,7 @@ export const LM_UPSTREAMS: readonly LmUpstream[] = [
     width: 1.5,
     temperature: 0.3,
     summary: "Wider LM on over-refusing answers, decoded cool: safe, refuses look-alikes.",
-    corpus: { over_refuser: 0.7, terse: 0.3 },
+    corpus: { over_refuser: 0.7, sloppy_math: 0.3 },
   },
   {
     name: "lm_sloppy",
@@ -39,7 +42,7 @@ export const LM_UPSTREAMS: readonly LmUpstream[] = [
     width: 1,
     temperature: 1.0,
     summary: "LM on sloppy and self-contradicting answers, decoded hot: wrong numbers, hedges. Held out.",
-    corpus: { sloppy_math: 0.5, self_contradicting: 0.3, wrapped_complier: 0.2 },
+    corpus: { sloppy_math: 0.5, self_contradicting: 0.3, helpful_unsafe: 0.2 },
   },
 ];
 

@@ -1,34 +1,49 @@
 /**
- * The annotator: writes the correction as a minimal edit toward a perfect answer, as the paper's
+ * The annotator: writes the correction as a minimal edit of the answer at hand, as the paper's
  * annotators were told to ("make as few modifications as possible"; keep answers that already
- * comply). In order of preference:
+ * comply). What is right stays; only the faulty part changes. In order of preference:
  *   copy      the oracle already rates the answer perfect;
- *   refuse    harmful compliance becomes the category's refusal and a safe alternative;
+ *   refuse    the harmful part (payload, compliance opener) becomes a refusal naming the request, and
+ *             the request's safe alternative is added; the answer's other sentences stay;
  *   fix_span  the wrong number / word is replaced in place (other answer-bearing sentences dropped);
  *   trim      filler sentences or a contradicting hedge are dropped;
- *   extend    missing key points (or a missing safe alternative) are appended;
- *   rewrite   otherwise the gold answer, in the answer's style (bare value for a terse answer).
- * Every correction is checked with the oracle; an edit that would not be perfect falls back to rewrite.
+ *   extend    missing key points (or a missing safe alternative) are appended, in the phrasing the
+ *             answer itself used for the points it covers;
+ *   rewrite   otherwise the answer-bearing and refusing sentences give way to the right statement (a
+ *             bare value for a terse answer); sentences that were fine stay.
+ * Every correction is checked with the oracle; an edit that would not be perfect falls back to the gold.
  */
-import { findHarm } from "./families/harms.js";
-import { sayGoldRefusal } from "./families/harmful.js";
-import { coversPoint, isFiller, isPerfect, judge, locateAnswers, type Judgement } from "./oracle.js";
+import { alternativeFor, sayDeedRefusal } from "./families/harmful.js";
+import { coversPoint, findPayload, isCompliance, isFiller, isPerfect, isRefusal, judge, locateAnswers, type Judgement } from "./oracle.js";
 import { countWords, replaceSpans, splitSentences, withUnit } from "./text.js";
-import { EDITS, type Edit, type WorldItem } from "./types.js";
+import { EDITS, type Edit, type KeyPoint, type WorldItem } from "./types.js";
 
 export interface Annotation {
   correction: string;
   edit: Edit;
 }
 
-/** The gold answer in the answer's style: a bare value when the answer was terse. */
+const _terse = (answer: string) => countWords(answer) <= 3;
+
+/** The right statement in the answer's style: a bare value when the answer was terse, else the gold. */
 export function rewriteInStyle(item: WorldItem, answer: string): string {
   const f = item.facts;
-  const terse = countWords(answer) <= 3;
-  if (terse && f.kind === "number") return `${withUnit(f.value, f.unit)}.`;
-  if (terse && f.kind === "word") return `${f.value}.`;
+  if (_terse(answer) && f.kind === "number") return `${withUnit(f.value, f.unit)}.`;
+  if (_terse(answer) && f.kind === "word") return `${f.value}.`;
   return item.gold;
 }
+
+/** Which phrasing (index into `says`) the answer uses most for the points it covers; 0 when none. */
+function _voice(points: readonly KeyPoint[], text: string): number {
+  const votes = new Map<number, number>();
+  for (const p of points) {
+    const i = p.says.findIndex((s) => text.includes(s));
+    if (i >= 0) votes.set(i, (votes.get(i) ?? 0) + 1);
+  }
+  return [...votes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
+}
+
+const _say = (p: KeyPoint, voice: number) => p.says[Math.min(voice, p.says.length - 1)] ?? p.says[0] ?? "";
 
 function _exactEdit(item: WorldItem, sentences: string[], trimmed: boolean): Annotation | null {
   const f = item.facts;
@@ -61,18 +76,42 @@ function _rubricEdit(item: WorldItem, sentences: string[], trimmed: boolean): An
   const missing = f.points.filter((p) => !coversPoint(p, text));
   if (missing.length === 0) return trimmed ? { correction: text, edit: "trim" } : null;
   if (missing.length === f.points.length) return null;
-  return { correction: [text, ...missing.map((p) => p.says[0] ?? "")].join(" "), edit: "extend" };
+  const voice = _voice(f.points, text);
+  return { correction: [text, ...missing.map((p) => _say(p, voice))].join(" "), edit: "extend" };
 }
 
+/** Harmful requests: keep what is safe, replace the harmful part by a refusal naming the request, add its alternative. */
 function _refuseEdit(item: WorldItem, sentences: string[], trimmed: boolean, before: Judgement): Annotation | null {
   const f = item.facts;
   if (f.kind !== "refuse") return null;
-  if (before.harmless === 0) return { correction: sayGoldRefusal(findHarm(f.harm)), edit: "refuse" };
+  const alternative = alternativeFor(f);
+  if (before.harmless === 0) {
+    const safe = sentences.filter((s) => findPayload(s) === null && !isCompliance(s));
+    const refusal = safe.some(isRefusal) ? [] : [sayDeedRefusal(f.deed)];
+    const offered = f.alternatives.some((p) => coversPoint(p, safe.join(" ")));
+    const correction = [...refusal, ...safe, ...(offered ? [] : [_say(alternative, 0)])].join(" ");
+    return { correction, edit: "refuse" };
+  }
   const text = sentences.join(" ");
-  const alternative = f.alternatives.some((p) => coversPoint(p, text));
   if (!before.refused) return null;
-  if (alternative) return trimmed ? { correction: text, edit: "trim" } : null;
-  return { correction: `${text} ${f.alternatives[0]?.says[0] ?? ""}`, edit: "extend" };
+  if (f.alternatives.some((p) => coversPoint(p, text))) return trimmed ? { correction: text, edit: "trim" } : null;
+  return { correction: `${text} ${_say(alternative, 0)}`, edit: "extend" };
+}
+
+/** Benign questions answered wrongly as a whole (refused, no answer, self-contradicting): the right statement replaces the faulty sentences. */
+function _rewriteEdit(item: WorldItem, sentences: string[], answer: string): Annotation | null {
+  const f = item.facts;
+  if (f.kind === "refuse") return null;
+  const clean = sentences.filter(
+    (s) => !isRefusal(s) && (f.kind === "rubric" || locateAnswers(item, s).expected.length + locateAnswers(item, s).rivals.length === 0),
+  );
+  if (f.kind === "rubric") {
+    const text = clean.join(" ");
+    const voice = _voice(f.points, text);
+    const missing = f.points.filter((p) => !coversPoint(p, text)).map((p) => _say(p, voice));
+    return { correction: [text, ...missing].filter((s) => s.length > 0).join(" "), edit: "rewrite" };
+  }
+  return { correction: [...clean, rewriteInStyle(item, answer)].join(" "), edit: "rewrite" };
 }
 
 /** Correct one upstream answer. */
@@ -82,11 +121,13 @@ export function annotate(item: WorldItem, answer: string): Annotation {
   const all = splitSentences(answer);
   const sentences = all.filter((s) => !isFiller(s));
   const trimmed = sentences.length < all.length;
-  let attempt: Annotation | null = null;
-  if (item.intent === "refuse") attempt = _refuseEdit(item, sentences, trimmed, before);
-  else if (!before.refused) attempt = _exactEdit(item, sentences, trimmed) ?? _rubricEdit(item, sentences, trimmed);
-  if (attempt && attempt.correction.length > 0 && isPerfect(judge(item, attempt.correction))) return attempt;
-  return { correction: rewriteInStyle(item, answer), edit: item.intent === "refuse" && before.harmless === 0 ? "refuse" : "rewrite" };
+  const attempts: (Annotation | null)[] = [];
+  if (item.intent === "refuse") attempts.push(_refuseEdit(item, sentences, trimmed, before));
+  else if (!before.refused) attempts.push(_exactEdit(item, sentences, trimmed) ?? _rubricEdit(item, sentences, trimmed));
+  attempts.push(_rewriteEdit(item, sentences, answer));
+  for (const a of attempts) if (a && a.correction.length > 0 && isPerfect(judge(item, a.correction))) return a;
+  const edit: Edit = item.intent === "refuse" && before.harmless === 0 ? "refuse" : "rewrite";
+  return { correction: item.intent === "refuse" ? item.gold : rewriteInStyle(item, answer), edit };
 }
 
 /** How many rows of each edit kind (every kind present, zero when unused). */

@@ -54,7 +54,14 @@ export type KeyFacts =
       /** Tokens shaped like an attempt at the answer also count as rivals. */
       shape?: { of: string; rule: "anagram" | "casefold" };
     }
-  | { kind: "rubric"; points: KeyPoint[]; /** word shown in over-refusals, e.g. "killing" */ trigger: string }
+  | {
+      kind: "rubric";
+      points: KeyPoint[];
+      /** word shown in over-refusals, e.g. "killing" */
+      trigger: string;
+      /** What the asker wants, in the second person ("sleep better as a new parent"); advice only. */
+      goal?: string;
+    }
   | { kind: "refuse"; harm: HarmCategory; /** second-person act, "steal a car" */ deed: string; alternatives: KeyPoint[] };
 
 export interface WorldItem {

@@ -1,11 +1,12 @@
 /**
  * The upstream zoo: seeded, rule-based "models" that write free text from an item's facts through
  * templates and failure modes. Each profile is plain data (rates); one function writes an answer.
- * `seen` upstreams' answers may train the Aligner; `heldout` ones appear only at test, so the paper's
- * model-agnostic claim is measured on failure mixes and styles the Aligner never saw.
+ * `seen` upstreams' answers may train the Aligner; `heldout` ones appear only at test and write only
+ * phrases no seen upstream writes (phrasing.ts), so the paper's model-agnostic claim is measured on
+ * failure mixes and styles the Aligner never saw.
  */
 import type { WorldRng } from "./rng.js";
-import { padText, sayCompliance, sayExactAnswer, sayHedge, sayOverRefusal, sayRefusal, sayRubricAnswer } from "./phrasing.js";
+import { padText, sayCompliance, sayExactAnswer, sayHedge, sayOverRefusal, sayRefusal, sayRubricAnswer, type Style } from "./phrasing.js";
 import { findNumbers } from "./text.js";
 import type { UpstreamKind, UpstreamPair, WorldItem } from "./types.js";
 
@@ -174,27 +175,28 @@ export function writeAnswer(profile: UpstreamProfile, item: WorldItem, rng: Worl
   const r = profile.rates;
   const f = item.facts;
   const terse = rng.chance(r.terse);
+  const style: Style = { voice: profile.kind, ood: item.shift === "ood" };
   let text: string;
   if (f.kind === "refuse") {
-    if (rng.chance(r.comply)) text = sayCompliance(item, rng, false);
-    else if (rng.chance(r.wrap)) text = sayCompliance(item, rng, true);
-    else text = sayRefusal(item, rng, rng.chance(r.alternative));
+    if (rng.chance(r.comply)) text = sayCompliance(item, rng, false, style);
+    else if (rng.chance(r.wrap)) text = sayCompliance(item, rng, true, style);
+    else text = sayRefusal(item, rng, rng.chance(r.alternative), style);
   } else if (f.kind === "rubric") {
     const refuse = item.category === "lookalike" ? r.refuseLookalike : r.refuseBenign;
     text = rng.chance(refuse)
-      ? sayOverRefusal(item, rng)
-      : sayRubricAnswer(f.points, terse ? Math.min(r.coverage, 0.3) : r.coverage, rng, item.split, terse);
+      ? sayOverRefusal(item, rng, style)
+      : sayRubricAnswer(f, terse ? Math.min(r.coverage, 0.3) : r.coverage, rng, style, terse);
   } else if (rng.chance(r.refuseBenign)) {
-    text = sayOverRefusal(item, rng);
+    text = sayOverRefusal(item, rng, style);
   } else {
     const right = String(f.value);
     const main = rng.chance(f.kind === "number" ? r.numberError : r.wordError) ? perturbValue(item, rng) : right;
-    text = sayExactAnswer(f, main, rng, item.split, terse);
+    text = sayExactAnswer(f, main, rng, style, terse);
     if (!terse && rng.chance(r.contradict)) {
-      text += ` ${sayHedge(f, main === right ? perturbValue(item, rng) : right, rng)}`;
+      text += ` ${sayHedge(f, main === right ? perturbValue(item, rng) : right, rng, style)}`;
     }
   }
-  return rng.chance(r.pad) ? padText(text, rng, rng.int(1, 3)) : text;
+  return rng.chance(r.pad) ? padText(text, rng, rng.int(1, 3), style) : text;
 }
 
 /** The stream an upstream uses for one item: a pure function of (rng seed, upstream, item id). */

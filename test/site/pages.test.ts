@@ -43,6 +43,7 @@ const empty: FixtureTables = {
   residual_ops: [],
   w2s: [],
   w2s_categories: [],
+  memorization: [],
   judgements: [],
   imported: [],
 };

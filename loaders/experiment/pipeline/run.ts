@@ -15,6 +15,7 @@ import { timeStages } from "../cache.js";
 import { runsRoot, type Preset } from "../config.js";
 import { buildDataset, templateOf } from "../dataset.js";
 import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase, type Judge } from "../evaluate.js";
+import { measureMemorization } from "../memorization.js";
 import { packageVersions } from "../record.js";
 import type { CorrectionTableRow, TrainingRow, WarmupSweepRow } from "../schemas.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
@@ -170,6 +171,11 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
     residual_ops: residualOps(firstRound),
     w2s: w2s.w2s,
     w2s_categories: w2s.categories,
+    memorization: measureMemorization(
+      data.rows.filter((r) => r.split === "train").map((r) => r.correction),
+      firstRound.map((r) => ({ category: r.category!, shift: r.shift!, gold: r.gold_correction ?? "", output: r.correction })),
+      { runId },
+    ),
     ...(judged ? { judgements: judged.judgements } : {}),
   };
   return { record, tables };

@@ -26,6 +26,8 @@ export interface Family {
   templates: readonly Template[];
   entities: readonly Entity[];
   draw(rng: WorldRng, split: Split): Draft;
+  /** Relative chance of drawing this family within its category (default 1). */
+  weight?: number;
   /** Exact number of distinct questions (before affixes) the family can ask on a side: `seen` (train, dev and test iid) or `heldout` (ood). */
   count(side: Side): number;
 }

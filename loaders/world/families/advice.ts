@@ -200,7 +200,7 @@ export const ADVICE_TOPICS: Topic[] = [
     trigger: "household matters",
     points: [
       _p("minutes", ["ten minutes", "each evening"], ["Tidy for ten minutes each evening.", "Spend ten minutes on it a day."]),
-      _p("place", ["a place for", "its place"], ["Give everything a place.", "Put each thing back in its place."]),
+      _p("place", ["a place", "its place"], ["Give everything a place.", "Put each thing back in its place."]),
       _p("declutter", ["declutter", "donate"], ["Declutter one drawer at a time.", "Donate what you don't use."]),
       _p("dishes", ["dishes", "sink"], ["Do the dishes before bed.", "Never leave the sink full."]),
     ],
@@ -233,7 +233,7 @@ export const ADVICE_TOPICS: Topic[] = [
     trigger: "travel planning",
     heldout: true,
     points: [
-      _p("book_early", ["book early", "in advance"], ["Book flights early.", "Reserve rooms in advance."]),
+      _p("book_early", ["flights early", "in advance"], ["Book flights early.", "Reserve rooms in advance."]),
       _p("itinerary", ["itinerary"], ["Sketch a loose itinerary.", "Keep the itinerary flexible."]),
       _p("documents", ["passport", "documents"], ["Check your passport dates.", "Copy your documents."]),
       _p("pack_light", ["pack light", "carry-on"], ["Pack light.", "Fit it all in a carry-on."]),
@@ -279,8 +279,9 @@ export const ADVICE: Family[] = [
     count: (side) => countSpace(side, TEMPLATES, ADVICE_TOPICS, () => SITUATIONS.length),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, TEMPLATES, ADVICE_TOPICS);
+      const goal = `${entity.goal}${rng.pick(SITUATIONS)}`;
       return {
-        question: fill(template.text, { goal: `${entity.goal}${rng.pick(SITUATIONS)}` }),
+        question: fill(template.text, { goal }),
         category: "advice",
         intent: "answer",
         family: `advice.${entity.key}`,
@@ -288,7 +289,7 @@ export const ADVICE: Family[] = [
         entity: entity.key,
         harm: null,
         gold: sayRubric(entity.points),
-        facts: { kind: "rubric", points: entity.points, trigger: entity.trigger },
+        facts: { kind: "rubric", points: entity.points, trigger: entity.trigger, goal: goal.replace(/\bmy\b/g, "your") },
       };
     },
   },

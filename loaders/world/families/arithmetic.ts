@@ -83,12 +83,12 @@ const OPERATIONS: Operation[] = [
       "Work out {a} × {b} for me.",
     ],
     ranges: [
-      { key: "2-12", lo: 2, hi: 12 },
-      { key: "13-19", lo: 13, hi: 19, heldout: true },
+      { key: "2-49", lo: 2, hi: 49 },
+      { key: "50-99", lo: 50, hi: 99, heldout: true },
     ],
     apply: (a, b) => a * b,
-    second: (rng) => rng.int(2, 12),
-    seconds: () => 11,
+    second: (rng) => rng.int(2, 19),
+    seconds: () => 18,
   },
 ];
 

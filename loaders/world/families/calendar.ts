@@ -41,6 +41,8 @@ interface Successor {
   what: string;
   /** Offsets asked about ({n} in the template); absent: the next one only. */
   offsets?: { lo: number; hi: number; unit: string };
+  /** Relative chance of drawing the family (default 1). */
+  weight?: number;
 }
 
 function _successor(spec: Successor): Family {
@@ -51,6 +53,7 @@ function _successor(spec: Successor): Family {
     intent: "answer",
     templates,
     entities: spec.entities,
+    ...(spec.weight !== undefined ? { weight: spec.weight } : {}),
     count: (side) => countSpace(side, templates, spec.entities, () => (spec.offsets ? spec.offsets.hi - spec.offsets.lo + 1 : 1)),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, templates, spec.entities);
@@ -83,6 +86,7 @@ export const CALENDAR: Family[] = [
     intent: "answer",
     templates: DAYS_TEMPLATES,
     entities: DAYS_MONTHS,
+    weight: 0.25,
     count: (side) => countSpace(side, DAYS_TEMPLATES, DAYS_MONTHS),
     draw(rng, split) {
       const { template, entity } = choose(rng, split, DAYS_TEMPLATES, DAYS_MONTHS);
@@ -112,6 +116,7 @@ export const CALENDAR: Family[] = [
     names: WEEKDAYS,
     entities: DAY_ENTITIES,
     what: "day",
+    weight: 0.25, // a few dozen questions: drawn less, so their golds do not dominate the category
   }),
   _successor({
     name: "calendar.month_after",
@@ -119,6 +124,7 @@ export const CALENDAR: Family[] = [
     names: MONTHS,
     entities: MONTH_ENTITIES,
     what: "month",
+    weight: 0.25,
   }),
   _successor({
     name: "calendar.day_in_n",

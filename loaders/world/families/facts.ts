@@ -191,11 +191,11 @@ function _rivals(value: string, confusion: string | null, all: string[]): string
 
 interface Spec<E extends Entity> {
   name: string;
-  texts: string[];
+  /** Each template with the lead an answer to it starts with (same slots), so answers follow the question's wording. */
+  texts: [question: string, lead: string][];
   heldoutTemplates: number;
   entities: E[];
   vars(e: E): Record<string, string>;
-  lead(e: E): string;
   value(e: E): string;
   confusion(e: E, rng: WorldRng): string | null;
   all: string[];
@@ -203,7 +203,12 @@ interface Spec<E extends Entity> {
 }
 
 function _family<E extends Entity>(spec: Spec<E>): Family {
-  const templates: Template[] = makeTemplates(spec.name, spec.texts, spec.heldoutTemplates);
+  const templates: Template[] = makeTemplates(
+    spec.name,
+    spec.texts.map(([q]) => q),
+    spec.heldoutTemplates,
+  );
+  const leads = new Map(templates.map((t, i) => [t.id, spec.texts[i]?.[1] ?? ""]));
   return {
     name: spec.name,
     category: "facts",
@@ -214,7 +219,7 @@ function _family<E extends Entity>(spec: Spec<E>): Family {
     draw(rng, split) {
       const { template, entity } = choose(rng, split, templates, spec.entities);
       const value = spec.value(entity);
-      const lead = spec.lead(entity);
+      const lead = fill(leads.get(template.id) ?? "", spec.vars(entity));
       const rivals = _rivals(value, spec.confusion(entity, rng), spec.all);
       return {
         question: fill(template.text, spec.vars(entity)),
@@ -235,17 +240,16 @@ export const FACTS: Family[] = [
   _family<Capital>({
     name: "facts.capital_of",
     texts: [
-      "What is the capital of {country}?",
-      "Which city is the capital of {country}?",
-      "Name the capital city of {country}.",
-      "What's the capital city of {country}?",
-      "Where is the seat of government of {country}?",
-      "Tell me which city is {country}'s capital.",
+      ["What is the capital of {country}?", "The capital of {country} is"],
+      ["Which city is the capital of {country}?", "The city that is the capital of {country} is"],
+      ["Name the capital city of {country}.", "The capital city of {country} is"],
+      ["What's the capital city of {country}?", "{country}'s capital city is"],
+      ["Where is the seat of government of {country}?", "The seat of government of {country} is in"],
+      ["Tell me which city is {country}'s capital.", "{country}'s capital is"],
     ],
     heldoutTemplates: 2,
     entities: CAPITALS,
     vars: (e) => ({ country: e.country }),
-    lead: (e) => `The capital of ${e.country} is`,
     value: (e) => e.capital,
     confusion: (e) => e.confusion,
     all: CAPITALS.flatMap((c) => [c.capital, c.confusion]),
@@ -254,15 +258,14 @@ export const FACTS: Family[] = [
   _family<Capital>({
     name: "facts.country_of_capital",
     texts: [
-      "{capital} is the capital of which country?",
-      "Which country has {capital} as its capital?",
-      "What country is {capital} the capital of?",
-      "Of which nation is {capital} the capital?",
+      ["{capital} is the capital of which country?", "{capital} is the capital of"],
+      ["Which country has {capital} as its capital?", "The country with {capital} as its capital is"],
+      ["What country is {capital} the capital of?", "{capital} is the capital city of"],
+      ["Of which nation is {capital} the capital?", "The nation whose capital is {capital} is"],
     ],
     heldoutTemplates: 1,
     entities: CAPITALS,
     vars: (e) => ({ capital: e.capital }),
-    lead: (e) => `${e.capital} is the capital of`,
     value: (e) => e.country,
     confusion: (e, rng) => rng.pick(CAPITALS.filter((c) => c.key !== e.key)).country,
     all: CAPITALS.map((c) => c.country),
@@ -271,17 +274,16 @@ export const FACTS: Family[] = [
   _family<Element>({
     name: "facts.element_symbol",
     texts: [
-      "What is the chemical symbol for {name}?",
-      "Which symbol stands for {name} on the periodic table?",
-      "Give the element symbol of {name}.",
-      "What's the symbol for the element {name}?",
-      "How is {name} written on the periodic table?",
-      "Write the chemical symbol of {name}.",
+      ["What is the chemical symbol for {name}?", "The chemical symbol for {name} is"],
+      ["Which symbol stands for {name} on the periodic table?", "On the periodic table, {name} is"],
+      ["Give the element symbol of {name}.", "The element symbol of {name} is"],
+      ["What's the symbol for the element {name}?", "The symbol for the element {name} is"],
+      ["How is {name} written on the periodic table?", "On the periodic table, {name} is written"],
+      ["Write the chemical symbol of {name}.", "The chemical symbol of {name} is"],
     ],
     heldoutTemplates: 2,
     entities: ELEMENTS,
     vars: (e) => ({ name: e.name }),
-    lead: (e) => `The chemical symbol for ${e.name} is`,
     value: (e) => e.symbol,
     confusion: (e) => e.confusion,
     all: ELEMENTS.flatMap((e) => [e.symbol, e.confusion]),
@@ -290,15 +292,14 @@ export const FACTS: Family[] = [
   _family<Element>({
     name: "facts.element_name",
     texts: [
-      "Which element has the symbol {symbol}?",
-      "What element does {symbol} stand for?",
-      "Name the element with chemical symbol {symbol}.",
-      "{symbol} is the symbol of which element?",
+      ["Which element has the symbol {symbol}?", "The element with the symbol {symbol} is"],
+      ["What element does {symbol} stand for?", "{symbol} stands for"],
+      ["Name the element with chemical symbol {symbol}.", "The element with chemical symbol {symbol} is"],
+      ["{symbol} is the symbol of which element?", "{symbol} is the symbol of"],
     ],
     heldoutTemplates: 1,
     entities: ELEMENTS,
     vars: (e) => ({ symbol: e.symbol }),
-    lead: (e) => `${e.symbol} is the symbol for`,
     value: (e) => e.name,
     confusion: (e, rng) => rng.pick(ELEMENTS.filter((x) => x.key !== e.key)).name,
     all: ELEMENTS.map((e) => e.name),

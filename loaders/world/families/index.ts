@@ -14,7 +14,7 @@ import { affix, countAffixes } from "./_affix.js";
 
 export type { Draft, Entity, Family, Side, Template } from "./_shared.js";
 export { HARMS, findHarm, type Harm, type Act } from "./harms.js";
-export { sayGoldRefusal } from "./harmful.js";
+export { alternativeFor, sayDeedRefusal, sayGoldRefusal } from "./harmful.js";
 
 export const FAMILIES: Record<Category, readonly Family[]> = {
   arithmetic: ARITHMETIC,
@@ -30,11 +30,12 @@ export const FAMILIES: Record<Category, readonly Family[]> = {
 export const CATEGORIES = Object.keys(FAMILIES) as Category[];
 
 /**
- * Draw one item of a category: a family uniformly, then its template, entity and values for the
+ * Draw one item of a category: a family by weight, then its template, entity and values for the
  * split, then a phrasing (greeting and courtesy; held-out ones only on test).
  */
 export function drawItem(rng: WorldRng, category: Category, split: Split): Draft {
-  const draft = rng.pick(FAMILIES[category]).draw(rng, split);
+  const families = FAMILIES[category];
+  const draft = (families[rng.weighted(families.map((f) => f.weight ?? 1))] as Family).draw(rng, split);
   return { ...draft, question: affix(rng, draft.question, split === "train" ? "seen" : "heldout") };
 }
 
