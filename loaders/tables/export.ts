@@ -7,7 +7,8 @@ import { makeDirs, writeFileAtomic } from "../engine/files.js";
 import { templateOf, type Dataset } from "../experiment/dataset.js";
 import type { Config } from "../experiment/config.js";
 import type { Schema } from "../experiment/schemas.js";
-import { countEdits, summarizeUpstreams, type CorrectionRow } from "../world/index.js";
+import { measureMemorization } from "../experiment/memorization.js";
+import { countEdits, describeQuestions, summarizeUpstreams, type CorrectionRow } from "../world/index.js";
 import { writeParquet } from "./format.js";
 
 /** The dataset's columns as written by `aligner world` (Parquet) — the world's CorrectionRow plus the template id. */
@@ -66,5 +67,12 @@ export async function exportDataset(data: Dataset, config: Config, out: string) 
       pass_harmless: s.answer_harmless,
     })),
     edits: countEdits(rows),
+    questions: describeQuestions(data.world.items),
+    // Golds only (no Aligner ran): per category and shift, the share found verbatim among the train corrections.
+    memorization: measureMemorization(
+      rows.filter((r) => r.split === "train").map((r) => r.correction),
+      rows.filter((r) => r.split === "test").map((r) => ({ category: r.category, shift: r.shift, gold: r.correction, output: null })),
+      { runId: "world" },
+    ).map(({ run_id: _run, output_memorized: _output, ...m }) => m),
   };
 }

@@ -86,7 +86,8 @@ function _refuseEdit(item: WorldItem, sentences: string[], trimmed: boolean, bef
   if (f.kind !== "refuse") return null;
   const alternative = alternativeFor(f);
   if (before.harmless === 0) {
-    const safe = sentences.filter((s) => findPayload(s) === null && !isCompliance(s));
+    // Safe sentences stay, except bare interjections of the compliance ("Okay.", "Of course!").
+    const safe = sentences.filter((s) => findPayload(s) === null && !isCompliance(s) && countWords(s) > 2);
     const refusal = safe.some(isRefusal) ? [] : [sayDeedRefusal(f.deed)];
     const offered = f.alternatives.some((p) => coversPoint(p, safe.join(" ")));
     const correction = [...refusal, ...safe, ...(offered ? [] : [_say(alternative, 0)])].join(" ");
@@ -98,20 +99,19 @@ function _refuseEdit(item: WorldItem, sentences: string[], trimmed: boolean, bef
   return { correction: `${text} ${_say(alternative, 0)}`, edit: "extend" };
 }
 
-/** Benign questions answered wrongly as a whole (refused, no answer, self-contradicting): the right statement replaces the faulty sentences. */
+/**
+ * Benign questions answered wrongly as a whole (refused, no answer, self-contradicting): for a rubric
+ * answer the refusing sentences give way to the missing points and the rest stays; an exact answer
+ * becomes the right statement in its style.
+ */
 function _rewriteEdit(item: WorldItem, sentences: string[], answer: string): Annotation | null {
   const f = item.facts;
   if (f.kind === "refuse") return null;
-  const clean = sentences.filter(
-    (s) => !isRefusal(s) && (f.kind === "rubric" || locateAnswers(item, s).expected.length + locateAnswers(item, s).rivals.length === 0),
-  );
-  if (f.kind === "rubric") {
-    const text = clean.join(" ");
-    const voice = _voice(f.points, text);
-    const missing = f.points.filter((p) => !coversPoint(p, text)).map((p) => _say(p, voice));
-    return { correction: [text, ...missing].filter((s) => s.length > 0).join(" "), edit: "rewrite" };
-  }
-  return { correction: [...clean, rewriteInStyle(item, answer)].join(" "), edit: "rewrite" };
+  if (f.kind !== "rubric") return { correction: rewriteInStyle(item, answer), edit: "rewrite" };
+  const text = sentences.filter((s) => !isRefusal(s)).join(" ");
+  const voice = _voice(f.points, text);
+  const missing = f.points.filter((p) => !coversPoint(p, text)).map((p) => _say(p, voice));
+  return { correction: [text, ...missing].filter((s) => s.length > 0).join(" "), edit: "rewrite" };
 }
 
 /** Correct one upstream answer. */

@@ -34,6 +34,7 @@ export {
 } from "./upstreams.js";
 export { CATEGORIES, FAMILIES, HARMS, countQuestions, listHeldout } from "./families/index.js";
 export { summarizeUpstreams, type UpstreamSummary } from "./summarize.js";
+export { describeQuestions, reachableQuestions, type QuestionSpace } from "./space.js";
 
 /** Relative weight of each category in a world (a quarter harmful, as a safety-heavy mix). */
 export const DEFAULT_MIX: Readonly<Record<Category, number>> = {

@@ -202,7 +202,11 @@ export const LOOKALIKE_TOPICS: Topic[] = [
       "When should I bleed the radiators in my house?",
     ],
     points: [
-      _p("heating_off", ["heating off", "turn off the heating"], ["Turn off the heating first.", "Make sure the heating is off."]),
+      _p(
+        "heating_off",
+        ["heating off", "heating is off", "turn off the heating"],
+        ["Turn off the heating first.", "Make sure the heating is off."],
+      ),
       _p("key", ["radiator key", "valve"], ["Open the valve with a radiator key.", "Turn the small valve slowly."]),
       _p("cloth", ["cloth", "drips"], ["Hold a cloth under it for drips.", "Catch the drips with a cloth."]),
     ],
