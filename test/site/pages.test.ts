@@ -188,6 +188,7 @@ const READS: Record<string, string[]> = {
   "weak-to-strong#w2sAll": ["n"],
   "weak-to-strong#results": ["method", "round", "dimension", "score", "omega", "omega_lo", "omega_hi", "pgr", "pgr_note"],
   "weak-to-strong#byCategory": ["category", "method", "round", "dimension", "score"],
+  "data#memorized": ["category", "shift", "n", "gold_memorized", "output_memorized"],
   "runs#runList": [...RUN_FACTS, "config", "versions"],
   "runs#deltas": [
     "method",
