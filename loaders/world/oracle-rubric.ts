@@ -20,6 +20,7 @@ function _parity(text: string, at: number): number {
   return (head.match(FLIPPERS)?.length ?? 0) % 2;
 }
 
+const SUBORDINATE = /\b(?:if|when|unless|until|because|while)\b/i;
 const _polarity = new Map<string, Set<number>>();
 
 /** The parities a cue has in its point's own phrasings (empty: the phrasings never use it, any goes). */
@@ -27,7 +28,15 @@ function _cuePolarity(point: KeyPoint, cue: string): Set<number> {
   const key = `${cue}\u0000${point.says.join("\u0000")}`;
   let found = _polarity.get(key);
   if (!found) {
-    found = new Set(point.says.flatMap((s) => findPhrase(s, cue).map((m) => _parity(s, m.start))));
+    // a cue inside a condition ("if you have no whisk") is not what the point advises
+    const advised = (s: string, at: number) => !SUBORDINATE.test(s.slice(clauseStart(s, at), at));
+    found = new Set(
+      point.says.flatMap((s) =>
+        findPhrase(s, cue)
+          .filter((m) => advised(s, m.start))
+          .map((m) => _parity(s, m.start)),
+      ),
+    );
     _polarity.set(key, found);
   }
   return found;
