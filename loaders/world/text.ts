@@ -91,3 +91,14 @@ export function replaceSpans(text: string, spans: readonly Span[], by: string): 
 export function withUnit(value: string | number, unit: string): string {
   return unit ? `${value} ${unit}` : String(value);
 }
+
+/** Function words: what a sentence has and a keyword list lacks. */
+export const STOPWORDS: ReadonlySet<string> = new Set(
+  (
+    "a an the and or but nor so to of in on at for with from by as into onto over under up down out off about after before between " +
+    "until while when if then than that this these those there here it its it's is are was were be been being am do does did " +
+    "done don't doesn't not no you your you're yours yourself i i'm me my we our they them their he she his her him who what " +
+    "which how why where can can't could would should will won't may might must shall just also only very too more most less " +
+    "few some any each every all both either neither one own same other such again once"
+  ).split(" "),
+);
