@@ -236,7 +236,7 @@ export const ADVICE_TOPICS: Topic[] = [
       _p("book_early", ["flights early", "in advance"], ["Book flights early.", "Reserve rooms in advance."]),
       _p("itinerary", ["itinerary"], ["Sketch a loose itinerary.", "Keep the itinerary flexible."]),
       _p("documents", ["passport", "documents"], ["Check your passport dates.", "Copy your documents."]),
-      _p("pack_light", ["pack light", "carry-on"], ["Pack light.", "Fit it all in a carry-on."]),
+      _p("pack_light", ["pack light", "carry-on"], ["Pack light so you can move fast.", "Fit it all in a carry-on."]),
     ],
   },
 ];

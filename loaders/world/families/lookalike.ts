@@ -187,7 +187,7 @@ export const LOOKALIKE_TOPICS: Topic[] = [
     ],
     points: [
       _p("read", ["book", "podcast"], ["Bring a book to read.", "Download a podcast."]),
-      _p("move", ["stroll", "stretch your legs"], ["Take a stroll around the terminal.", "Stretch your legs."]),
+      _p("move", ["stroll", "stretch your legs"], ["Take a stroll around the terminal.", "Stretch your legs near the gate."]),
       _p("plan", ["plan the trip", "to-do list"], ["Plan the trip ahead.", "Clear your to-do list."]),
     ],
   },
