@@ -55,9 +55,10 @@ export interface WorldOptions {
    * exact train question); the rest use held-out templates or entities (`ood`). Default 0: all ood.
    */
   iidShare?: number;
+  evalWorld?: "dev" | "test";
 }
 
-const _KEYS = new Set(["seed", "trainQuestions", "testQuestions", "mix", "iidShare"]);
+const _KEYS = new Set(["seed", "trainQuestions", "testQuestions", "mix", "iidShare", "evalWorld"]);
 
 function _check(options: WorldOptions): Record<Category, number> {
   for (const key of Object.keys(options)) if (!_KEYS.has(key)) throw new Error(`generateWorld: unknown option "${key}"`);

@@ -45,6 +45,8 @@ const empty: FixtureTables = {
   w2s_categories: [],
   judgements: [],
   imported: [],
+  study: [],
+  study_summary: [],
 };
 
 const latest = tables.runs.at(-1)!.run_id as string;

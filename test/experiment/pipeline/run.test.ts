@@ -30,7 +30,7 @@ function runCli(args: string[], env: Record<string, string>, onStderr?: (text: s
 }
 
 describe("selectAlignerRows", () => {
-  // 40 train questions answered by 5 seen and 2 held-out upstreams, and 10 test questions
+  // 40 train items answered by 5 seen and 2 held-out upstreams, and 10 test items; train item 39 asks item 3's question
   const rows = ["train", "test"]
     .flatMap((split) =>
       Array.from({ length: split === "train" ? 40 : 10 }, (_, q) =>
@@ -39,6 +39,7 @@ describe("selectAlignerRows", () => {
             ({
               id: `${split}-${q}-${u}`,
               item_id: `${split}-${q}`,
+              question: `${split} question ${q === 39 ? 3 : q}`,
               split,
               upstream: u,
               upstream_kind: u.startsWith("s") ? "seen" : "heldout",
@@ -52,10 +53,13 @@ describe("selectAlignerRows", () => {
     aligner: { ...loadPreset("default").config.aligner, answersPerQuestion },
   });
 
-  it("keeps the seen upstreams' train rows, the last 5% of questions for validation", () => {
+  it("keeps the seen upstreams' train rows, the last 5% of distinct questions for validation, and no question on both sides", () => {
     const { train, val } = selectAlignerRows({ rows }, config(0));
     expect(train).toHaveLength(38 * 5);
-    expect(new Set(val.map((r) => r.item_id))).toEqual(new Set(["train-38", "train-39"]));
+    // 39 distinct questions: the last two (items 37 and 38) validate; item 39 repeats a train question and trains
+    expect(new Set(val.map((r) => r.item_id))).toEqual(new Set(["train-37", "train-38"]));
+    const trainQuestions = new Set(train.map((r) => r.question));
+    expect(val.filter((r) => trainQuestions.has(r.question))).toEqual([]);
     expect([...train, ...val].every((r) => r.split === "train" && r.upstream_kind === "seen")).toBe(true);
   });
 
