@@ -15,6 +15,7 @@ import { ownVersion } from "../experiment/record.js";
 import { buildDataset } from "../experiment/dataset.js";
 import { exportDataset } from "../tables/export.js";
 import { materializeRun } from "../tables/materialize.js";
+import { materializeStudy } from "../tables/study.js";
 import { prefetchStages } from "../experiment/pipeline/helper.js";
 import { describeFsError, prepareDir, runDir, RunDirError } from "../experiment/pipeline/runs.js";
 import { ServeError, serveUntilSignal } from "../serve/index.js";
@@ -29,6 +30,13 @@ Commands:
                                   "default") into DIR (default runs/<preset>/): DIR/run.json records
                                   preset, seed, backend and versions, DIR/tables/NAME.parquet and
                                   .arrow hold the results; prints DIR
+  study [--preset NAME|FILE.json] [--seeds 42,43,44] [--out DIR]
+                                  run the preset once per seed (the preset's "seeds", default 42,43,44;
+                                  each a whole run: world, models, bootstrap, cached per seed) into
+                                  DIR (default runs/<preset>/; the preset's own seed there, the others
+                                  in DIR/seeds/SEED/), then DIR/tables/study.* (per seed × method ×
+                                  upstream × shift ω with intervals), study_summary.* (mean and spread
+                                  over seeds) and DIR/study.json; prints DIR
   world [--preset NAME] --out DIR the preset's dataset (world questions, every upstream's answers,
                                   corrections) as DIR/dataset.jsonl (aligner-20K schema),
                                   dataset.parquet and identity.jsonl; prints a JSON summary (its
@@ -67,6 +75,13 @@ ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_BASE_URL, ALIGNER_{CORRECTOR,JUDGE}_MODEL and
 ALIGNER_{UPSTREAM,CORRECTOR,JUDGE}_KEY (keys are never written into a run).
 `;
 
+/** "42,43,44" -> [42, 43, 44]; anything but comma-separated integers is a usage error. */
+function parseSeeds(text: string): number[] {
+  if (!/^\s*\d+(\s*,\s*\d+)*\s*$/.test(text))
+    throw new UsageError(`study: --seeds must be comma-separated integers, e.g. 42,43,44; got "${text}"`);
+  return text.split(",").map((s) => Number(s.trim()));
+}
+
 /** Thrown for a command line the CLI cannot run; the message says what was wrong. */
 export class UsageError extends Error {
   override name = "UsageError";
@@ -100,6 +115,21 @@ const COMMANDS: Record<string, Command> = {
         ...(values.out !== undefined ? { dir: values.out as string } : {}),
       });
       return record.dir;
+    },
+  },
+  study: {
+    options: { preset: { type: "string", short: "p" }, seeds: { type: "string" }, out: { type: "string", short: "o" } },
+    text: true,
+    run: async (values) => {
+      const preset = loadPreset(values.preset as string | undefined);
+      const seeds = values.seeds === undefined ? preset.config.seeds : parseSeeds(values.seeds as string);
+      validateConfig({ ...preset.config, seeds }, "--seeds");
+      const study = await materializeStudy(preset, {
+        seeds,
+        log: createLogger("study"),
+        ...(values.out !== undefined ? { dir: values.out as string } : {}),
+      });
+      return study.dir;
     },
   },
   world: {

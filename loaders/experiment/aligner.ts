@@ -122,9 +122,11 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
 }
 
 /**
- * Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round.
- * With `copyCandidate`, each output is the decoded text or a copy of the answer, as `copyRule` says
- * (`preferCopies`).
+ * Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round
+ * (`rounds`) and, per round, the greedy text as decoded (`greedy`): the paper's Aligner. With
+ * `copyCandidate`, each output in `rounds` is the decoded text or a copy of the answer, as `copyRule`
+ * says (`preferCopies`, our extension): a choice between the one decoded text and the answer, scored
+ * by the model, so both decodings come from a single decode per round.
  */
 export function correctAnswers(
   model: GPT,
@@ -138,14 +140,16 @@ export function correctAnswers(
     copyCandidate = false,
     copyRule = LIKELIER_OF_TWO,
   }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyRule?: CopyRule },
-): Generated[][] {
+): { rounds: Generated[][]; greedy: Generated[][] } {
   const out: Generated[][] = [];
+  const greedy: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
   for (let round = 1; round <= rounds; round++) {
     log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
     const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
     const label = `correct round ${round}/${rounds}`;
     let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log, label);
+    greedy.push(generated);
     if (copyCandidate) {
       const before = generated.filter((g, i) => g.text === answers[i]).length;
       generated = preferCopies(model, tok, prompts, answers, generated, copyRule);
@@ -157,5 +161,5 @@ export function correctAnswers(
     out.push(generated);
     answers = generated.map((g) => g.text);
   }
-  return out;
+  return { rounds: out, greedy };
 }

@@ -23,8 +23,13 @@ export const PRESETS_DIR = join(PROJECT_ROOT, "data", "presets");
 export const runsRoot = (): string => process.env.ALIGNER_RUNS ?? join(PROJECT_ROOT, "runs");
 
 export interface Config {
-  /** Seed for every random choice of the run (world, init, batches, sampling). */
+  /** Seed for every random choice of the run (world, init, batches, sampling, bootstrap). */
   seed: number;
+  /**
+   * The seeds `aligner study` runs the preset with, one full run each (world, models and bootstrap);
+   * `aligner run` uses `seed` alone. Three by default, so every figure comes with its spread over seeds.
+   */
+  seeds: number[];
   /** Where TensorFlow.js runs; ALIGNER_BACKEND overrides it. */
   backend: BackendName;
   /** The synthetic world (questions, upstream answers, corrections). */
@@ -35,6 +40,12 @@ export interface Config {
     testQuestions: number;
     /** Share of test questions drawn like the train ones (iid); the rest use held-out templates or entities (ood). */
     iidShare: number;
+    /**
+     * Which questions the test split holds: "dev" (a dev question range, for every design choice,
+     * sweep and ablation) or "test" (a disjoint range and a fresh derived seed, evaluated once per
+     * frozen preset). The train split is the same in both (loaders/world/index.ts).
+     */
+    evalWorld: EvalWorld;
   };
   tokenizer: {
     /** Byte-level BPE vocabulary size, specials included. */
@@ -104,10 +115,15 @@ export interface Config {
   api: ApiSlice;
 }
 
+/** The two evaluation worlds: design choices are made on "dev", a frozen preset is measured once on "test". */
+export const EVAL_WORLDS = ["dev", "test"] as const;
+export type EvalWorld = (typeof EVAL_WORLDS)[number];
+
 export const DEFAULTS: Config = {
   seed: 42, // the paper's seed (Table 22)
+  seeds: [42, 43, 44],
   backend: "auto",
-  world: { trainQuestions: 3500, testQuestions: 200, iidShare: 0.5 }, // 3,500: about 1,100 distinct questions (README)
+  world: { trainQuestions: 3500, testQuestions: 200, iidShare: 0.5, evalWorld: "test" }, // 3,500: about 1,100 distinct questions (README)
   tokenizer: { vocabSize: 1500, splitDigits: false },
   zoo: {
     models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
@@ -150,6 +166,14 @@ export const DEFAULTS: Config = {
   api: API_SLICE_DEFAULTS,
 };
 
+/**
+ * The warm-up sweep's fractions this run trains: none on the test world (the sweep is an ablation, and
+ * every ablation and design choice is made on the dev world: `world.evalWorld: "dev"`), none without a
+ * local Aligner, else `warmupSweep.fractions`.
+ */
+export const sweepFractions = (config: Pick<Config, "world" | "warmupSweep" | "api">): number[] =>
+  config.world.evalWorld === "dev" && config.api.corrector.use === "local" ? config.warmupSweep.fractions : [];
+
 /** Checks what a type cannot: enums, ranges and limits (limits.ts), naming the dotted key. */
 export function validateConfig(config: Config, where = "preset"): Config {
   const check = new Checks(where);
@@ -158,6 +182,15 @@ export function validateConfig(config: Config, where = "preset"): Config {
     throw new ConfigError(`${where}: "backend" must be one of ${backends.join("|")}, got "${config.backend}"`);
   }
   check.int("seed", config.seed, 0, LIMITS.seed);
+  check.list("seeds", config.seeds, 1);
+  config.seeds.forEach((s, i) => {
+    check.int(`seeds[${i}]`, s, 0, LIMITS.seed);
+    if (config.seeds.indexOf(s) !== i) check.fail(`seeds[${i}]`, "named once", s);
+  });
+  if (!EVAL_WORLDS.includes(config.world.evalWorld))
+    throw new ConfigError(
+      `${where}: "world.evalWorld" must be one of ${EVAL_WORLDS.join("|")}, got ${JSON.stringify(config.world.evalWorld)}`,
+    );
   check.int("world.trainQuestions", config.world.trainQuestions, 1, LIMITS.questions);
   check.int("world.testQuestions", config.world.testQuestions, 1, LIMITS.questions);
   const questions = config.world.trainQuestions + config.world.testQuestions;

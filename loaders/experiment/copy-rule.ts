@@ -9,6 +9,7 @@ import type { Logger } from "../engine/log.js";
 import { scoreTokens } from "../engine/dpo.js";
 import type { GPT } from "../engine/model.js";
 import type { Tokenizer } from "../engine/tokenizer/bpe.js";
+import { clusteredStandardError } from "./bootstrap.js";
 import { renderPrompt, type TemplateId } from "./templates.js";
 
 /**
@@ -102,10 +103,14 @@ export type RuleOutcome = Omit<RuleScore, "gap" | "gap_se"> & { perRow: number[]
 /**
  * The one-standard-error choice among candidate rules: the best by mean score, then every rule whose
  * mean lies within one paired standard error of it, and of those the strictest (the highest copy rate;
- * then the larger margin and probability). Returns the choice, the best, the close rules and every
- * rule's gap.
+ * then the larger margin and probability). `questions` (one per row) makes the standard error
+ * question-clustered (bootstrap.ts), the unit of every interval; without it each row is its own
+ * question. Returns the choice, the best, the close rules and every rule's gap.
  */
-export function chooseCopyRule(rules: readonly RuleOutcome[]): {
+export function chooseCopyRule(
+  rules: readonly RuleOutcome[],
+  questions?: readonly string[],
+): {
   chosen: RuleScore;
   best: RuleScore;
   close: RuleScore[];
@@ -114,11 +119,11 @@ export function chooseCopyRule(rules: readonly RuleOutcome[]): {
   if (rules.length === 0) throw new Error("chooseCopyRule: no rules");
   const best = rules.reduce((a, b) => (b.helpful + b.harmless > a.helpful + a.harmless + 1e-12 ? b : a));
   const n = best.perRow.length;
+  const keys = questions ?? best.perRow.map((_, i) => String(i));
   const curve: RuleScore[] = rules.map(({ perRow, ...rule }) => {
     const gaps = best.perRow.map((x, i) => x - perRow[i]!);
     const gap = gaps.reduce((a, b) => a + b, 0) / Math.max(1, n);
-    const variance = gaps.reduce((a, d) => a + (d - gap) ** 2, 0) / Math.max(1, n - 1);
-    return { ...rule, gap, gap_se: Math.sqrt(variance / Math.max(1, n)) };
+    return { ...rule, gap, gap_se: clusteredStandardError(gaps, keys) };
   });
   const close = curve.filter((c) => c.gap <= c.gap_se + 1e-12);
   const stricter = (a: RuleScore, b: RuleScore) =>
@@ -188,7 +193,10 @@ export function calibrateCopyRule(
       rules.push({ margin, min_token_prob: minTokenProb, helpful: helpful / n, harmless: harmless / n, copy_rate: copies / n, perRow });
     }
   }
-  const { chosen, best, curve, close } = chooseCopyRule(rules);
+  const { chosen, best, curve, close } = chooseCopyRule(
+    rules,
+    rows.map((r) => r.question),
+  );
   log.info(
     `copy rule: margin ${chosen.margin} nats, token probability ≥ ${chosen.min_token_prob} (score ${(chosen.helpful + chosen.harmless).toFixed(3)}, the strictest of ${close.length} rules within one standard error of the best ` +
       `${(best.helpful + best.harmless).toFixed(3)}, of ${curve.length} on ${rows.length} validation rows; likelier-of-two ${(curve[0]!.helpful + curve[0]!.harmless).toFixed(3)})`,

@@ -16,6 +16,8 @@ export const RUNS = {
   run_id: "string",
   preset: "string",
   seed: "int",
+  /** "dev" (design choices are made on it) or "test" (a frozen preset, evaluated once). */
+  eval_world: "string",
   backend: "string",
   threads: "int",
   template: "string",
@@ -27,9 +29,15 @@ export const RUNS = {
   duration_s: "float",
 } as const satisfies Schema;
 
-/** One row per upstream answer corrected by the Aligner (test split, every upstream). */
+/**
+ * One row per method × upstream answer corrected by the Aligner (test split, every upstream): the
+ * paper's plain greedy Aligner (`aligner`) and, when the run has it, our copy rule's choice
+ * (`aligner+copy-rule`) over the same answers. `id` names the answer; (`method`, `id`, `round`) a row.
+ */
 export const CORRECTIONS = {
   run_id: "string",
+  /** "aligner" (the paper's method: plain greedy decoding) or "aligner+copy-rule" (our extension). */
+  method: "string",
   id: "string",
   item_id: "string",
   split: "string",
@@ -77,8 +85,13 @@ export const CORRECTIONS = {
 /** Per run × method × upstream × category × dimension: the paper's table, baselines included. */
 export const SUMMARY = {
   run_id: "string",
-  /** "aligner", "always-copy" or "gold" (the annotator's corrections: the ceiling). */
+  /**
+   * "aligner" (the paper's method: plain greedy decoding, as the released Aligner is served),
+   * "aligner+copy-rule" (our extension: the calibrated copy rule), "always-copy" (correction = answer)
+   * or "gold" (the annotator's corrections: the ceiling).
+   */
   method: "string",
+  /** An upstream; "all" (every answer pooled); or "mean" (the headline: the average of the per-upstream ω, its interval from the same resamples). */
   upstream: "string",
   upstream_kind: "string",
   /** A category, or "all". */
@@ -96,6 +109,7 @@ export const SUMMARY = {
   tie: "int",
   lose: "int",
   omega: "float",
+  /** The 95% interval of ω: a percentile bootstrap that resamples questions (all upstream rows of a question together; loaders/experiment/bootstrap.ts). */
   omega_lo: "float",
   omega_hi: "float",
   copy_rate: "float",
@@ -136,6 +150,8 @@ export const WARMUP_SWEEP = {
 /** Token-level edit operations between answer and correction (the residual), one row per span. */
 export const RESIDUAL_OPS = {
   run_id: "string",
+  /** The corrections' method ("aligner" or "aligner+copy-rule"). */
+  method: "string",
   id: "string",
   upstream: "string",
   upstream_kind: "string",
@@ -269,6 +285,60 @@ export const IMPORTED = {
   degenerate: "string",
 } as const satisfies Schema;
 
+/**
+ * `aligner study`: one row per seed × method × upstream × shift × dimension (all categories), read from
+ * each seed's `summary`: a whole run per seed (world, models and bootstrap). Upstream "all" pools every
+ * answer; "mean" is the headline (the average of the per-upstream ω).
+ */
+export const STUDY = {
+  /** The study: its preset's name. */
+  preset: "string",
+  /** "dev" or "test" (world.evalWorld). */
+  eval_world: "string",
+  seed: "int",
+  /** The seed's run (its `summary` rows carry the same run_id). */
+  run_id: "string",
+  method: "string",
+  upstream: "string",
+  upstream_kind: "string",
+  shift: "string",
+  dimension: "string",
+  n: "int",
+  omega: "float",
+  /** The seed's 95% question-clustered bootstrap interval of ω. */
+  omega_lo: "float",
+  omega_hi: "float",
+  score_before: "float",
+  score_after: "float",
+  copy_rate: "float",
+} as const satisfies Schema;
+
+/** The study across seeds: one row per method × upstream × shift × dimension, ω's mean and spread over the seeds. */
+export const STUDY_SUMMARY = {
+  preset: "string",
+  eval_world: "string",
+  /** How many seeds, and which (comma-separated). */
+  seeds: "int",
+  seed_list: "string",
+  method: "string",
+  upstream: "string",
+  upstream_kind: "string",
+  shift: "string",
+  dimension: "string",
+  /** Mean of the seeds' ω. */
+  omega_mean: "float",
+  /** Sample standard deviation of the seeds' ω (0 with one seed). */
+  omega_sd: "float",
+  omega_min: "float",
+  omega_max: "float",
+  /** Mean over seeds of each seed's interval bounds (each seed's interval resamples its own questions). */
+  omega_lo_mean: "float",
+  omega_hi_mean: "float",
+  /** Seeds whose interval lies wholly above 0, and wholly below it; the rest show no detectable change. */
+  seeds_above_zero: "int",
+  seeds_below_zero: "int",
+} as const satisfies Schema;
+
 export const TABLES = {
   runs: RUNS,
   corrections: CORRECTIONS,
@@ -281,6 +351,8 @@ export const TABLES = {
   memorization: MEMORIZATION,
   judgements: JUDGEMENTS,
   imported: IMPORTED,
+  study: STUDY,
+  study_summary: STUDY_SUMMARY,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -299,3 +371,5 @@ export type W2sCategoryRow = RowOf<typeof W2S_CATEGORIES>;
 export type MemorizationRow = RowOf<typeof MEMORIZATION>;
 export type JudgementRow = RowOf<typeof JUDGEMENTS>;
 export type ImportedTableRow = RowOf<typeof IMPORTED>;
+export type StudyRow = RowOf<typeof STUDY>;
+export type StudySummaryRow = RowOf<typeof STUDY_SUMMARY>;

@@ -16,8 +16,12 @@ import { importedTable, importsDir } from "./imported.js";
 
 /** Tables whose site copy gathers every run under the runs root, so pages can compare runs. */
 const ACROSS_RUNS: ReadonlySet<TableName> = new Set(["runs", "summary"]);
-/** Tables only some runs write (`judgements`: runs with an API judge; `memorization`: runs from before it existed); the site gets 0 rows of the schema for the others. */
-const OPTIONAL: ReadonlySet<TableName> = new Set(["judgements", "memorization"]);
+/**
+ * Tables only some runs write (`judgements`: runs with an API judge; `memorization`: runs from before it
+ * existed; `study`, `study_summary`: a preset's folder after `aligner study`); the site gets 0 rows of the
+ * schema for the others.
+ */
+const OPTIONAL: ReadonlySet<TableName> = new Set(["judgements", "memorization", "study", "study_summary"]);
 
 /** A run's table file, or an empty table of its schema when the run does not write that table. */
 const _read = (name: TableName, file: string): Uint8Array =>

@@ -24,6 +24,8 @@ describe("aligner CLI", () => {
     [["run", "--bogus"], /run: Unknown option '--bogus'/],
     [["run", "extra"], /run: Unexpected argument 'extra'/],
     [["run", "--preset", "nope"], /preset "nope": no file/],
+    [["study", "--preset", "tiny", "--seeds", "42,x"], /study: --seeds must be comma-separated integers, e.g. 42,43,44; got "42,x"/],
+    [["study", "--preset", "tiny", "--seeds", "42,42"], /--seeds: "seeds\[1\]" must be named once, got 42/],
     [[], /Usage: aligner/],
   ])("rejects %j with a clear message and exit code 2", async (argv, message) => {
     const { code, stderr, stdout } = await cli(...argv);

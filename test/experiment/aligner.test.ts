@@ -82,6 +82,15 @@ describe("chooseCopyRule", () => {
     expect(chooseCopyRule([worse, best]).chosen.margin).toBe(0);
     expect(() => chooseCopyRule([])).toThrow(/no rules/);
   });
+  it("measures the standard error over questions: rows of one question do not count as independent evidence", () => {
+    const best = rule(0, 0.2, Array(10).fill(1));
+    const strict = rule(8, 0.7, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]); // 0.5 below
+    expect(chooseCopyRule([best, strict]).chosen.margin).toBe(0); // ten rows: ± 0.17
+    const questions = ["a", "a", "a", "a", "a", "b", "b", "b", "b", "b"];
+    const clustered = chooseCopyRule([best, strict], questions); // two questions: ± 0.5
+    expect(clustered.curve[1]!.gap_se).toBeCloseTo(0.5, 12);
+    expect(clustered.chosen.margin).toBe(8);
+  });
 });
 
 describe("copy rule", () => {

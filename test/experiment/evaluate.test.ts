@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  headline,
-  residualOps,
-  scoreCorrections,
-  summarize,
-  verdictOf,
-  type CorrectionCase,
-  type Judge,
-} from "../../loaders/experiment/evaluate.js";
+import { residualOps, scoreCorrections, verdictOf, type CorrectionCase, type Judge } from "../../loaders/experiment/evaluate.js";
+import { describeOmega, headline, summarize } from "../../loaders/experiment/summary.js";
 import { mean } from "../../loaders/experiment/metrics.js";
 
 // A five-row world: the judge knows the right number is 4 and that "steps" means harmful compliance.
@@ -130,14 +123,55 @@ describe("scoreCorrections", () => {
     expect(cell("all", "ood")).toMatchObject({ n: 2, win: 0, tie: 1, lose: 1 });
     // iid: a helpful +1/2, harmless 0; b (row 4) helpful -1, harmless 0. ood: a -1 / +1, b 0 / 0.
     expect(headline(split)).toBe(
-      "Aligner changes 2 upstream models by −25.0% helpfulness and +0.0% harmlessness on average (ω, new questions like the training ones); on questions with held-out templates or entities: −50.0% and +50.0%.",
+      "Aligner (the paper's method, greedy decoding), averaged over 2 upstream models (ω, 95% interval over questions, new questions like the training ones): " +
+        "helpfulness −25.0% [−25.0%, −25.0%] and harmlessness +0.0% [+0.0%, +0.0%] (no detectable change); " +
+        "on questions with held-out templates or entities: helpfulness −50.0% [−50.0%, −50.0%] and harmlessness +50.0% [+50.0%, +50.0%].",
     );
   });
 
   it("writes a headline from the per-upstream ω", () => {
-    // helpful ω: a 0, b -1/2 -> mean -25%; harmless: a 1/3, b 0 -> +16.7%
-    expect(headline(summary)).toBe("Aligner changes 2 upstream models by −25.0% helpfulness and +16.7% harmlessness on average (ω).");
+    // helpful ω: a 0, b -1/2 -> mean -25%; harmless: a 1/3, b 0 -> +16.7%; one question: no spread
+    expect(headline(summary)).toBe(
+      "Aligner (the paper's method, greedy decoding), averaged over 2 upstream models (ω, 95% interval over questions, all test questions): helpfulness −25.0% [−25.0%, −25.0%] and harmlessness +16.7% [+16.7%, +16.7%].",
+    );
   });
+
+  it("adds the headline rows: the mean of the per-upstream ω, with an interval from the same question resamples", () => {
+    const many = scoreCorrections(
+      Array.from({ length: 30 }, (_, q) => cases.map((c) => ({ ...c, id: `${q}:${c.id}`, question: `q${q % (q < 15 ? 15 : 30)}` }))).flat(),
+      judge,
+      { runId: "r", template: "t" },
+    );
+    const cell = summarize(many, judge, { runId: "r", seed: 1 }).find(
+      (s) => s.method === "aligner" && s.upstream === "mean" && s.category === "all" && s.shift === "all" && s.dimension === "helpful",
+    )!;
+    expect(cell).toMatchObject({ n: 150, upstream_kind: "all" });
+    expect(cell.omega).toBeCloseTo(-0.25, 12);
+    // every question repeats the same five rows: each resample's mean is the same, so the interval is the point
+    expect(cell.omega_lo).toBeCloseTo(-0.25, 12);
+    expect(cell.omega_hi).toBeCloseTo(-0.25, 12);
+  });
+
+  it("summarizes each method of the rows, with the baselines from the first, and leads the headline with the paper's method", () => {
+    const rule = scoreCorrections(
+      cases.map((c) => ({ ...c, correction: c.answer })),
+      judge,
+      { runId: "r", template: "t", method: "aligner+copy-rule" },
+    );
+    const both = summarize([...rows, ...rule], judge, { runId: "r", seed: 1 });
+    expect([...new Set(both.map((s) => s.method))]).toEqual(["aligner", "aligner+copy-rule", "always-copy", "gold"]);
+    expect(headline(both)).toMatch(
+      /^Aligner \(the paper's method, greedy decoding\).*With our copy rule \(an extension\): helpfulness \+0\.0%/,
+    );
+    expect(() => summarize([...rows, ...rule.slice(1)], judge, { runId: "r", seed: 1 })).toThrow(
+      /method "aligner\+copy-rule" has other rows/,
+    );
+  });
+
+  it.each([
+    [{ omega: 0.135, omega_lo: -0.004, omega_hi: 0.263 }, "+13.5% [−0.4%, +26.3%] (no detectable change)"],
+    [{ omega: -0.162, omega_lo: -0.274, omega_hi: -0.039 }, "−16.2% [−27.4%, −3.9%]"],
+  ])("describes ω %j with its interval", (r, text) => expect(describeOmega(r)).toBe(text));
 
   it("lists the residual's edit spans", () => {
     const ops = residualOps(rows).filter((o) => o.id === "1");

@@ -46,6 +46,8 @@ const empty: FixtureTables = {
   memorization: [],
   judgements: [],
   imported: [],
+  study: [],
+  study_summary: [],
 };
 
 const latest = tables.runs.at(-1)!.run_id as string;
@@ -72,6 +74,7 @@ const VALUES: Record<string, { defaults: Value; narrow: Value }> = {
   vocabCategory: { defaults: "all", narrow: "harmful" },
   shift: { defaults: "iid", narrow: "ood" },
   questions: { defaults: "all", narrow: "iid" },
+  method: { defaults: "aligner", narrow: "aligner" }, // the fixture corrections are the plain Aligner's
   // Imported residuals: the Dataset selector starts on the first dataset.
   dataset: { defaults: "alpaca-like", narrow: "plain" },
   generator: { defaults: "all", narrow: "aligner_llama-mini" },
@@ -87,7 +90,22 @@ const RUN_FACTS = ["run_id", "preset", "seed", "backend", "threads", "template",
  */
 const READS: Record<string, string[]> = {
   "index#runList": RUN_FACTS,
-  "index#headline": ["shift", "dimension", "upstreams", "omega", "heldout", "omega_heldout"],
+  "index#headline": ["method", "shift", "dimension", "upstreams", "omega", "omega_lo", "omega_hi"],
+  "index#seeds": [
+    "upstream",
+    "upstream_kind",
+    "dimension",
+    "method",
+    "seeds",
+    "seed_list",
+    "eval_world",
+    "omega_mean",
+    "omega_sd",
+    "omega_min",
+    "omega_max",
+    "seeds_above_zero",
+    "seeds_below_zero",
+  ],
   "index#paper": [
     "upstream",
     "upstream_kind",
@@ -411,31 +429,28 @@ describe("page SQL", () => {
     expect(await run(find("imports", "points"))).toHaveLength(tables.imported.length);
   });
 
-  it("overview: the headline averages ω over the six upstreams (not the pooled row); the paper table lists seen upstreams, held-out ones, then the pooled row", async () => {
+  it("overview: the headline reads the mean rows (the paper's Aligner, then the copy rule); the study lists the headline first; the paper table lists seen upstreams, held-out ones, then the pooled row", async () => {
     const headline = await run(find("index", "headline"));
-    expect(headline.map((r) => `${r.shift}:${r.dimension}`).sort()).toEqual([
-      "all:harmless",
-      "all:helpful",
-      "iid:harmless",
-      "iid:helpful",
-      "ood:harmless",
-      "ood:helpful",
-    ]);
+    expect(headline.map((r) => `${r.method}:${r.shift}:${r.dimension}`)).toEqual(
+      ["aligner", "aligner+copy-rule"].flatMap((m) => ["all", "iid", "ood"].flatMap((s) => [`${m}:${s}:harmless`, `${m}:${s}:helpful`])),
+    );
     for (const shift of ["all", "iid", "ood"]) {
-      const aligner = tables.summary.filter(
+      const row = tables.summary.find(
         (r) =>
           r.run_id === latest &&
           r.method === "aligner" &&
           r.category === "all" &&
           r.shift === shift &&
           r.dimension === "helpful" &&
-          r.upstream !== "all",
-      );
-      const mean = aligner.reduce((s, r) => s + (r.omega as number), 0) / aligner.length;
-      const cell = headline.find((r) => r.dimension === "helpful" && r.shift === shift)!;
-      expect(cell).toMatchObject({ upstreams: 6, heldout: 3 });
-      expect(cell.omega).toBeCloseTo(mean, 12);
+          r.upstream === "mean",
+      )!;
+      const cell = headline.find((r) => r.method === "aligner" && r.dimension === "helpful" && r.shift === shift)!;
+      expect(cell).toMatchObject({ upstreams: 6, omega: row.omega, omega_lo: row.omega_lo, omega_hi: row.omega_hi });
     }
+    const seeds = await run(find("index", "seeds"));
+    expect(seeds[0]).toMatchObject({ upstream: "mean", seeds: 3, seed_list: "42,43,44" });
+    expect(new Set(seeds.map((r) => r.method))).toEqual(new Set(["aligner", "aligner+copy-rule"]));
+    expect(new Set(seeds.map((r) => r.upstream)).size).toBe(8); // the headline, six upstreams, all answers pooled
     const paper = await run(find("index", "paper"));
     expect(paper.map((r) => r.upstream_kind)).toEqual(["seen", "seen", "seen", "heldout", "heldout", "heldout", "all"]);
     expect(paper.every((r) => r.omega_helpful != null && r.omega_harmless != null && r.win_helpful != null)).toBe(true);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { readJson } from "../../engine/files.js";
 import type { Logger } from "../../engine/log.js";
 import { formatDuration } from "../../engine/progress.js";
-import type { Config } from "../config.js";
+import { sweepFractions, type Config } from "../config.js";
 import type { RunRecord } from "./runs.js";
 
 /** The run's parts in the order run.ts laps them. */
@@ -82,7 +82,7 @@ export function sharesFor(config: Config): Record<RunPart, number> {
   return {
     ...DEFAULT_SHARES,
     api_upstreams: config.api.upstreams.length ? DEFAULT_SHARES.api_upstreams : 0,
-    warmup_sweep: local && config.warmupSweep.fractions.length ? DEFAULT_SHARES.warmup_sweep : 0,
+    warmup_sweep: sweepFractions(config).length ? DEFAULT_SHARES.warmup_sweep : 0,
     w2s: local && config.w2s.enabled ? DEFAULT_SHARES.w2s : 0,
   };
 }

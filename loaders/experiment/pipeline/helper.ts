@@ -14,7 +14,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { selectBackend } from "../../engine/backend.js";
-import { PROJECT_ROOT, type Config, type Preset } from "../config.js";
+import { PROJECT_ROOT, sweepFractions, type Config, type Preset } from "../config.js";
 import { buildDataset } from "../dataset.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
 import { pretrainStrong } from "../weak-to-strong/stages.js";
@@ -79,9 +79,7 @@ export function startHelper(preset: Preset, dir: string, log: Logger): Helper {
 /** Whether a helper has work in this run: more than one zoo LM, a sweep, or a strong LM to train. */
 export const helperHasWork = (config: Config): boolean =>
   config.zoo.models.length > 1 ||
-  (config.api.corrector.use === "local" &&
-    config.api.upstreams.length === 0 &&
-    (config.warmupSweep.fractions.length > 0 || config.w2s.enabled));
+  (config.api.corrector.use === "local" && config.api.upstreams.length === 0 && (sweepFractions(config).length > 0 || config.w2s.enabled));
 
 /**
  * The helper's share of a run (loaders/experiment/pipeline/helper.ts), in the reverse of the main process's order: the zoo
@@ -99,7 +97,7 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
     data,
     data.rows.filter((r) => r.split === "test"),
   );
-  for (const fraction of [...config.warmupSweep.fractions].reverse()) await sweepStages(dir, config, data, fraction, rows, log);
+  for (const fraction of [...sweepFractions(config)].reverse()) await sweepStages(dir, config, data, fraction, rows, log);
   if (!config.w2s.enabled) return;
   await pretrainStrong(dir, config, config.w2s, data, log);
   // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists

@@ -12,10 +12,11 @@ import type { StepRow } from "../../engine/train.js";
 import { judge as oracleJudge, type CorrectionRow } from "../../world/index.js";
 import { answerWithApi, correctWithApi, judgeWithApi, type ApiRecord } from "../api/remote.js";
 import { timeStages } from "../cache.js";
-import { runsRoot, type Preset } from "../config.js";
+import { runsRoot, sweepFractions, type Preset } from "../config.js";
 import { buildDataset, templateOf } from "../dataset.js";
-import { headline, residualOps, scoreCorrections, summarize, type CorrectionCase, type Judge } from "../evaluate.js";
+import { residualOps, scoreCorrections, type CorrectionCase, type Judge } from "../evaluate.js";
 import { measureMemorization } from "../memorization.js";
+import { COPY_RULE_METHOD, headline, PAPER_METHOD, summarize } from "../summary.js";
 import { packageVersions } from "../record.js";
 import type { CorrectionTableRow, TrainingRow, WarmupSweepRow } from "../schemas.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
@@ -75,9 +76,10 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
   const test = [...data.rows.filter((r) => r.split === "test"), ...answered.rows];
   lap("api_upstreams");
 
-  // 3. Correction of every test answer (k rounds).
+  // 3. Correction of every test answer (k rounds): the paper's plain greedy decoding, and our copy rule's choice beside it.
   let rounds: Generated[][];
-  if (aligner) rounds = await correctStage(dir, config, data, aligner, test, "correct", log);
+  let greedy: Generated[];
+  if (aligner) ({ rounds, greedy } = await correctStage(dir, config, data, aligner, test, "correct", log));
   else ({ outputs: rounds, record: api.corrector } = await correctWithApi(config.api, test, config.aligner.rounds, remote));
   lap("correct");
 
@@ -85,16 +87,22 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
   const items = new Map(data.world.items.map((i) => [i.id, i]));
   const judge: Judge = (itemId, text) => oracleJudge(items.get(itemId)!, text);
   const template = aligner ? templateOf(config) : config.api.corrector.template;
-  const corrections: CorrectionTableRow[] = rounds.flatMap((outputs, k) =>
+  const copyRule = aligner !== null && config.aligner.copyCandidate;
+  const score = (outputs: readonly Generated[], k: number, method: string) =>
     scoreCorrections(caseRows(test, outputs, k === 0 ? undefined : rounds[k - 1]!.map((g) => g.text)), judge, {
       runId,
       template,
       round: k + 1,
-    }),
-  );
+      method,
+    });
+  // With a copy rule, the plain Aligner is round 1's decoded text (later rounds correct the copy rule's outputs).
+  const corrections: CorrectionTableRow[] = copyRule
+    ? [...score(greedy!, 0, PAPER_METHOD), ...rounds.flatMap((outputs, k) => score(outputs, k, COPY_RULE_METHOD))]
+    : rounds.flatMap((outputs, k) => score(outputs, k, PAPER_METHOD));
   const firstRound = corrections.filter((r) => r.round === 1);
   const summary = summarize(firstRound, judge, { runId, seed: config.seed });
-  const judged = config.api.judge.use === "api" ? await judgeWithApi(config.api, firstRound, config.seed, remote) : null;
+  const paper = firstRound.filter((r) => r.method === PAPER_METHOD);
+  const judged = config.api.judge.use === "api" ? await judgeWithApi(config.api, paper, config.seed, remote) : null;
   api.judge = judged?.record ?? null;
   lap("evaluate");
 
@@ -104,7 +112,9 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
   const rows = sweepRows(config, data, test);
   if (!local && config.warmupSweep.fractions.length)
     log.info("warm-up sweep skipped: it trains local Aligners and this preset corrects over the API");
-  for (const fraction of local ? config.warmupSweep.fractions : []) {
+  else if (config.world.evalWorld !== "dev" && config.warmupSweep.fractions.length)
+    log.info('warm-up sweep skipped: it is an ablation, measured on the dev world (world.evalWorld: "dev"), never on the test world');
+  for (const fraction of sweepFractions(config)) {
     const { trained, outputs } = await sweepStages(dir, config, data, fraction, rows, log);
     sweep.push(
       ...sweepOmegas(scoreCorrections(caseRows(rows, outputs), judge, { runId, template }), fraction, { runId, seed: config.seed }),
@@ -136,6 +146,7 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
     run_id: runId,
     preset: preset.name,
     seed: config.seed,
+    eval_world: config.world.evalWorld,
     backend,
     template,
     headline: headline(summary),
@@ -153,6 +164,7 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
       run_id: runId,
       preset: preset.name,
       seed: config.seed,
+      eval_world: config.world.evalWorld,
       backend: backend.backend,
       threads: backend.threads,
       template,
@@ -173,7 +185,7 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
     w2s_categories: w2s.categories,
     memorization: measureMemorization(
       data.rows.filter((r) => r.split === "train").map((r) => r.correction),
-      firstRound.map((r) => ({ category: r.category!, shift: r.shift!, gold: r.gold_correction ?? "", output: r.correction })),
+      paper.map((r) => ({ category: r.category!, shift: r.shift!, gold: r.gold_correction ?? "", output: r.correction })),
       { runId },
     ),
     ...(judged ? { judgements: judged.judgements } : {}),

@@ -13,6 +13,8 @@ export interface RunRecord {
   run_id: string;
   preset: string;
   seed: number;
+  /** The evaluation world ("dev" or "test": config world.evalWorld). */
+  eval_world: string;
   backend: BackendInfo;
   template: string;
   headline: string;

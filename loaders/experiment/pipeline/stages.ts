@@ -26,17 +26,18 @@ export interface Calibration extends CopyRule {
 }
 
 /**
- * Q-A-C rows for the Aligner: the train split of the seen upstreams, split by question into train and
- * validation (the last 5% of the questions). With `answersPerQuestion` k > 0, each train question keeps
+ * Q-A-C rows for the Aligner: the train split of the seen upstreams, split by question text into train
+ * and validation (the last 5% of the distinct questions): two items may ask the same question, and a
+ * split by item would let the validation rows (the copy rule's calibration) repeat training rows. With `answersPerQuestion` k > 0, each train question keeps
  * k of its answers, chosen by a stream seeded by the seed and the question's id (validation keeps all,
  * for the copy rule's calibration).
  */
 export function selectAlignerRows(data: Pick<Dataset, "rows">, config: Pick<Config, "seed" | "aligner">) {
   const rows = data.rows.filter((r) => r.split === "train" && r.upstream_kind === "seen");
-  const items = [...new Set(rows.map((r) => r.item_id))];
-  const valItems = new Set(items.slice(items.length - Math.max(1, Math.round(items.length * 0.05))));
+  const questions = [...new Set(rows.map((r) => r.question))];
+  const valQuestions = new Set(questions.slice(questions.length - Math.max(1, Math.round(questions.length * 0.05))));
   const k = config.aligner.answersPerQuestion;
-  let train = rows.filter((r) => !valItems.has(r.item_id));
+  let train = rows.filter((r) => !valQuestions.has(r.question));
   if (k > 0) {
     const ids = new Map<string, string[]>();
     for (const r of train) {
@@ -49,7 +50,7 @@ export function selectAlignerRows(data: Pick<Dataset, "rows">, config: Pick<Conf
     );
     train = train.filter((r) => kept.has(r.id));
   }
-  return { train, val: rows.filter((r) => valItems.has(r.item_id)) };
+  return { train, val: rows.filter((r) => valQuestions.has(r.question)) };
 }
 
 /** Trains an Aligner (warm-up, then main) in a cached stage; returns its folder and training log. */
@@ -166,7 +167,11 @@ export async function mainAlignerStages(dir: string, config: Config, data: Datas
   return { ...trained, copyRule, calibration };
 }
 
-/** Corrects the given rows with a trained Aligner in a cached stage; returns every round's outputs. */
+/**
+ * Corrects the given rows with a trained Aligner in a cached stage; returns every round's outputs
+ * (`rounds`: after the copy rule when the preset has one) and round 1's plain greedy decoding
+ * (`greedy`: the paper's Aligner; the same texts as `rounds[0]` without a copy rule).
+ */
 export async function correctStage(
   dir: string,
   config: Config,
@@ -175,13 +180,14 @@ export async function correctStage(
   rows: readonly CorrectionRow[],
   name: string,
   log: Logger,
-): Promise<Generated[][]> {
+): Promise<{ rounds: Generated[][]; greedy: Generated[] }> {
   const remote = rows.filter((r) => r.upstream.startsWith("api:")); // API answers may change between runs: key on their text
   const key = {
     aligner: aligner.dir.replace(/^.*\//, ""),
     decoding: config.aligner.decoding,
     rounds: config.aligner.rounds,
     rows: hashOf(rows.map((r) => r.id)),
+    outputs: "rounds+greedy",
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
     ...(config.aligner.copyCandidate ? copyRuleKey(aligner.copyRule) : {}),
     ...(remote.length ? { answers: hashOf(remote.map((r) => r.answer)) } : {}),
@@ -200,7 +206,7 @@ export async function correctStage(
           copyCandidate: config.aligner.copyCandidate,
           copyRule: aligner.copyRule,
         });
-        writeJson(join(here, "corrections.json"), out);
+        writeJson(join(here, "corrections.json"), { rounds: out.rounds, greedy: out.greedy[0]! });
         return { rows: rows.length };
       }),
     { log },

@@ -8,7 +8,7 @@ import { LIKELIER_OF_TWO } from "../copy-rule.js";
 import type { Config } from "../config.js";
 import type { Dataset } from "../dataset.js";
 import { DIMENSIONS } from "../evaluate.js";
-import { omegaInterval } from "../metrics.js";
+import { percentileInterval, planResamples, resampledMeans } from "../bootstrap.js";
 import type { CorrectionTableRow, WarmupSweepRow } from "../schemas.js";
 import { correctStage, trainAlignerStage } from "./stages.js";
 
@@ -51,34 +51,38 @@ export async function sweepStages(
       `correct-${name}`,
       log,
     )
-  )[0]!;
+  ).rounds[0]!;
   return { trained, outputs };
 }
 
-/** ω of one sweep point per upstream kind (seen, heldout, all) and dimension, with bootstrap intervals. */
+/** ω of one sweep point per upstream kind (seen, heldout, all) and dimension, with question-clustered bootstrap intervals (bootstrap.ts). */
 export function sweepOmegas(
   scored: readonly CorrectionTableRow[],
   fraction: number,
   { runId, seed }: { runId: string; seed: number },
 ): WarmupSweepRow[] {
   const sweep: WarmupSweepRow[] = [];
+  const plan = planResamples(
+    scored.map((r) => r.question!),
+    { seed },
+  );
   for (const kind of ["seen", "heldout", "all"]) {
-    const group = scored.filter((r) => kind === "all" || r.upstream_kind === kind);
+    const at = scored.flatMap((r, i) => (kind === "all" || r.upstream_kind === kind ? [i] : []));
     for (const dimension of DIMENSIONS) {
-      const w = omegaInterval(
-        group.map((r) => (dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless) as "win" | "tie" | "lose"),
-        { seed },
+      const v = scored.map(
+        (r) => ({ win: 1, lose: -1 })[(dimension === "helpful" ? r.verdict_helpful : r.verdict_harmless) as string] ?? 0,
       );
-      const after = group.map((r) => (dimension === "helpful" ? r.helpful_after! : r.harmless_after!));
+      const { lo, hi } = at.length ? percentileInterval(resampledMeans(plan, at, v)) : { lo: 0, hi: 0 };
+      const after = at.map((i) => (dimension === "helpful" ? scored[i]!.helpful_after! : scored[i]!.harmless_after!));
       sweep.push({
         run_id: runId,
         warmup_fraction: fraction,
         upstream_kind: kind,
         dimension,
-        n: group.length,
-        omega: w.omega,
-        omega_lo: w.lo,
-        omega_hi: w.hi,
+        n: at.length,
+        omega: at.reduce((a, i) => a + v[i]!, 0) / Math.max(1, at.length),
+        omega_lo: lo,
+        omega_hi: hi,
         score_after: after.reduce((a, b) => a + b, 0) / Math.max(1, after.length),
       });
     }

@@ -174,7 +174,7 @@ export async function answerAndCorrect(
           log,
           copyCandidate: config.aligner.copyCandidate,
           copyRule: aligner.copyRule ?? LIKELIER_OF_TWO,
-        })[0]!;
+        }).rounds[0]!;
         const out = pairs.map((p, i) => ({ answer: p.answer, correction: corrections[i]!.text }));
         writeJson(join(here, "answers.json"), { train: out.slice(0, train.length), test: out.slice(train.length) });
         return { train: train.length, test: test.length };

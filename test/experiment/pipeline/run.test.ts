@@ -30,7 +30,7 @@ function runCli(args: string[], env: Record<string, string>, onStderr?: (text: s
 }
 
 describe("selectAlignerRows", () => {
-  // 40 train questions answered by 5 seen and 2 held-out upstreams, and 10 test questions
+  // 40 train items answered by 5 seen and 2 held-out upstreams, and 10 test items; train item 39 asks item 3's question
   const rows = ["train", "test"]
     .flatMap((split) =>
       Array.from({ length: split === "train" ? 40 : 10 }, (_, q) =>
@@ -39,6 +39,7 @@ describe("selectAlignerRows", () => {
             ({
               id: `${split}-${q}-${u}`,
               item_id: `${split}-${q}`,
+              question: `${split} question ${q === 39 ? 3 : q}`,
               split,
               upstream: u,
               upstream_kind: u.startsWith("s") ? "seen" : "heldout",
@@ -52,10 +53,13 @@ describe("selectAlignerRows", () => {
     aligner: { ...loadPreset("default").config.aligner, answersPerQuestion },
   });
 
-  it("keeps the seen upstreams' train rows, the last 5% of questions for validation", () => {
+  it("keeps the seen upstreams' train rows, the last 5% of distinct questions for validation, and no question on both sides", () => {
     const { train, val } = selectAlignerRows({ rows }, config(0));
     expect(train).toHaveLength(38 * 5);
-    expect(new Set(val.map((r) => r.item_id))).toEqual(new Set(["train-38", "train-39"]));
+    // 39 distinct questions: the last two (items 37 and 38) validate; item 39 repeats a train question and trains
+    expect(new Set(val.map((r) => r.item_id))).toEqual(new Set(["train-37", "train-38"]));
+    const trainQuestions = new Set(train.map((r) => r.question));
+    expect(val.filter((r) => trainQuestions.has(r.question))).toEqual([]);
     expect([...train, ...val].every((r) => r.split === "train" && r.upstream_kind === "seen")).toBe(true);
   });
 
@@ -87,12 +91,13 @@ describe("materializeRun on the tiny preset", () => {
   }, 180_000);
 
   it("records preset, seed, backend, versions and the headline", () => {
-    expect(record).toMatchObject({ preset: "tiny", seed: 42, template: "aligner-v1.0" });
+    expect(record).toMatchObject({ preset: "tiny", seed: 42, template: "aligner-v1.0", eval_world: "dev" });
     expect(["tensorflow", "wasm", "cpu"]).toContain(record.backend.backend);
     expect(record.versions["@tensorflow/tfjs"]).toMatch(/^\d/);
     expect(record.headline).toMatch(
-      /^Aligner (improves|changes) \d+ upstream models by [+−]\d+\.\d% helpfulness and [+−]\d+\.\d% harmlessness/,
+      /^Aligner \(the paper's method, greedy decoding\), averaged over \d+ upstream models \(ω, 95% interval over questions, new questions like the training ones\): helpfulness [+−]\d+\.\d% \[[+−]\d+\.\d%, [+−]\d+\.\d%\]/,
     );
+    expect(record.headline).toMatch(/With our copy rule \(an extension\): helpfulness/);
     expect(JSON.parse(readFileSync(join(root, "tiny", "run.json"), "utf-8")).run_id).toBe(record.run_id);
   });
 
@@ -127,13 +132,19 @@ describe("materializeRun on the tiny preset", () => {
   }, 120_000);
 
   it("corrects every upstream's test answers, seen and held-out, and keeps Parquet beside Arrow", () => {
-    const corrections = table("corrections");
+    const all = table("corrections");
+    const corrections = all.filter((r) => r.method === "aligner");
     const upstreams = new Set(corrections.map((r) => r.upstream));
     const { world, zoo } = loadPreset("tiny").config;
     expect(upstreams).toEqual(new Set([...UPSTREAMS.map((u) => u.name), ...zoo.models])); // every rule-based profile and the tiny preset's zoo LMs
     expect(new Set(corrections.map((r) => r.upstream_kind))).toEqual(new Set(["seen", "heldout"]));
     expect(corrections.every((r) => r.split === "test" && r.run_id === record.run_id)).toBe(true);
     expect(corrections.length).toBe(world.testQuestions * upstreams.size); // each upstream answers each test question once
+    // the copy rule's choice over the same answers, from the same decode: where it keeps the decoded text, that is the plain Aligner's
+    const rule = all.filter((r) => r.method === "aligner+copy-rule");
+    expect(rule.map((r) => r.id)).toEqual(corrections.map((r) => r.id));
+    rule.forEach((r, i) => expect(r.copy || r.correction === corrections[i]!.correction).toBe(true));
+    expect(new Set(table("residual_ops").map((r) => r.method))).toEqual(new Set(["aligner", "aligner+copy-rule"]));
     for (const name of ["runs", "corrections", "summary", "training", "warmup_sweep", "residual_ops", "w2s", "w2s_categories"]) {
       expect(
         readFileSync(join(root, "tiny", "tables", `${name}.parquet`))
@@ -143,9 +154,13 @@ describe("materializeRun on the tiny preset", () => {
     }
   });
 
-  it("summarizes the Aligner beside the always-copy and gold baselines", () => {
+  it("summarizes the plain Aligner, the copy rule, and the always-copy and gold baselines, with headline rows", () => {
     const summary = table("summary");
-    expect(new Set(summary.map((r) => r.method))).toEqual(new Set(["aligner", "always-copy", "gold"]));
+    expect(new Set(summary.map((r) => r.method))).toEqual(new Set(["aligner", "aligner+copy-rule", "always-copy", "gold"]));
+    const mean = summary.filter((r) => r.upstream === "mean" && r.method === "aligner" && r.category === "all");
+    expect(new Set(mean.map((r) => `${r.shift}/${r.dimension}`)).size).toBe(6); // iid, ood, all × two dimensions
+    for (const r of mean)
+      expect((r.omega_lo as number) <= (r.omega as number) + 1e-9 && (r.omega as number) <= (r.omega_hi as number) + 1e-9).toBe(true);
     const gold = summary.find((r) => r.method === "gold" && r.upstream === "all" && r.category === "all" && r.dimension === "harmless")!;
     expect(gold.score_after).toBe(1); // the annotator's corrections are perfect
   });

@@ -1,0 +1,4 @@
+// The preset's `study` table (loaders/experiment/schemas.ts) as an Arrow IPC stream: written by `aligner study`; 0 rows before one ran.
+import { emit, siteTable } from "../../loaders/tables/site.js";
+
+await emit(siteTable("study"));

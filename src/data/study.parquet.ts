@@ -1,0 +1,4 @@
+// The preset's `study` table as Parquet, for download (DuckDB CLI, pandas, polars).
+import { emit, siteParquet } from "../../loaders/tables/site.js";
+
+await emit(siteParquet("study"));
