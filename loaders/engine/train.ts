@@ -14,6 +14,8 @@ import { mergeConfig } from "./settings.js";
 import { createLogger, type Logger } from "./log.js";
 import { maskedLoss, truncatedLoss, type GPT } from "./model.js";
 import { applyAdamW, createAdam, readAdam } from "./adamw.js";
+import { clipScale, globalNorm } from "./gradnorm.js";
+import { readFloats } from "./readback.js";
 import { learningRate, makeBatch, planEpoch, toSequence } from "./batches.js";
 
 export interface Example {
@@ -163,7 +165,7 @@ export function validationLoss(model: GPT, examples: Example[], config: Pick<Tra
     const n = batch.targets.reduce((c, t) => c + (t >= 0 ? 1 : 0), 0);
     if (n === 0) continue;
     const loss = tf.tidy(() => maskedLoss(model, batch));
-    total += (loss.dataSync()[0] ?? NaN) * n;
+    total += (readFloats(loss)[0] ?? NaN) * n;
     count += n;
     loss.dispose();
   }
@@ -223,10 +225,16 @@ export async function trainModel(
       try {
         const grads: Record<string, tf.Tensor> = {};
         for (const [varName, g] of Object.entries(byVar)) grads[names.get(varName) ?? varName] = g;
-        gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, g))))).dataSync()[0] ?? NaN);
-        const scale = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
-        applyAdamW(model, adam, grads, lr, scale, config);
-        loss = value.dataSync()[0] ?? NaN;
+        const norm = globalNorm(Object.values(grads));
+        const scale = clipScale(norm, config.gradClip);
+        try {
+          applyAdamW(model, adam, grads, lr, scale, config);
+          const read = tf.tidy(() => tf.stack([value, norm]));
+          [loss = NaN, gradNorm = NaN] = readFloats(read); // the step's one readback (loss truncation adds one)
+          read.dispose();
+        } finally {
+          tf.dispose(scale === 1 ? [norm] : [norm, scale]);
+        }
       } finally {
         tf.dispose(byVar);
         value.dispose();
