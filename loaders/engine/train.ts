@@ -15,6 +15,7 @@ import { createLogger, type Logger } from "./log.js";
 import { maskedLoss, truncatedLoss, type GPT } from "./model.js";
 import { applyAdamW, createAdam, readAdam } from "./adamw.js";
 import { clipScale, globalNorm } from "./gradnorm.js";
+import { closeWorkerPool, createWorkerPool, defaultWorkers, parallelGradients } from "./dataparallel.js";
 import { readFloats } from "./readback.js";
 import { learningRate, makeBatch, planEpoch, toSequence } from "./batches.js";
 
@@ -119,6 +120,9 @@ export interface TrainOptions {
   logger?: Logger;
   /** The label of this training's progress line (default "train"). */
   progressLabel?: string;
+  /** Threads computing each step's gradients (dataparallel.ts; default defaultWorkers()). Runs with dropout or
+   * loss truncation use one: their masks and thresholds are per batch. */
+  workers?: number;
 }
 
 export interface TrainResult {
@@ -201,6 +205,9 @@ export async function trainModel(
   });
   let step = options.resume?.trainer.step ?? 0;
   if (step !== adam.step) throw new Error(`resume state is inconsistent: trainer at step ${step}, optimizer at ${adam.step}`);
+  const threads = options.workers ?? defaultWorkers();
+  const pool = threads > 1 && model.config.dropout === 0 && !truncation ? await createWorkerPool(model, threads) : undefined;
+  if (pool) log.debug(`data-parallel training on ${pool.threads} threads`);
   try {
     for (; step < config.steps; step++) {
       const epoch = Math.floor(step / perEpoch);
@@ -213,13 +220,16 @@ export async function trainModel(
       const start = performance.now();
       const forward = { training: true, dropoutSeed: config.seed * 1_000_003 + step };
       const threshold = truncation && step >= Math.round(config.truncationStart * config.steps) ? truncation.threshold() : Infinity;
-      const { value, grads: byVar } = tf.variableGrads(
-        () =>
-          truncation
-            ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward)
-            : maskedLoss(model, batch, forward),
-        Object.values(model.params),
-      );
+      const { value, grads: byVar } =
+        pool && batch.batch > 1
+          ? await parallelGradients(pool, model, batch)
+          : tf.variableGrads(
+              () =>
+                truncation
+                  ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward)
+                  : maskedLoss(model, batch, forward),
+              Object.values(model.params),
+            );
       let loss = NaN;
       let gradNorm = NaN;
       try {
@@ -265,5 +275,6 @@ export async function trainModel(
     return { log: rows, optimizer: readAdam(adam), trainer: state(step) };
   } finally {
     tf.dispose([...Object.values(adam.m), ...Object.values(adam.v)]);
+    if (pool) await closeWorkerPool(pool);
   }
 }
