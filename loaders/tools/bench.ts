@@ -3,10 +3,11 @@
  * optimizer and output fields). Prints one JSON line per measurement to stdout; progress goes to stderr.
  *
  *   npm run bench -- --size S|M|L [--steps 30] [--warmup 5] [--only train|generate] [--no-cache] [--backend wasm]
- *                    [--path device|host] [--vs-torch]
+ *                    [--path device|host] [--workers N] [--vs-torch]
  *
  * --path picks the hot path (engine/hotpath.ts; default: the backend's); every row reports readbacks
  * (engine/readback.ts): per training step, and per generated token batch (prefill included). --vs-torch
+ * --workers sets ALIGNER_WORKERS (training threads, default the machine's cores). --vs-torch
  * also runs loaders/tools/torch_gpt.py in the same run (bench-torch.ts) and prints its rows and the ratios.
  *
  * Training: plain Adam at lr 3e-3 (torch_gpt.py's optimizer: no decay, clipping or schedule) on batches of
@@ -19,6 +20,7 @@ import { pathToFileURL } from "node:url";
 import { selectBackend, type BackendInfo, type BackendRequest } from "../engine/backend.js";
 import { generate } from "../engine/generate.js";
 import { hotPath } from "../engine/hotpath.js";
+import { defaultWorkers } from "../engine/dataparallel.js";
 import { readbackCount } from "../engine/readback.js";
 import { bestTorch, ratioRows, runTorch, TORCH_SETTINGS, torchSkipReason, type TorchRow } from "./bench-torch.js";
 import { createLogger } from "../engine/log.js";
@@ -120,6 +122,7 @@ export async function benchTrain(
     params: countParams(model),
     gflops: Number((stepFlops(model.config, B, T) / seconds / 1e9).toFixed(2)),
     median_step_s: Number(seconds.toFixed(4)),
+    workers: defaultWorkers(), // threads computing each step's gradients (engine/dataparallel.ts)
     readbacks_per_step: _median(reads.slice(warmup)),
     loss_first: Number(rows[0]!.loss.toFixed(4)),
     loss_last: Number(rows.at(-1)!.loss.toFixed(4)),
@@ -194,6 +197,8 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     if (path !== "device" && path !== "host") throw new Error(`--path must be device or host, got ${path}`);
     process.env.ALIGNER_HOT_PATH = path;
   }
+  const workers = _arg(args, "workers");
+  if (workers !== undefined) process.env.ALIGNER_WORKERS = workers;
   const vsTorch = args.includes("--vs-torch");
   const skip = vsTorch ? torchSkipReason() : undefined;
   if (skip) _print({ kind: "skip", what: "torch", reason: skip });
