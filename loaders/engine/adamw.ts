@@ -1,6 +1,7 @@
 /** AdamW on tf.variables (torch semantics: decoupled weight decay on matrices and embeddings only, as nanoGPT). */
 import * as tf from "@tensorflow/tfjs";
 import type { GPT } from "./model.js";
+import { readFloats } from "./readback.js";
 import type { OptimizerState, TrainConfig } from "./train.js";
 
 export interface Adam {
@@ -22,18 +23,18 @@ export function createAdam(model: GPT, from?: OptimizerState): Adam {
 }
 
 export function readAdam(adam: Adam): OptimizerState {
-  const read = (vars: Record<string, tf.Variable>) =>
-    Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
+  const read = (vars: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, readFloats(v).slice()]));
   return { step: adam.step, m: read(adam.m), v: read(adam.v) };
 }
 
-/** One AdamW update (torch.optim.AdamW's formula) with gradients scaled by `gradScale` (clipping). */
+/** One AdamW update (torch.optim.AdamW's formula) with gradients scaled by `gradScale` (clipping; a
+ * scalar tensor keeps the clip factor on the device). */
 export function applyAdamW(
   model: GPT,
   adam: Adam,
   grads: Record<string, tf.Tensor>,
   lr: number,
-  gradScale: number,
+  gradScale: number | tf.Scalar,
   config: TrainConfig,
 ): void {
   adam.step += 1;

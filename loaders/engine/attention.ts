@@ -1,13 +1,13 @@
 /**
- * Causal self-attention for loaders/engine/model.ts, on two paths chosen per backend: batched (one
- * rank-4 matmul per step over all heads) and per head (rank-2 matmuls on slices cut in JS from one
- * dataSync, with a hand-written gradient), which is the faster one on wasm.
+ * Causal self-attention for loaders/engine/model.ts, on two paths chosen per backend (hotpath.ts): batched
+ * (one rank-4 matmul per step over all heads, no readback) and per head (rank-2 matmuls on slices cut
+ * in JS from one readback per layer and direction, with a hand-written gradient; the heads' results
+ * are assembled on the device), which is the faster one on wasm for long sequences.
  */
 import * as tf from "@tensorflow/tfjs";
-import { _customOp, _values } from "./ops.js";
-
-// Per-head rank-2 matmuls on slices cut in JS from one dataSync (on wasm, faster
-// than batched rank-4 matmuls, which XNNPACK does not serve).
+import { hotPath } from "./hotpath.js";
+import { _customOp } from "./ops.js";
+import { readFloats } from "./readback.js";
 
 const MASKED = -1e9;
 
@@ -31,29 +31,35 @@ interface AttentionShape {
   heads: number; // H
   keyValid?: Uint8Array; // [B*T]: 0 masks a padding key
   path?: AttentionPath; // default "auto"
-  /** Receives K and V, each [B, H, T, hd], e.g. to fill a KV cache during prefill. */
+  /** Receives K and V, each [B, H, T, hd], e.g. to fill a KV cache during prefill (one readback each). */
   onKeysValues?: (k: Float32Array, v: Float32Array) => void;
+  /** Receives K and V as tensors [B, H, T, hd] without a readback (batched path only; keep them with tf.keep). */
+  onKeysValuesTensors?: (k: tf.Tensor4D, v: tf.Tensor4D) => void;
 }
 
 /**
  * Causal multi-head attention on fused projections qkv [B*T, 3D] -> [B*T, D] (heads concatenated).
- * Long sequences go head by head (rank-2 XNNPACK matmuls, ≈25 tfjs ops per head); short ones in one
- * batched rank-4 pass, whose matmuls run on wasm's slow path but cost less than per-head dispatch when
- * T²·hd is small (break-even near T = 48 for hd = 32 on this machine).
+ * "auto": on the device hot path always batched; on the host path (wasm, cpu) long sequences go head
+ * by head (rank-2 XNNPACK matmuls, ≈25 tfjs ops per head) and short ones in one batched rank-4 pass,
+ * whose matmuls run on wasm's slow path but cost less than per-head dispatch when T²·hd is small
+ * (break-even near T = 48 for hd = 32 on this machine).
  */
 export function causalSelfAttention(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
   const hd = qkv.shape[1] / 3 / shape.heads;
-  const batched = shape.path === "batched" || (shape.path !== "perHead" && shape.length * shape.length * hd < 65536);
+  const auto = shape.path === undefined || shape.path === "auto";
+  const small = shape.length * shape.length * hd < 65536;
+  const batched = shape.path === "batched" || shape.onKeysValuesTensors !== undefined || (auto && (small || hotPath() === "device"));
   return batched ? _attentionBatched(qkv, shape) : _attentionPerHead(qkv, shape);
 }
 
 function _attentionBatched(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
-  const { batch: B, length: T, heads: H, keyValid, onKeysValues } = shape;
+  const { batch: B, length: T, heads: H, keyValid, onKeysValues, onKeysValuesTensors } = shape;
   const D = qkv.shape[1] / 3;
   const hd = D / H;
   const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]); // [B*T, D] -> [B, H, T, hd]
   const [q, k, v] = tf.split(qkv, 3, 1).map(heads) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-  if (onKeysValues) onKeysValues(k.dataSync() as Float32Array, v.dataSync() as Float32Array);
+  if (onKeysValues) onKeysValues(readFloats(k), readFloats(v));
+  if (onKeysValuesTensors) onKeysValuesTensors(k, v);
   let mask: tf.Tensor = tf.tensor2d(_attentionMask(T), [T, T]);
   if (keyValid) {
     const masks = new Float32Array(B * T * T); // [B, 1, T, T]
@@ -94,6 +100,21 @@ function _heads(
   return out;
 }
 
+/** Heads back into rows on the device: [B*H, T, hd] (or [B*H, hd, T] when `transposed`) -> [B*T, H*hd]. */
+function _mergeHeads(x: tf.Tensor3D, B: number, T: number, H: number, hd: number, transposed = false): tf.Tensor2D {
+  const perm = transposed ? [0, 3, 1, 2] : [0, 2, 1, 3]; // -> [B, T, H, hd]
+  return tf.reshape(tf.transpose(tf.reshape(x, transposed ? [B, H, hd, T] : [B, H, T, hd]), perm), [B * T, H * hd]);
+}
+
+/** Stacks per-head results [rows, cols] into [B*H, rows, cols], merges them into rows and disposes the parts. */
+function _assemble(parts: tf.Tensor2D[], B: number, T: number, H: number, hd: number, transposed = false): tf.Tensor2D {
+  try {
+    return tf.tidy(() => _mergeHeads(tf.stack(parts) as tf.Tensor3D, B, T, H, hd, transposed));
+  } finally {
+    tf.dispose(parts);
+  }
+}
+
 function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D {
   const { batch: B, length: T, heads: H, keyValid, onKeysValues } = shape;
   const D = qkv.shape[1] / 3;
@@ -101,64 +122,64 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
   const scale = 1 / Math.sqrt(hd);
   const size = T * hd; // one head's slice
   return _customOp<tf.Tensor2D>(([x], save) => {
-    const data = x!.dataSync() as Float32Array; // [B*T, 3D]
+    const data = readFloats(x!); // [B*T, 3D]: the forward's one readback
     const qs = _heads(data, 3 * D, 0, B, T, H, hd, false, scale); // [B, H, T, hd], q pre-scaled by 1/sqrt(hd)
     const kTs = _heads(data, 3 * D, D, B, T, H, hd, true); // [B, H, hd, T]
     const vs = _heads(data, 3 * D, 2 * D, B, T, H, hd, false); // [B, H, T, hd]
     if (onKeysValues) onKeysValues(_heads(data, 3 * D, D, B, T, H, hd, false), vs);
-    const out = new Float32Array(B * T * D); // [B*T, D]
     const probs: tf.Tensor2D[] = [];
+    const ys: tf.Tensor2D[] = [];
     const sharedMask = keyValid ? undefined : tf.tensor2d(_attentionMask(T), [T, T]);
     for (let b = 0; b < B; b++) {
       const mask = sharedMask ?? tf.tensor2d(_attentionMask(T, keyValid, b * T), [T, T]);
       for (let h = 0; h < H; h++) {
         const off = (b * H + h) * size;
-        const p = tf.tidy(() => {
+        const [p, y] = tf.tidy(() => {
           const s = tf.matMul(tf.tensor2d(qs.subarray(off, off + size), [T, hd]), tf.tensor2d(kTs.subarray(off, off + size), [hd, T]));
-          return tf.softmax(tf.add(s, mask)) as tf.Tensor2D; // [T, T]
+          const p = tf.softmax(tf.add(s, mask)) as tf.Tensor2D; // [T, T]
+          return [p, tf.matMul(p, tf.tensor2d(vs.subarray(off, off + size), [T, hd]))]; // [T, hd]
         });
-        const [y] = _values(() => [tf.matMul(p, tf.tensor2d(vs.subarray(off, off + size), [T, hd]))]); // [T, hd]
-        for (let t = 0; t < T; t++) out.set(y!.subarray(t * hd, (t + 1) * hd), (b * T + t) * D + h * hd);
-        probs.push(p);
+        probs.push(p!);
+        ys.push(y!);
       }
       if (!sharedMask) mask.dispose();
     }
     sharedMask?.dispose();
     save(probs);
     return {
-      value: tf.tensor2d(out, [B * T, D]),
+      value: _assemble(ys, B, T, H, hd), // [B*T, D]
       gradFunc: (dy, saved) => {
-        const g = dy.dataSync() as Float32Array; // [B*T, D]
+        const g = readFloats(dy); // [B*T, D]: the backward's one readback
         const dYs = _heads(g, D, 0, B, T, H, hd, false); // [B, H, T, hd]
         const dYTs = _heads(g, D, 0, B, T, H, hd, true); // [B, H, hd, T]
         const qTs = _heads(data, 3 * D, 0, B, T, H, hd, true, scale); // [B, H, hd, T]
-        const ks = _heads(data, 3 * D, D, B, T, H, hd, false); // [B, H, T, hd]
+        const ks = _heads(data, 3 * D, D, B, T, H, hd, false, scale); // [B, H, T, hd], pre-scaled: dq = dS @ k / sqrt(hd)
         const vTs = _heads(data, 3 * D, 2 * D, B, T, H, hd, true); // [B, H, hd, T]
-        const dqkv = new Float32Array(B * T * 3 * D);
+        const dqs: tf.Tensor2D[] = [];
+        const dkTs: tf.Tensor2D[] = [];
+        const dvTs: tf.Tensor2D[] = [];
         for (let b = 0; b < B; b++) {
           for (let h = 0; h < H; h++) {
             const off = (b * H + h) * size;
             const slice = (a: Float32Array, rows: number, cols: number) => tf.tensor2d(a.subarray(off, off + size), [rows, cols]);
-            const [dq, dkT, dvT] = _values(() => {
+            const [dq, dkT, dvT] = tf.tidy(() => {
               const p = saved[b * H + h]!;
               const dP = tf.matMul(slice(dYs, T, hd), slice(vTs, hd, T)); // [T, T]
               const dvT = tf.matMul(slice(dYTs, hd, T), p); // [hd, T]
               const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))); // softmax backward
-              const dq = tf.matMul(dS, slice(ks, T, hd)); // [T, hd]
-              const dkT = tf.matMul(slice(qTs, hd, T), dS); // [hd, T]
-              return [dq, dkT, dvT];
+              return [tf.matMul(dS, slice(ks, T, hd)), tf.matMul(slice(qTs, hd, T), dS), dvT] as tf.Tensor2D[]; // dq [T, hd], dkT [hd, T]
             });
-            for (let t = 0; t < T; t++) {
-              const row = (b * T + t) * 3 * D + h * hd;
-              for (let d = 0; d < hd; d++) {
-                dqkv[row + d] = dq![t * hd + d]! * scale;
-                dqkv[row + D + d] = dkT![d * T + t]!;
-                dqkv[row + 2 * D + d] = dvT![d * T + t]!;
-              }
-            }
+            dqs.push(dq!);
+            dkTs.push(dkT!);
+            dvTs.push(dvT!);
           }
         }
-        return tf.tensor2d(dqkv, [B * T, 3 * D]);
+        const parts = [_assemble(dqs, B, T, H, hd), _assemble(dkTs, B, T, H, hd, true), _assemble(dvTs, B, T, H, hd, true)];
+        try {
+          return tf.concat(parts, 1); // [B*T, 3D]
+        } finally {
+          tf.dispose(parts);
+        }
       },
     };
   }, qkv);

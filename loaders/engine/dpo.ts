@@ -8,6 +8,8 @@
  * policy itself when the policy starts as the reference); only the policy is held in memory.
  */
 import * as tf from "@tensorflow/tfjs";
+import { globalNorm } from "./gradnorm.js";
+import { readFloats, readSync } from "./readback.js";
 import { createLogger, type Logger } from "./log.js";
 import { forwardRows, targetRows, type GPT, type ForwardOptions } from "./model.js";
 import { createRng, shuffle } from "./random.js";
@@ -106,7 +108,7 @@ export function scoreTokens(model: GPT, examples: readonly Example[], batchSize 
     );
     const { rows, targets } = targetRows(batch);
     const picked = tf.tidy(() => _targetLogProbs(model, batch, rows, targets));
-    const values = picked.dataSync();
+    const values = readSync(picked);
     picked.dispose();
     rows.forEach((row, r) => {
       const b = start + Math.floor(row / batch.length);
@@ -126,7 +128,7 @@ export function scoreSequences(model: GPT, examples: readonly Example[], batchSi
   const out = new Float64Array(examples.length);
   for (let start = 0; start < examples.length; start += batchSize) {
     const logps = sequenceLogProbs(model, examples.slice(start, start + batchSize));
-    out.set(logps.dataSync(), start);
+    out.set(readFloats(logps), start);
     logps.dispose();
   }
   return out;
@@ -246,14 +248,14 @@ export function trainDpo(
       let margins: Float32Array = new Float32Array(0);
       const { value, grads } = tf.variableGrads(() => {
         const h = dpoMargins(model, batch, ref, {}, config.padId);
-        margins = h.dataSync() as Float32Array;
+        margins = readFloats(h);
         return _lossOfMargins(h, config.beta);
       }, Object.values(model.params));
       let loss = NaN;
       let gradNorm = NaN;
       try {
-        loss = value.dataSync()[0] ?? NaN;
-        gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, g))))).dataSync()[0] ?? NaN);
+        loss = readFloats(value)[0] ?? NaN;
+        gradNorm = tf.tidy(() => readFloats(globalNorm(Object.values(grads)))[0] ?? NaN);
         const scale = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
         const bc1 = 1 - config.beta1 ** (step + 1);
         const bc2 = Math.sqrt(1 - config.beta2 ** (step + 1));

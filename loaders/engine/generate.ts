@@ -8,6 +8,7 @@ import { createLogger } from "./log.js";
 import { forwardRows, type GPT, type TokenBatch } from "./model.js";
 import { createKVCache, decodeStep, disposeKVCache, prefill } from "./kvcache.js";
 import { createRng, type Rng } from "./random.js";
+import { readFloats } from "./readback.js";
 
 export interface GenerateOptions {
   maxNewTokens: number; // 64: new tokens per sequence at most (also capped by the model's maxLen)
@@ -84,7 +85,7 @@ export function generate(model: GPT, prompts: number[][], options: Partial<Gener
       const { batch, keyValid, positions } = leftPad(sequences, T, opts.padId);
       const last = Int32Array.from({ length: B }, (_, b) => b * T + T - 1);
       const logits = forwardRows(model, batch, last, { keyValid, positions });
-      const next = pick(logits.dataSync() as Float32Array);
+      const next = pick(readFloats(logits));
       logits.dispose();
       next.forEach((id, b) => sequences[b]!.push(id));
     }

@@ -1,13 +1,19 @@
 /**
  * The KV cache for generation, for loaders/engine/model.ts. Prefill runs the full forward and keeps each layer's
- * K and V; a decode step then feeds one token per sequence. In a step the row-wise ops (embedding,
- * LayerNorm, residuals) touch a few thousand values, so they run in JS, where an op costs microseconds
- * less than a tfjs dispatch (≈30 µs); attention over the cache runs in a small WebAssembly SIMD kernel;
- * the four matmuls per layer, the GELU and the head go through tfjs (XNNPACK).
+ * K and V; a decode step then feeds one token per sequence. Two implementations behind hotpath.ts's switch:
+ * on the device path K and V stay tensors (kvdevice.ts: one readback per step); on the host path (wasm,
+ * cpu) the row-wise ops (embedding, LayerNorm, residuals) touch a few thousand values, so they run in
+ * JS, where an op costs microseconds less than a tfjs dispatch (≈30 µs); attention over the cache runs
+ * in a small WebAssembly SIMD kernel; the four matmuls per layer, the GELU and the head go through tfjs
+ * (XNNPACK), each with a readback (1 + 3·layers per step).
  */
 import * as tf from "@tensorflow/tfjs";
+import { hotPath, type HotPath } from "./hotpath.js";
+import { createDeviceKV, decodeStepDevice, disposeDeviceKV, prefillDevice, type DeviceKV } from "./kvdevice.js";
 import { _headT, _param, forwardRows, type GPT, type TokenBatch } from "./model.js";
 import { _values, gelu } from "./ops.js";
+import { readFloats } from "./readback.js";
+import { _attentionKernels, type AttentionKernels } from "./kvkernels.js";
 
 export interface KVCache {
   batch: number; // B
@@ -21,18 +27,27 @@ export interface KVCache {
   headT: tf.Tensor2D; // [D, V], owned by the cache: call disposeKVCache
   heap: Float32Array; // the attention kernels' memory: K, V, then scratch for q, p and y
   kernels: AttentionKernels;
+  /** Set on the device hot path: K and V as tensors (the host arrays above are then empty). */
+  device?: DeviceKV;
 }
 
-/** An empty cache for `batch` sequences of up to `capacity` positions. */
-export function createKVCache(model: GPT, batch: number, capacity: number): KVCache {
+/** An empty cache for `batch` sequences of up to `capacity` positions, on `path` (default: the backend's). */
+export function createKVCache(model: GPT, batch: number, capacity: number, path: HotPath = hotPath()): KVCache {
   const { nLayers, nHeads, dModel } = model.config;
+  if (path === "device") {
+    const device = createDeviceKV(model);
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const common = { batch, capacity, length: 0, keys: [], values: [], weights: {}, heap: new Float32Array(0) };
+    const hosts = { keyValid: new Uint8Array(batch * capacity), positions: new Int32Array(batch) };
+    return { ...common, ...hosts, headT: device.headT, kernels: _attentionKernels(memory), device };
+  }
   const size = batch * nHeads * capacity * (dModel / nHeads);
   const scratch = dModel / nHeads + capacity + batch * dModel; // q [hd], p [capacity], y [B, D]
   const memory = new WebAssembly.Memory({ initial: Math.ceil(((2 * nLayers * size + scratch) * 4) / 65536) });
   const heap = new Float32Array(memory.buffer);
   const weights: Record<string, Float32Array> = {};
   for (const [name, v] of Object.entries(model.params)) {
-    if (v.rank === 1 || name === "wte.weight" || name === "wpe.weight") weights[name] = v.dataSync() as Float32Array;
+    if (v.rank === 1 || name === "wte.weight" || name === "wpe.weight") weights[name] = readFloats(v);
   }
   return {
     batch,
@@ -50,7 +65,8 @@ export function createKVCache(model: GPT, batch: number, capacity: number): KVCa
 }
 
 export function disposeKVCache(cache: KVCache): void {
-  cache.headT.dispose();
+  if (cache.device) disposeDeviceKV(cache.device);
+  else cache.headT.dispose();
 }
 
 /**
@@ -79,10 +95,15 @@ export function prefill(model: GPT, cache: KVCache, batch: TokenBatch, keyValid?
     }
   };
   const last = Int32Array.from({ length: B }, (_, b) => b * T + T - 1);
+  if (cache.device) {
+    const logits = prefillDevice(model, cache.device, batch, last, positions, keyValid);
+    cache.length = T;
+    return logits;
+  }
   const logits = forwardRows(model, batch, last, { positions, keyValid, onKeysValues });
   try {
     cache.length = T;
-    return logits.dataSync() as Float32Array;
+    return readFloats(logits);
   } finally {
     logits.dispose();
   }
@@ -149,135 +170,6 @@ function _attendCached(cache: KVCache, layer: number, qkv: Float32Array, H: numb
   return heap.slice(yAt, yAt + B * D);
 }
 
-/**
- * The two loops of single-query attention as a WebAssembly SIMD module (f32x4), assembled here from
- * bytes: no toolchain, 350 bytes. Pointers are byte offsets into the imported memory; hd % 4 == 0.
- *   dots(q, k, out, n, hd):  out[j] = q · k[j·hd : (j+1)·hd]        for j < n
- *   axpys(p, v, out, n, hd): out[d] = Σ_j p[j] · v[j·hd + d]         for d < hd
- */
-interface AttentionKernels {
-  dots(q: number, k: number, out: number, n: number, hd: number): void;
-  axpys(p: number, v: number, out: number, n: number, hd: number): void;
-}
-
-let _kernelModule: WebAssembly.Module | undefined; // compiled once per process; a constant, not state
-
-function _attentionKernels(memory: WebAssembly.Memory): AttentionKernels {
-  _kernelModule ??= new WebAssembly.Module(_kernelBytes());
-  return new WebAssembly.Instance(_kernelModule, { m: { mem: memory } }).exports as unknown as AttentionKernels;
-}
-
-function _kernelBytes(): Uint8Array<ArrayBuffer> {
-  const uleb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...uleb(n >>> 7)]);
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const [I32, V128] = [0x7f, 0x7b];
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const i32 = (n: number) => [0x41, n]; // small non-negative constants only
-  const [ADD, SHL, GE_U, F32_ADD] = [[0x6a], [0x74], [0x4f], [0x92]];
-  const simd = (op: number) => [0xfd, ...uleb(op)];
-  const [LOAD, STORE] = [
-    [...simd(0), 4, 0],
-    [...simd(11), 4, 0],
-  ];
-  const ZERO = [...simd(12), ...new Array<number>(16).fill(0)];
-  const [SPLAT, F4_ADD, F4_MUL] = [simd(19), simd(228), simd(230)];
-  const lane = (l: number) => [...get(7), ...simd(31), l];
-  const [F32_LOAD, F32_STORE] = [
-    [0x2a, 2, 0],
-    [0x38, 2, 0],
-  ];
-  const [BLOCK, LOOP, END] = [[0x02, 0x40], [0x03, 0x40], [0x0b]];
-  const at = (base: number, index: number) => [...get(base), ...get(index), ...i32(2), ...SHL, ...ADD]; // base + 4·index
-  const step = (local: number, by: number[]) => [...get(local), ...by, ...ADD, ...set(local)];
-  const whileLess = (i: number, n: number, body: number[]) => [
-    ...BLOCK,
-    ...LOOP,
-    ...get(i),
-    ...get(n),
-    ...GE_U,
-    0x0d,
-    1,
-    ...body,
-    0x0c,
-    0,
-    ...END,
-    ...END,
-  ];
-  // params: 0..4 = (a, b, out, n, hd); locals: 5 = j, 6 = d, 7 = acc (v128), 8 = row pointer
-  const dots = whileLess(5, 3, [
-    ...ZERO,
-    ...set(7),
-    ...i32(0),
-    ...set(6),
-    ...whileLess(6, 4, [...get(7), ...at(0, 6), ...LOAD, ...at(1, 6), ...LOAD, ...F4_MUL, ...F4_ADD, ...set(7), ...step(6, i32(4))]),
-    ...at(2, 5),
-    ...lane(0),
-    ...lane(1),
-    ...F32_ADD,
-    ...lane(2),
-    ...F32_ADD,
-    ...lane(3),
-    ...F32_ADD,
-    ...F32_STORE,
-    ...step(1, [...get(4), ...i32(2), ...SHL]),
-    ...step(5, i32(1)),
-  ]);
-  const axpys = whileLess(6, 4, [
-    ...ZERO,
-    ...set(7),
-    ...at(1, 6),
-    ...set(8),
-    ...i32(0),
-    ...set(5),
-    ...whileLess(5, 3, [
-      ...get(7),
-      ...at(0, 5),
-      ...F32_LOAD,
-      ...SPLAT,
-      ...get(8),
-      ...LOAD,
-      ...F4_MUL,
-      ...F4_ADD,
-      ...set(7),
-      ...step(8, [...get(4), ...i32(2), ...SHL]),
-      ...step(5, i32(1)),
-    ]),
-    ...at(2, 6),
-    ...get(7),
-    ...STORE,
-    ...step(6, i32(4)),
-  ]);
-  const code = (body: number[]) => {
-    const fn = [
-      ...vec([
-        [2, I32],
-        [1, V128],
-        [1, I32],
-      ]),
-      ...body,
-      ...END,
-    ];
-    return [...uleb(fn.length), ...fn];
-  };
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])), // one type: (i32 ×5) -> ()
-    ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x00]])), // import memory m.mem
-    ...section(3, vec([[0], [0]])),
-    ...section(
-      7,
-      vec([
-        [...name("dots"), 0x00, 0],
-        [...name("axpys"), 0x00, 1],
-      ]),
-    ),
-    ...section(10, vec([code(dots), code(axpys)])),
-  ]);
-}
-
 /** Feeds one token per sequence (ids [B]) and returns the next-token logits [B*V]. */
 export function decodeStep(model: GPT, cache: KVCache, ids: Int32Array): Float32Array {
   const { dModel: D, nHeads: H, nLayers, layerNormEps: eps, vocabSize: V } = model.config;
@@ -286,6 +178,7 @@ export function decodeStep(model: GPT, cache: KVCache, ids: Int32Array): Float32
   const t = cache.length;
   if (ids.length !== B) throw new Error(`decodeStep got ${ids.length} ids for a batch of ${B}`);
   if (t >= cap) throw new Error(`KV cache is full (${cap} positions)`);
+  if (cache.device) return _decodeStepOnDevice(model, cache, cache.device, ids);
   const x = new Float32Array(B * D); // [B, D]
   const wte = w["wte.weight"]!;
   const wpe = w["wpe.weight"]!;
@@ -327,4 +220,24 @@ export function decodeStep(model: GPT, cache: KVCache, ids: Int32Array): Float32
   const a = _layerNormRows(x, w["ln_f.weight"]!, w["ln_f.bias"]!, D, eps);
   const [logits] = _values(() => [tf.matMul(tf.tensor2d(a, [B, D]), cache.headT)]);
   return logits!;
+}
+
+/** decodeStep on the device path: the host keeps only positions and the key mask. */
+function _decodeStepOnDevice(model: GPT, cache: KVCache, device: DeviceKV, ids: Int32Array): Float32Array {
+  const { batch: B, capacity: cap, length: t } = cache;
+  const positions = new Int32Array(B);
+  const keyMask = new Uint8Array(B * (t + 1)); // [B, t+1]
+  for (let b = 0; b < B; b++) {
+    const id = ids[b]!;
+    const pos = cache.positions[b]!;
+    if (id < 0 || id >= model.config.vocabSize) throw new Error(`token id ${id} out of range [0, ${model.config.vocabSize})`);
+    if (pos >= model.config.maxLen) throw new Error(`position ${pos} exceeds maxLen ${model.config.maxLen}`);
+    positions[b] = pos;
+    cache.keyValid[b * cap + t] = 1;
+    cache.positions[b] = pos + 1;
+    keyMask.set(cache.keyValid.subarray(b * cap, b * cap + t + 1), b * (t + 1));
+  }
+  const logits = decodeStepDevice(model, device, ids, positions, keyMask);
+  cache.length = t + 1;
+  return logits;
 }

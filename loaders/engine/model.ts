@@ -16,6 +16,7 @@ import { mergeConfig } from "./settings.js";
 import { crossEntropyRows, crossEntropy, gatherRows, gelu, layerNorm, linear } from "./ops.js";
 import { causalSelfAttention, type AttentionPath } from "./attention.js";
 import { createRng, type Rng } from "./random.js";
+import { readFloats } from "./readback.js";
 
 export { crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear } from "./ops.js";
 export { causalSelfAttention, type AttentionPath } from "./attention.js";
@@ -140,7 +141,7 @@ export function modelFromValues(config: ModelConfig, values: Record<string, Floa
 /** Weights as plain arrays keyed by name. */
 export function readParams(model: GPT): Record<string, { shape: number[]; data: Float32Array }> {
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [name, v] of Object.entries(model.params)) out[name] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array };
+  for (const [name, v] of Object.entries(model.params)) out[name] = { shape: v.shape.slice(), data: readFloats(v) };
   return out;
 }
 
@@ -173,6 +174,7 @@ export interface ForwardOptions {
   dropoutSeed?: number; // seeds dropout masks (deterministic resume)
   attention?: AttentionPath; // "auto": per head for long sequences, batched for short ones
   onKeysValues?: (layer: number, k: Float32Array, v: Float32Array) => void; // K, V [B, H, T, hd] per layer
+  onKeysValuesTensors?: (layer: number, k: tf.Tensor4D, v: tf.Tensor4D) => void; // the same as tensors, no readback (batched path)
 }
 
 export function _param(model: GPT, name: string): tf.Variable {
@@ -198,6 +200,7 @@ function attention(model: GPT, layer: number, x: tf.Tensor2D, batch: TokenBatch,
     keyValid: opts.keyValid,
     path: opts.attention,
     onKeysValues: opts.onKeysValues && ((k, v) => opts.onKeysValues!(layer, k, v)),
+    onKeysValuesTensors: opts.onKeysValuesTensors && ((k, v) => opts.onKeysValuesTensors!(layer, k, v)),
   });
 }
 
@@ -299,7 +302,7 @@ export function truncatedLoss(
   const owner = (row: number) => Math.floor(row / batch.length);
   return tf.tidy(() => {
     const ce = crossEntropyRows(forwardRows(model, batch, rows, opts), tf.tensor1d(targets, "int32"));
-    const values = ce.dataSync();
+    const values = readFloats(ce); // loss truncation's one extra readback per step
     const sums = new Float64Array(batch.batch);
     const counts = new Float64Array(batch.batch);
     rows.forEach((row, k) => {

@@ -4,11 +4,12 @@
  * Speed (all measured on tfjs-wasm 4.22, Node 20, one thread): every op below has a hand-written gradient so
  * that (1) matmuls are rank 2 without transpose flags, the only shape XNNPACK serves (the flagged path runs
  * at 1-2 GFLOP/s); (2) the embedding gradient is a scatterND, since wasm lacks UnsortedSegmentSum;
- * (3) attention runs per head as rank-2 matmuls on slices cut in JS from one dataSync; (4) GELU uses
+ * (3) attention (./attention.ts) runs per head on wasm, batched elsewhere (./hotpath.ts); (4) GELU uses
  * x·sigmoid(2u), equal to 0.5x(1+tanh u), because wasm's Sigmoid is vectorised (≈2.5 ms on [4096, 512])
- * and its Tanh is not (≈45 ms); (5) row gathers copy in JS (wasm's GatherV2 is ≈8 ns a value).
+ * and its Tanh is not (≈45 ms); (5) row gathers stay on the device (tf.gather), so a step needs no readback.
  */
 import * as tf from "@tensorflow/tfjs";
+import { readFloats } from "./readback.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Differentiable ops with wasm-friendly gradients. Each is one tf.customGrad kernel.
@@ -41,22 +42,19 @@ function _weightGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Te
   return withBias ? [dw, tf.reshape(tf.matMul(dyT, tf.ones([n, 1])), [m])] : [dw]; // [M, 1] -> [M]
 }
 
-/** Rows of `table` at `idx` ([N, D] -> [M, D]), copied in JS (wasm's GatherV2 takes ≈8 ns a value);
- * gradient by scatterND, which sums repeated rows (wasm has no UnsortedSegmentSum for tf.gather's). */
+/** Rows of `table` at `idx` ([N, D] -> [M, D]) by tf.gather on the device (no readback; on wasm ≈8 ns a
+ * value, a few ms a step); gradient by scatterND, which sums repeated rows (wasm has no
+ * UnsortedSegmentSum for tf.gather's). Indices are checked on the host, where they already are. */
 export function gatherRows(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
-  return _customOp<tf.Tensor2D>(([t]) => {
-    const [n, d] = t!.shape as [number, number];
-    const src = t!.dataSync() as Float32Array;
-    const out = new Float32Array(idx.length * d);
-    idx.forEach((row, i) => {
-      if (row < 0 || row >= n) throw new Error(`row index ${row} out of range [0, ${n})`);
-      out.set(src.subarray(row * d, (row + 1) * d), i * d);
-    });
-    return {
-      value: tf.tensor2d(out, [idx.length, d]),
+  const [n, d] = table.shape;
+  for (const row of idx) if (row < 0 || row >= n) throw new Error(`row index ${row} out of range [0, ${n})`);
+  return _customOp<tf.Tensor2D>(
+    ([t]) => ({
+      value: tf.tidy(() => tf.gather(t!, tf.tensor1d(idx, "int32")) as tf.Tensor2D),
       gradFunc: (dy) => tf.scatterND(tf.tensor2d(idx, [idx.length, 1], "int32"), dy, [n, d]), // [M, 1] indices
-    };
-  }, table);
+    }),
+    table,
+  );
 }
 
 /** Runs `fn` in a tidy and returns its tensors' values; never return typed arrays from tf.tidy itself,
@@ -64,7 +62,7 @@ export function gatherRows(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
 export function _values(fn: () => tf.Tensor[]): Float32Array[] {
   const tensors = tf.tidy(fn);
   try {
-    return tensors.map((t) => t.dataSync() as Float32Array);
+    return tensors.map(readFloats);
   } finally {
     tf.dispose(tensors);
   }

@@ -14,6 +14,9 @@ import { mergeConfig } from "./settings.js";
 import { createLogger, type Logger } from "./log.js";
 import { maskedLoss, truncatedLoss, type GPT } from "./model.js";
 import { applyAdamW, createAdam, readAdam } from "./adamw.js";
+import { clipScale, globalNorm } from "./gradnorm.js";
+import { closeWorkerPool, createWorkerPool, defaultWorkers, parallelGradients } from "./dataparallel.js";
+import { readFloats } from "./readback.js";
 import { learningRate, makeBatch, planEpoch, toSequence } from "./batches.js";
 
 export interface Example {
@@ -117,6 +120,9 @@ export interface TrainOptions {
   logger?: Logger;
   /** The label of this training's progress line (default "train"). */
   progressLabel?: string;
+  /** Threads computing each step's gradients (dataparallel.ts; default defaultWorkers()). Runs with dropout or
+   * loss truncation use one: their masks and thresholds are per batch. */
+  workers?: number;
 }
 
 export interface TrainResult {
@@ -163,7 +169,7 @@ export function validationLoss(model: GPT, examples: Example[], config: Pick<Tra
     const n = batch.targets.reduce((c, t) => c + (t >= 0 ? 1 : 0), 0);
     if (n === 0) continue;
     const loss = tf.tidy(() => maskedLoss(model, batch));
-    total += (loss.dataSync()[0] ?? NaN) * n;
+    total += (readFloats(loss)[0] ?? NaN) * n;
     count += n;
     loss.dispose();
   }
@@ -199,6 +205,9 @@ export async function trainModel(
   });
   let step = options.resume?.trainer.step ?? 0;
   if (step !== adam.step) throw new Error(`resume state is inconsistent: trainer at step ${step}, optimizer at ${adam.step}`);
+  const threads = options.workers ?? defaultWorkers();
+  const pool = threads > 1 && model.config.dropout === 0 && !truncation ? await createWorkerPool(model, threads) : undefined;
+  if (pool) log.debug(`data-parallel training on ${pool.threads} threads`);
   try {
     for (; step < config.steps; step++) {
       const epoch = Math.floor(step / perEpoch);
@@ -211,22 +220,31 @@ export async function trainModel(
       const start = performance.now();
       const forward = { training: true, dropoutSeed: config.seed * 1_000_003 + step };
       const threshold = truncation && step >= Math.round(config.truncationStart * config.steps) ? truncation.threshold() : Infinity;
-      const { value, grads: byVar } = tf.variableGrads(
-        () =>
-          truncation
-            ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward)
-            : maskedLoss(model, batch, forward),
-        Object.values(model.params),
-      );
+      const { value, grads: byVar } =
+        pool && batch.batch > 1
+          ? await parallelGradients(pool, model, batch)
+          : tf.variableGrads(
+              () =>
+                truncation
+                  ? truncatedLoss(model, batch, threshold, (losses, dropped) => truncation.record(losses, dropped), forward)
+                  : maskedLoss(model, batch, forward),
+              Object.values(model.params),
+            );
       let loss = NaN;
       let gradNorm = NaN;
       try {
         const grads: Record<string, tf.Tensor> = {};
         for (const [varName, g] of Object.entries(byVar)) grads[names.get(varName) ?? varName] = g;
-        gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, g))))).dataSync()[0] ?? NaN);
-        const scale = config.gradClip > 0 && gradNorm > config.gradClip ? config.gradClip / (gradNorm + 1e-6) : 1;
-        applyAdamW(model, adam, grads, lr, scale, config);
-        loss = value.dataSync()[0] ?? NaN;
+        const norm = globalNorm(Object.values(grads));
+        const scale = clipScale(norm, config.gradClip);
+        try {
+          applyAdamW(model, adam, grads, lr, scale, config);
+          const read = tf.tidy(() => tf.stack([value, norm]));
+          [loss = NaN, gradNorm = NaN] = readFloats(read); // the step's one readback (loss truncation adds one)
+          read.dispose();
+        } finally {
+          tf.dispose(scale === 1 ? [norm] : [norm, scale]);
+        }
       } finally {
         tf.dispose(byVar);
         value.dispose();
@@ -257,5 +275,6 @@ export async function trainModel(
     return { log: rows, optimizer: readAdam(adam), trainer: state(step) };
   } finally {
     tf.dispose([...Object.values(adam.m), ...Object.values(adam.v)]);
+    if (pool) await closeWorkerPool(pool);
   }
 }

@@ -2,7 +2,13 @@
  * Engine benchmark, side by side with ../shared/bench/torch_gpt.py (same model sizes, task, data stream,
  * optimizer and output fields). Prints one JSON line per measurement to stdout; progress goes to stderr.
  *
- *   npm run bench -- --size S|M [--steps 30] [--warmup 5] [--only train|generate] [--no-cache] [--backend wasm]
+ *   npm run bench -- --size S|M|L [--steps 30] [--warmup 5] [--only train|generate] [--no-cache] [--backend wasm]
+ *                    [--path device|host] [--workers N] [--vs-torch]
+ *
+ * --path picks the hot path (engine/hotpath.ts; default: the backend's); every row reports readbacks
+ * (engine/readback.ts): per training step, and per generated token batch (prefill included). --vs-torch
+ * --workers sets ALIGNER_WORKERS (training threads, default the machine's cores). --vs-torch
+ * also runs loaders/tools/torch_gpt.py in the same run (bench-torch.ts) and prints its rows and the ratios.
  *
  * Training: plain Adam at lr 3e-3 (torch_gpt.py's optimizer: no decay, clipping or schedule) on batches of
  * "64 random letters | the letters reversed", loss on the reversed half; tokens/s counts the batch's
@@ -13,6 +19,10 @@ import * as tf from "@tensorflow/tfjs";
 import { pathToFileURL } from "node:url";
 import { selectBackend, type BackendInfo, type BackendRequest } from "../engine/backend.js";
 import { generate } from "../engine/generate.js";
+import { hotPath } from "../engine/hotpath.js";
+import { defaultWorkers } from "../engine/dataparallel.js";
+import { readbackCount } from "../engine/readback.js";
+import { bestTorch, ratioRows, runTorch, TORCH_SETTINGS, torchSkipReason, type TorchRow } from "./bench-torch.js";
 import { createLogger } from "../engine/log.js";
 import { countParams, createModel, disposeModel, type ModelConfig } from "../engine/model.js";
 import { createRng, type Rng } from "../engine/random.js";
@@ -21,6 +31,7 @@ import { trainModel, type Example } from "../engine/train.js";
 export const SIZES = {
   S: { vocabSize: 256, dModel: 128, nHeads: 4, nLayers: 2, maxLen: 128, batch: 32 },
   M: { vocabSize: 256, dModel: 256, nHeads: 8, nLayers: 4, maxLen: 128, batch: 32 },
+  L: { vocabSize: 256, dModel: 512, nHeads: 8, nLayers: 8, maxLen: 128, batch: 32 },
 } as const;
 export type Size = keyof typeof SIZES;
 
@@ -55,8 +66,13 @@ interface Common {
   num_tensors_after: number;
 }
 
-function _common(info: BackendInfo): Pick<Common, "backend" | "threads" | "peak_rss_mb"> {
-  return { backend: info.backend, threads: info.threads, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
+function _common(info: BackendInfo): Pick<Common, "backend" | "threads" | "peak_rss_mb"> & { hot_path: string } {
+  return {
+    backend: info.backend,
+    threads: info.threads,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    hot_path: hotPath(),
+  };
 }
 
 function _median(xs: number[]): number {
@@ -75,14 +91,19 @@ export async function benchTrain(
   const model = createModel(config, { seed: 1 });
   const examples = reverseExamples(createRng(1234), (steps + warmup) * B, T);
   const before = tf.memory().numTensors;
+  const reads: number[] = [];
+  let lastReads = readbackCount();
   const adam = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, gradClip: 0, lrWarmupRatio: 0, minLrRatio: 1 };
   const { log: rows } = await trainModel(
     model,
     examples,
     { ...adam, steps: steps + warmup, batchSize: B },
     {
-      onStep: (r) =>
-        log.info(`train ${size} step ${r.step}/${steps + warmup} loss ${r.loss.toFixed(4)} ${Math.round(r.tokens_per_s)} tok/s`),
+      onStep: (r) => {
+        reads.push(readbackCount() - lastReads);
+        lastReads = readbackCount();
+        log.info(`train ${size} step ${r.step}/${steps + warmup} loss ${r.loss.toFixed(4)} ${Math.round(r.tokens_per_s)} tok/s`);
+      },
     },
   );
   const after = tf.memory().numTensors;
@@ -101,6 +122,8 @@ export async function benchTrain(
     params: countParams(model),
     gflops: Number((stepFlops(model.config, B, T) / seconds / 1e9).toFixed(2)),
     median_step_s: Number(seconds.toFixed(4)),
+    workers: defaultWorkers(), // threads computing each step's gradients (engine/dataparallel.ts)
+    readbacks_per_step: _median(reads.slice(warmup)),
     loss_first: Number(rows[0]!.loss.toFixed(4)),
     loss_last: Number(rows.at(-1)!.loss.toFixed(4)),
   };
@@ -121,7 +144,9 @@ export function benchGenerate(
   for (const B of batches) {
     const prompts = reverseExamples(rng, B, config.maxLen).map((e) => e.prompt.slice(0, 64));
     const run = (useCache: boolean) => generate(model, prompts, { maxNewTokens: 64, useCache });
+    const readsBefore = readbackCount();
     const first = run(true); // warm-up (and XNNPACK weight packing)
+    const reads = readbackCount() - readsBefore;
     const before = tf.memory().numTensors;
     let reps = 0;
     const start = performance.now();
@@ -138,6 +163,7 @@ export function benchGenerate(
       num_tensors_after: after,
       prompt_tokens: 64,
       new_tokens: 64,
+      readbacks_per_token_batch: Number((reads / 64).toFixed(2)), // one generate call's readbacks (prefill included) / 64 steps
       framework: `tfjs ${tf.version.tfjs}`,
     };
     if (noCache) {
@@ -158,17 +184,41 @@ function _arg(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+function _print(row: object): void {
+  process.stdout.write(JSON.stringify(row) + "\n");
+}
+
 export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
   const size = (_arg(args, "size") ?? "S").toUpperCase();
-  if (size !== "S" && size !== "M") throw new Error(`--size must be S or M, got ${size}`);
+  if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}, got ${size}`);
   const only = _arg(args, "only");
+  const path = _arg(args, "path");
+  if (path !== undefined) {
+    if (path !== "device" && path !== "host") throw new Error(`--path must be device or host, got ${path}`);
+    process.env.ALIGNER_HOT_PATH = path;
+  }
+  const workers = _arg(args, "workers");
+  if (workers !== undefined) process.env.ALIGNER_WORKERS = workers;
+  const vsTorch = args.includes("--vs-torch");
+  const skip = vsTorch ? torchSkipReason() : undefined;
+  if (skip) _print({ kind: "skip", what: "torch", reason: skip });
   const info = await selectBackend((_arg(args, "backend") as BackendRequest | undefined) ?? undefined);
-  log.info(`backend ${info.backend} (threads ${info.threads}, simd ${info.simd}), size ${size}`);
+  log.info(`backend ${info.backend} (threads ${info.threads}, simd ${info.simd}), size ${size}, hot path ${hotPath()}`);
   const steps = Number(_arg(args, "steps") ?? 30);
   const warmup = Number(_arg(args, "warmup") ?? 5);
-  if (only !== "generate") process.stdout.write(JSON.stringify(await benchTrain(size, info, { steps, warmup })) + "\n");
-  if (only !== "train")
-    for (const row of benchGenerate(size, info, { noCache: args.includes("--no-cache") })) process.stdout.write(JSON.stringify(row) + "\n");
+  const rows: TorchRow[] = [];
+  if (only !== "generate") rows.push(await benchTrain(size as Size, info, { steps, warmup }));
+  if (only !== "train") rows.push(...benchGenerate(size as Size, info, { noCache: args.includes("--no-cache") }));
+  rows.forEach(_print);
+  if (!vsTorch || skip) return;
+  const torch: TorchRow[] = [];
+  for (const setting of TORCH_SETTINGS) {
+    log.info(`torch ${size}, threads ${setting.threads}, OPENBLAS_NUM_THREADS ${setting.blas}`);
+    if (only !== "generate") torch.push(...runTorch(["--size", size, "--steps", String(steps), "--warmup", String(warmup)], setting));
+    if (only !== "train") torch.push(...runTorch(["--size", size, "--gen"], setting));
+  }
+  torch.forEach(_print);
+  ratioRows(rows, bestTorch(torch)).forEach(_print);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
