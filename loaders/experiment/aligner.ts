@@ -124,7 +124,7 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
 /**
  * Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round.
  * With `copyCandidate`, each output is the decoded text or a copy of the answer, as `copyRule` says
- * (`preferCopies`).
+ * (`preferCopies`). `onToken(row, id, round)` sees each decoded token as it comes (the Playground streams it).
  */
 export function correctAnswers(
   model: GPT,
@@ -137,7 +137,15 @@ export function correctAnswers(
     log,
     copyCandidate = false,
     copyRule = LIKELIER_OF_TWO,
-  }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyRule?: CopyRule },
+    onToken,
+  }: {
+    decoding: Decoding;
+    rounds: number;
+    log: Logger;
+    copyCandidate?: boolean;
+    copyRule?: CopyRule;
+    onToken?: (row: number, id: number, round: number) => void;
+  },
 ): Generated[][] {
   const out: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
@@ -145,7 +153,8 @@ export function correctAnswers(
     log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
     const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
     const label = `correct round ${round}/${rounds}`;
-    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log, label);
+    const streamed = onToken ? (row: number, id: number) => onToken(row, id, round) : null;
+    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log, label, streamed);
     if (copyCandidate) {
       const before = generated.filter((g, i) => g.text === answers[i]).length;
       generated = preferCopies(model, tok, prompts, answers, generated, copyRule);
