@@ -42,7 +42,12 @@ async function _load(urls: PlaygroundUrls): Promise<void> {
   const started = performance.now();
   // The single-threaded SIMD binary, as the Node engine runs (threads need a cross-origin-isolated page).
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  setWasmPaths({ "tfjs-backend-wasm.wasm": urls.wasm, "tfjs-backend-wasm-simd.wasm": urls.wasmSimd });
+  // setWasmPaths wants every binary named; the threaded one is never loaded with multithreading off.
+  setWasmPaths({
+    "tfjs-backend-wasm.wasm": urls.wasm,
+    "tfjs-backend-wasm-simd.wasm": urls.wasmSimd,
+    "tfjs-backend-wasm-threaded-simd.wasm": urls.wasmSimd,
+  });
   if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend failed to start");
   await tf.ready();
   const [config, weights, tokenizer, items] = await Promise.all([

@@ -168,7 +168,7 @@ export function ResultCard(state, { input, maxNewTokens, onStop }) {
         ${result.hitLimit ? html`<span class="verdict verdict-lose">hit the token limit</span>` : ""}`,
       after: OracleCard(result.oracle),
     })}
-    <p class="facts" id="playground-speed">
+    <p class="facts" id="playground-speed" data-backend=${state.backend} data-ttft-ms=${state.ttftMs} data-tokens-per-s=${state.tokensPerS}>
       <span>backend <b>${state.backend}</b></span
       ><span>${result.tokens.length} tokens</span>
       <span>first token after <b>${ms(state.ttftMs)}</b></span>
