@@ -26,7 +26,7 @@ export class AlignerWorker {
     this.loading = new Promise((resolve, reject) => {
       this.worker.onmessage = ({ data }) => {
         if (data.type === "loaded") return resolve(data);
-        if (data.type === "error" && !this.sink) return reject(new Error(data.message));
+        if (data.type === "error") reject(new Error(data.message)); // a no-op once loaded
         this.sink?.(data);
       };
       this.worker.onerror = (event) => {
@@ -40,14 +40,15 @@ export class AlignerWorker {
   }
 
   async *correct(request) {
-    await this.ready();
     const queue = [];
     let wake = null;
+    // Listening before the model is ready, so a stop pressed while it loads ends this correction too.
     this.sink = (message) => {
       queue.push(message);
       wake?.();
     };
-    this.worker.postMessage({ type: "correct", request });
+    await this.ready().catch(() => {}); // a load error reaches the sink
+    if (queue.length === 0 && this.worker) this.worker.postMessage({ type: "correct", request });
     try {
       for (;;) {
         if (!queue.length) await new Promise((resolve) => (wake = resolve));
