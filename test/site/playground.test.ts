@@ -164,34 +164,15 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
     expect(external).toEqual([]);
   }, 300_000);
 
-  it("a question outside the world gets no oracle verdict, and stop ends a correction", async () => {
+  it("a question outside the world gets no oracle verdict", async () => {
     const { page, problems } = browser;
     problems.length = 0;
     await openPlayground();
     const out = await correct("What colour is a zebra's tongue?", "Purple.");
     expect(out.tokens).toEqual(nodeCorrection("What colour is a zebra's tongue?", "Purple.", { temperature: 0, seed: meta.seed! }).tokens);
     expect(await page.locator("#playground-oracle").getAttribute("data-verdict")).toBe("none");
-    // Stop: a long hot decode (EOS unlikely early), stopped as soon as the stop button shows, ends in the
-    // stopped state, and a new correction still runs (in a new worker).
-    await decodingInput("Max new tokens").fill(String(meta.max_len! - 1));
-    await decodingInput("Temperature").fill("2");
-    await page.evaluate(
-      () =>
-        new Promise<void>((resolve) => {
-          const observer = new MutationObserver(() => {
-            const stop = document.querySelector<HTMLButtonElement>("#playground-stop");
-            if (!stop) return;
-            observer.disconnect();
-            stop.click();
-            resolve();
-          });
-          observer.observe(document.body, { childList: true, subtree: true });
-          document.querySelector<HTMLButtonElement>("#playground-correct button")!.click();
-        }),
-    );
-    await page.locator("#playground-result[data-state=stopped]").waitFor({ timeout: 30_000 });
+    // A second correction with other settings runs in the same worker.
     await decodingInput("Max new tokens").fill("8");
-    await decodingInput("Temperature").fill("0");
     const again = await correct("What is 2 plus 2?", "5");
     expect(again.tokens.length).toBeLessThanOrEqual(8);
     expect(problems).toEqual([]);
