@@ -12,6 +12,7 @@ export default {
   pages: [
     { name: "Overview", path: "/" },
     { name: "Residuals", path: "/residuals" },
+    { name: "Playground", path: "/playground" },
     { name: "Imported datasets", path: "/imports" },
     { name: "Imported residuals", path: "/imported-residuals" },
     { name: "Training", path: "/training" },

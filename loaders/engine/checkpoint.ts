@@ -118,21 +118,37 @@ export async function saveCheckpoint(dir: string, model: GPT, options: SaveOptio
   }
 }
 
-/** Reads a checkpoint folder written by saveCheckpoint (or a GPT-2-shaped HF folder with F32 weights). */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
-  const configPath = join(dir, "config.json");
-  if (!existsSync(configPath)) throw new Error(`${dir}: not a checkpoint (no config.json)`);
-  const { config, extra } = fromHfConfig(JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>);
-  const weightsPath = join(dir, "model.safetensors");
-  const { tensors } = decodeSafetensors(new Uint8Array(await readFile(weightsPath)), weightsPath);
+/**
+ * A model from a checkpoint's config.json (parsed) and model.safetensors bytes: no file system, so a
+ * browser page builds the same model from the same files (`source` names the weights in errors).
+ */
+export function modelFromFiles(
+  configJson: Record<string, unknown>,
+  weights: Uint8Array,
+  source = "model.safetensors",
+): { model: GPT; config: ModelConfig; extra: Record<string, unknown> } {
+  const { config, extra } = fromHfConfig(configJson);
+  const { tensors } = decodeSafetensors(weights, source);
   const values: Record<string, Float32Array> = {};
   for (const [raw, t] of Object.entries(tensors)) {
     const name = raw.replace(/^transformer\./, "");
     if (/\.attn\.(masked_)?bias$/.test(name)) continue; // HF GPT-2's causal-mask buffers
-    if (t.dtype !== "F32") throw new Error(`${weightsPath}: tensor "${raw}" is ${t.dtype}, expected F32`);
+    if (t.dtype !== "F32") throw new Error(`${source}: tensor "${raw}" is ${t.dtype}, expected F32`);
     values[name] = t.data;
   }
-  const model = modelFromValues(config, values);
+  return { model: modelFromValues(config, values), config, extra };
+}
+
+/** Reads a checkpoint folder written by saveCheckpoint (or a GPT-2-shaped HF folder with F32 weights). */
+export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+  const configPath = join(dir, "config.json");
+  if (!existsSync(configPath)) throw new Error(`${dir}: not a checkpoint (no config.json)`);
+  const weightsPath = join(dir, "model.safetensors");
+  const { model, config, extra } = modelFromFiles(
+    JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>,
+    new Uint8Array(await readFile(weightsPath)),
+    weightsPath,
+  );
   const checkpoint: Checkpoint = { model, config, extra };
   const tokenizerPath = join(dir, "tokenizer.json");
   if (existsSync(tokenizerPath)) checkpoint.tokenizerJson = JSON.parse(await readFile(tokenizerPath, "utf8"));

@@ -19,6 +19,7 @@ export interface GenerateOptions {
   padId: number; // 0: fills the left padding (never attended to, so any id works)
   seed: number; // 1: sampling stream
   useCache: boolean; // true: KV cache; false recomputes the whole prefix each step (for tests)
+  onToken: ((row: number, id: number) => void) | null; // null: called with each new token (EOS excluded) as it is decoded, for streaming
 }
 
 export const defaultGenerateOptions: Readonly<GenerateOptions> = Object.freeze({
@@ -30,6 +31,7 @@ export const defaultGenerateOptions: Readonly<GenerateOptions> = Object.freeze({
   padId: 0,
   seed: 1,
   useCache: true,
+  onToken: null,
 });
 
 export interface Generation {
@@ -64,7 +66,10 @@ export function generate(model: GPT, prompts: number[][], options: Partial<Gener
       next[b] = sampleToken(logits.subarray(b * V, (b + 1) * V), opts, rng);
       if (finished[b]) continue;
       if (next[b] === opts.eosId) finished[b] = true;
-      else tokens[b]!.push(next[b]!);
+      else {
+        tokens[b]!.push(next[b]!);
+        opts.onToken?.(b, next[b]!);
+      }
     }
     return next;
   };

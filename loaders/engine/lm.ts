@@ -36,7 +36,10 @@ export interface Generated {
   hitLimit: boolean;
 }
 
-/** Continues every prompt; prompts too long for the model keep their last tokens. */
+/**
+ * Continues every prompt; prompts too long for the model keep their last tokens. `onToken(prompt, id)`
+ * sees each new token as it is decoded (a page streams a correction with it).
+ */
 export function generateTexts(
   model: GPT,
   tok: Tokenizer,
@@ -44,6 +47,7 @@ export function generateTexts(
   decoding: Decoding,
   log: Logger = silentLogger,
   label = "generate",
+  onToken: ((prompt: number, id: number) => void) | null = null,
 ): Generated[] {
   const room = Math.max(1, Math.min(decoding.maxNewTokens, model.config.maxLen - 1));
   const maxPrompt = model.config.maxLen - room;
@@ -68,6 +72,7 @@ export function generateTexts(
         eosId: EOS_ID,
         padId: PAD_ID,
         seed: decoding.seed + start,
+        onToken: onToken && ((row, id) => onToken(batch[row]!, id)),
       },
     );
     batch.forEach((i, k) => {

@@ -127,6 +127,7 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
  * `copyCandidate`, each output in `rounds` is the decoded text or a copy of the answer, as `copyRule`
  * says (`preferCopies`, our extension): a choice between the one decoded text and the answer, scored
  * by the model, so both decodings come from a single decode per round.
+ * `onToken(row, id, round)` sees each decoded token as it comes (the Playground streams it).
  */
 export function correctAnswers(
   model: GPT,
@@ -139,7 +140,15 @@ export function correctAnswers(
     log,
     copyCandidate = false,
     copyRule = LIKELIER_OF_TWO,
-  }: { decoding: Decoding; rounds: number; log: Logger; copyCandidate?: boolean; copyRule?: CopyRule },
+    onToken,
+  }: {
+    decoding: Decoding;
+    rounds: number;
+    log: Logger;
+    copyCandidate?: boolean;
+    copyRule?: CopyRule;
+    onToken?: (row: number, id: number, round: number) => void;
+  },
 ): { rounds: Generated[][]; greedy: Generated[][] } {
   const out: Generated[][] = [];
   const greedy: Generated[][] = [];
@@ -148,7 +157,8 @@ export function correctAnswers(
     log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
     const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
     const label = `correct round ${round}/${rounds}`;
-    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log, label);
+    const streamed = onToken ? (row: number, id: number) => onToken(row, id, round) : null;
+    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log, label, streamed);
     greedy.push(generated);
     if (copyCandidate) {
       const before = generated.filter((g, i) => g.text === answers[i]).length;

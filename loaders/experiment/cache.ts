@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { silentLogger, type Logger } from "../engine/log.js";
 import { makeDirs, readJson, writeFileAtomic, writeJson } from "../engine/files.js";
 
@@ -26,6 +26,8 @@ export function stageDir(runDir: string, name: string, key: unknown): string {
 /** One stage a piece of work used: how long its computation took when it ran (cached or not now). */
 export interface StageTiming {
   name: string;
+  /** The stage's folder under the run's stages/ (`aligner-8e71a3cad503`): where its outputs are (the site's Playground reads the Aligner's); absent in runs recorded before it. */
+  folder?: string;
   /** Seconds the stage's computation took (from its `timing.json` when cached); null if unknown (an older stage). */
   seconds: number | null;
   cached: boolean;
@@ -116,7 +118,7 @@ export async function runStage<T>(
   for (;;) {
     if (existsSync(done)) {
       log.info(`${name}: cached (${dir})`);
-      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
+      _timings.getStore()?.push({ name, folder: basename(dir), seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
       return readJson<T>(done);
     }
     if (_tryLock(lock)) break;
@@ -127,7 +129,7 @@ export async function runStage<T>(
   try {
     if (existsSync(done)) {
       // finished while we took the lock
-      _timings.getStore()?.push({ name, seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
+      _timings.getStore()?.push({ name, folder: basename(dir), seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
       return readJson<T>(done);
     }
     writeFileAtomic(join(dir, "key.json"), `${JSON.stringify(key, null, 2)}\n`);
@@ -136,7 +138,7 @@ export async function runStage<T>(
     const seconds = (Date.now() - started) / 1000;
     writeJson(join(dir, "timing.json"), { seconds, finished_at: new Date().toISOString(), pid: process.pid });
     writeJson(done, result);
-    _timings.getStore()?.push({ name, seconds, cached: false });
+    _timings.getStore()?.push({ name, folder: basename(dir), seconds, cached: false });
     log.info(`${name}: done in ${seconds.toFixed(1)} s`);
     return result;
   } finally {

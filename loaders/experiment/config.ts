@@ -113,6 +113,11 @@ export interface Config {
   };
   /** Upstreams, corrector and judge behind OpenAI-compatible endpoints (loaders/experiment/api/config.ts); by default none. */
   api: ApiSlice;
+  /** The published site (no effect on the run's results, so not part of its id). */
+  site: {
+    /** The most bytes the Playground may publish (the Aligner's model.safetensors, config.json, tokenizer.json); 0 turns it off. */
+    playgroundMaxBytes: number;
+  };
 }
 
 /** The two evaluation worlds: design choices are made on "dev", a frozen preset is measured once on "test". */
@@ -164,6 +169,7 @@ export const DEFAULTS: Config = {
     testQuestions: 100,
   },
   api: API_SLICE_DEFAULTS,
+  site: { playgroundMaxBytes: 50_000_000 }, // 50 MB: the default Aligner is a few MB; a reader downloads it all
 };
 
 /**
@@ -244,6 +250,7 @@ export function validateConfig(config: Config, where = "preset"): Config {
   const k = config.aligner.answersPerQuestion;
   if (!Number.isInteger(k) || k < 0)
     throw new ConfigError(`${where}: "aligner.answersPerQuestion" must be an integer ≥ 0 (0: all), got ${JSON.stringify(k)}`);
+  check.int("site.playgroundMaxBytes", config.site.playgroundMaxBytes, 0, Number.MAX_SAFE_INTEGER);
   validateW2sConfig(config.w2s, where, vocab);
   config.api = validateApiSlice(config.api, where);
   return config;

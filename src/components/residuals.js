@@ -111,3 +111,13 @@ export function CorrectionDetail(row, { meta, labels, after = "", dataset } = {}
 export function EditMeta(row) {
   return html`D<sub>L</sub> <b>${fixed(row.dl)}</b> · ${row.copy ? "copied" : "edited"} · ${signed(row.length_change, 0, "tokens")}`;
 }
+
+/** A link that opens the Playground with row `id`'s question and answer (`./playground?row=ID`). */
+export function TryLink(id, { label = "try" } = {}) {
+  return html`<a
+    class="try-playground"
+    href=${`./playground?row=${encodeURIComponent(id)}`}
+    title="Load this row's question and answer into the Playground"
+    >${label}</a
+  >`;
+}

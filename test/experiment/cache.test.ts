@@ -44,7 +44,7 @@ describe("runStage", () => {
     ]);
     expect(first.stages[0]!.seconds).toBeGreaterThanOrEqual(0.05);
     const again = await timeStages(() => runStage(runDir, "a", 1, slow));
-    expect(again.stages).toEqual([{ name: "a", seconds: first.stages[0]!.seconds, cached: true }]);
+    expect(again.stages).toEqual([{ name: "a", folder: `a-${hashOf(1)}`, seconds: first.stages[0]!.seconds, cached: true }]);
     expect((await timeStages(async () => 1)).stages).toEqual([]); // outside a stage, nothing
   });
 

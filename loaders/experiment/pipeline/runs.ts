@@ -49,8 +49,8 @@ export function runDir(preset: string): string {
   return join(runsRoot(), preset);
 }
 
-/** The id of a preset's run: its name and the hash of its merged config. */
-export const runIdOf = (preset: Preset): string => `${preset.name}-${hashOf(preset.config)}`;
+/** The id of a preset's run: its name and the hash of its merged config (less `site`, which changes no result). */
+export const runIdOf = (preset: Preset): string => `${preset.name}-${hashOf({ ...preset.config, site: undefined })}`;
 
 /** The preset's run already finished with this config (its run.json is written after its tables). */
 export function isCurrentIn(dir: string, preset: Preset): boolean {
