@@ -73,6 +73,7 @@ const VALUES: Record<string, { defaults: Value; narrow: Value }> = {
   vocabUpstream: { defaults: "all", narrow: "alpaca-mini" },
   vocabCategory: { defaults: "all", narrow: "harmful" },
   shift: { defaults: "iid", narrow: "ood" },
+  rowId: { defaults: "", narrow: someRow.id as string },
   questions: { defaults: "all", narrow: "iid" },
   method: { defaults: "aligner", narrow: "aligner" }, // the fixture corrections are the plain Aligner's
   // Imported residuals: the Dataset selector starts on the first dataset.
@@ -206,6 +207,7 @@ const READS: Record<string, string[]> = {
   "weak-to-strong#w2sAll": ["n"],
   "weak-to-strong#results": ["method", "round", "dimension", "score", "omega", "omega_lo", "omega_hi", "pgr", "pgr_note"],
   "weak-to-strong#byCategory": ["category", "method", "round", "dimension", "score"],
+  "playground#tried": ["id", "upstream", "item_id", "question", "answer"],
   "data#memorized": ["category", "shift", "n", "gold_memorized", "output_memorized"],
   "runs#runList": [...RUN_FACTS, "config", "versions"],
   "runs#deltas": [
@@ -272,7 +274,8 @@ describe("page SQL", () => {
         expect(entries, `${page.page}: sql: ${name}`).toContain(file.replace("./data/", ""));
     for (const md of readdirSync(PAGES_DIR).filter((f) => f.endsWith(".md"))) {
       for (const [, file] of readFileSync(join(PAGES_DIR, md), "utf-8").matchAll(/FileAttachment\("\.\/data\/([^"]+)"\)/g)) {
-        expect(entries.has(file!) || existsSync(join(PAGES_DIR, "data", file!)), `${md}: FileAttachment ./data/${file}`).toBe(true);
+        const entry = existsSync(join(PAGES_DIR, "data", `${file!}.ts`)) || existsSync(join(PAGES_DIR, "data", file!));
+        expect(entries.has(file!) || entry, `${md}: FileAttachment ./data/${file}`).toBe(true);
       }
     }
   });

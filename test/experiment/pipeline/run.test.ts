@@ -177,7 +177,11 @@ describe("materializeRun on the tiny preset", () => {
   it("runs weak-to-strong with every method and both dimensions", () => {
     const w2s = table("w2s");
     const methods = new Set(w2s.map((r) => r.method));
-    for (const m of ["strong", "weak", "w2s", "w2s-dpo", "sft-own", "ceiling"]) expect(methods).toContain(m);
+    for (const m of ["strong", "weak", "w2s", "sft-own", "ceiling"]) expect(methods).toContain(m);
+    // w2s-dpo needs a weak correction that edits its answer; the tiny Aligner on world v3 may copy them all,
+    // and then the stage says so and writes no DPO rows (its training is tested in test/engine/dpo.test.ts).
+    const dpoTrained = table("training").some((r) => r.model === "strong" && r.stage === "dpo");
+    expect(methods.has("w2s-dpo")).toBe(dpoTrained);
     expect(new Set(w2s.map((r) => r.dimension))).toEqual(new Set(["helpful", "harmless"]));
     expect(
       w2s.filter((r) => r.pgr === null && ["w2s", "w2s-dpo"].includes(r.method as string)).every((r) => (r.pgr_note as string).length > 0),
