@@ -25,6 +25,8 @@ export interface BackendInfo {
   threads: number; // wasm: getThreadsCount(); cpu: 1; tensorflow: intra-op threads are not reported (0)
   simd: boolean; // wasm SIMD binary in use
   versions: Record<string, string>; // tfjs, tfjs-backend-wasm / tfjs-node, node
+  /** Threads that compute each training step's gradients (engine/dataparallel.ts), as recorded by a run. */
+  workers?: number;
 }
 
 const log = createLogger("backend");

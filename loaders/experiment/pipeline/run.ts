@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { selectBackend } from "../../engine/backend.js";
+import { defaultWorkers } from "../../engine/dataparallel.js";
 import type { Generated } from "../../engine/lm.js";
 import { silentLogger, type Logger } from "../../engine/log.js";
 import type { StepRow } from "../../engine/train.js";
@@ -147,7 +148,7 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
     preset: preset.name,
     seed: config.seed,
     eval_world: config.world.evalWorld,
-    backend,
+    backend: { ...backend, workers: defaultWorkers() },
     template,
     headline: headline(summary),
     config,
