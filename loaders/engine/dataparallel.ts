@@ -45,28 +45,32 @@ export interface WorkerPool {
 // A worker registers tsx (as loaders/cli/bin.js does) before it imports the TypeScript worker module: Node
 // does not apply `--import` from a Worker's execArgv to its entry module.
 // (The ESM build: import.meta.resolve where the runtime has it; vitest's transform does not, so there the
-// require-condition path with tsx's ESM file beside it.)
-const TSX_API =
-  typeof import.meta.resolve === "function"
-    ? import.meta.resolve("tsx/esm/api")
-    : pathToFileURL(
-        createRequire(import.meta.url)
-          .resolve("tsx/esm/api")
-          .replace(/\.cjs$/, ".mjs"),
-      ).href;
-const WORKER = new URL("./dpworker.ts", import.meta.url).href;
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER)}); })`;
+// require-condition path with tsx's ESM file beside it.) Resolved when a pool starts, not at import: the
+// Playground's browser bundle imports this module through train.ts, and a browser cannot resolve "tsx".
+function bootSource(): string {
+  const tsxApi =
+    typeof import.meta.resolve === "function"
+      ? import.meta.resolve("tsx/esm/api")
+      : pathToFileURL(
+          createRequire(import.meta.url)
+            .resolve("tsx/esm/api")
+            .replace(/\.cjs$/, ".mjs"),
+        ).href;
+  const worker = new URL("./dpworker.ts", import.meta.url).href;
+  return `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); })`;
+}
 
 /** A pool of `threads` − 1 workers with replicas of `model` (their weights are set on the first request). */
 export async function createWorkerPool(model: GPT, threads: number): Promise<WorkerPool> {
   const size = paramCount(model);
   const weights = new Float32Array(new SharedArrayBuffer(4 * size));
   const backend = tf.getBackend() as BackendRequest;
+  const boot = bootSource();
   const workers = await Promise.all(
     Array.from({ length: Math.max(0, threads - 1) }, async () => {
       const grads = new SharedArrayBuffer(4 * size);
       const init: WorkerInit = { backend, config: model.config, weights: weights.buffer as SharedArrayBuffer, grads };
-      const worker = new Worker(BOOT, { eval: true, workerData: init });
+      const worker = new Worker(boot, { eval: true, workerData: init });
       const entry: PoolWorker = { worker, grads: new Float32Array(grads), waiting: [] };
       await new Promise<void>((resolve, reject) => {
         worker.once("error", reject);

@@ -74,15 +74,15 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
   /** What the Node engine returns for one pair: the decoded token ids and the correction (after the copy rule). */
   function nodeCorrection(question: string, answer: string, decoding: { temperature: number; seed: number }) {
     const tokens: number[] = [];
-    const [[out]] = correctAnswers(model, tok, [{ question, answer }], meta.template as TemplateId, {
+    const { rounds } = correctAnswers(model, tok, [{ question, answer }], meta.template as TemplateId, {
       decoding: { ...meta.decoding!, batchSize: 1, ...decoding },
       rounds: 1,
       log: silentLogger,
       copyCandidate: meta.copy_candidate,
       copyRule: meta.copy_rule!,
       onToken: (_row, id) => tokens.push(id),
-    }) as unknown as [[{ text: string }]];
-    return { tokens, correction: out.text };
+    });
+    return { tokens, correction: rounds[0]![0]!.text };
   }
 
   async function openPlayground(path = "/playground") {
