@@ -18,12 +18,14 @@ export class AlignerWorker {
     this.worker = null;
     this.loading = null;
     this.sink = null;
+    this.abandon = null;
   }
 
   ready() {
     if (this.loading) return this.loading;
     this.worker = new Worker(this.urls.worker, { type: "module" });
     this.loading = new Promise((resolve, reject) => {
+      this.abandon = () => reject(new Error("stopped before the model loaded; the next correction loads it again"));
       this.worker.onmessage = ({ data }) => {
         if (data.type === "loaded") return resolve(data);
         if (data.type === "error") reject(new Error(data.message)); // a no-op once loaded
@@ -47,8 +49,16 @@ export class AlignerWorker {
       queue.push(message);
       wake?.();
     };
-    await this.ready().catch(() => {}); // a load error reaches the sink
-    if (queue.length === 0 && this.worker) this.worker.postMessage({ type: "correct", request });
+    // Wait for the model, or for a message that ends this correction first (a stop, a load error).
+    const loaded = await Promise.race([
+      this.ready().then(
+        () => true,
+        () => false,
+      ),
+      new Promise((resolve) => (wake = () => resolve(false))),
+    ]);
+    wake = null;
+    if (loaded && queue.length === 0 && this.worker) this.worker.postMessage({ type: "correct", request });
     try {
       for (;;) {
         if (!queue.length) await new Promise((resolve) => (wake = resolve));
@@ -67,6 +77,8 @@ export class AlignerWorker {
     this.worker.terminate();
     this.worker = null;
     this.loading = null;
+    this.abandon?.(); // a no-op once loaded
+    this.abandon = null;
     const sink = this.sink;
     this.sink = null;
     sink?.({ type: "stopped" });

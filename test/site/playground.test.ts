@@ -178,6 +178,39 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
     expect(problems).toEqual([]);
   }, 300_000);
 
+  it("stop ends a correction while the model loads, and the next correction starts a fresh worker", async () => {
+    const { page, context, problems } = browser;
+    problems.length = 0;
+    // Hold the worker's model download, so the correction is still waiting on the model when Stop is pressed.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let fetches = 0;
+    await context.route(/\/model\.[0-9a-f]{8}\.safetensors$/, async (route) => {
+      fetches++;
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${base}/playground`, { waitUntil: "load" });
+      await page.locator("#playground-question textarea").fill("What is 2 plus 2?");
+      await page.locator("#playground-answer textarea").fill("5");
+      await page.locator("#playground-correct button").click();
+      await page.locator("#playground-stop").click({ timeout: 60_000 });
+      await page.locator("#playground-result[data-state=stopped]").waitFor({ timeout: 60_000 });
+      release();
+      // The stopped worker is gone: the next correction loads the model again and decodes as the Node engine does.
+      const out = await correct("What is 2 plus 2?", "5");
+      expect(out.tokens).toEqual(nodeCorrection("What is 2 plus 2?", "5", { temperature: 0, seed: meta.seed! }).tokens);
+      expect(fetches).toBe(2);
+    } finally {
+      release();
+      await context.unrouteAll({ behavior: "ignoreErrors" });
+      // The held download belonged to the terminated worker: leaving the page ends it here, not in the next test.
+      await page.goto("about:blank");
+    }
+    expect(problems.filter((p) => !/requestfailed: .*model\.[0-9a-f]{8}\.safetensors net::ERR_ABORTED/.test(p))).toEqual([]);
+  }, 300_000);
+
   it('"try" on a row of the Residuals explorer fills the form with its question and answer', async () => {
     const { page, problems } = browser;
     problems.length = 0;
