@@ -20,7 +20,7 @@ export function sweepRows(config: Config, data: Dataset, test: readonly Correcti
   return test.filter((r) => items.has(r.item_id));
 }
 
-/** One point of the warm-up sweep: a small Aligner trained with warm-up `fraction`, and its corrections (likelier-of-two). */
+/** One point of the warm-up sweep: a small Aligner trained with warm-up `fraction`, and its corrections (plain greedy, the paper's Aligner). */
 export async function sweepStages(
   dir: string,
   config: Config,
@@ -39,14 +39,14 @@ export async function sweepStages(
     { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } },
     log,
   );
-  // Every point decodes with the same rule, the likelier of the decoded text and the copy: a calibrated
-  // rule would make each weak Aligner copy more and hide what warm-up changed in what it learned.
+  // Every point decodes as the paper's Aligner does (plain greedy, no copy candidate): a copy rule would
+  // make each weak Aligner copy more and hide what warm-up changed in what it learned.
   const outputs = (
     await correctStage(
       dir,
-      { ...config, aligner: { ...config.aligner, rounds: 1 } },
+      { ...config, aligner: { ...config.aligner, rounds: 1, copyCandidate: false } },
       data,
-      { ...trained, copyRule: LIKELIER_OF_TWO },
+      { dir: trained.dir, copyRule: LIKELIER_OF_TWO }, // unused: copyCandidate is off
       rows,
       `correct-${name}`,
       log,
