@@ -85,8 +85,12 @@ export class AlignerWorker {
   }
 }
 
-/** Decoding inputs with the run's values: temperature (0 = greedy), top-k, top-p, max new tokens, seed, the copy rule. */
-export function DecodingForm(meta) {
+/**
+ * Decoding inputs with the run's values: temperature (0 = greedy), top-k, top-p, max new tokens, seed,
+ * and the copy rule (our extension) at the run's calibrated margin and probability, off unless
+ * `copyRule` (the paper's Aligner decodes without it).
+ */
+export function DecodingForm(meta, { copyRule = false } = {}) {
   const d = meta.decoding;
   return Inputs.form(
     {
@@ -96,7 +100,7 @@ export function DecodingForm(meta) {
       topP: Inputs.range([0.05, 1], { label: "Top-p (1: off)", step: 0.05, value: d.topP }),
       maxNewTokens: Inputs.range([1, meta.max_len - 1], { label: "Max new tokens", step: 1, value: d.maxNewTokens }),
       seed: Inputs.number([0, 2 ** 32 - 1], { label: "Seed", step: 1, value: meta.seed }),
-      copyCandidate: Inputs.toggle({ label: "Copy rule", value: meta.copy_candidate }),
+      copyCandidate: Inputs.toggle({ label: "Copy rule (extension)", value: copyRule && meta.copy_candidate }),
       margin: Inputs.number([0, Infinity], { label: "Copy margin (nats)", step: 0.5, value: meta.copy_rule?.margin ?? 0 }),
       minTokenProb: Inputs.range([0, 0.99], { label: "Least token probability", step: 0.01, value: meta.copy_rule?.minTokenProb ?? 0 }),
     },

@@ -3,7 +3,9 @@
 // same checkpoint files with the same settings (greedy, and sampled), shows the oracle's verdict, and
 // the Residuals explorer's "try" link fills its form. It also measures the model's bytes, the time to
 // the first token and tokens/s in Chromium (test/artifacts/playground-speed.json).
-// ALIGNER_PLAYGROUND_SITE=DIR reuses a site built with the tiny preset instead of building one.
+// ALIGNER_PLAYGROUND_SITE=DIR reuses a built site instead of building one with the tiny preset; with
+// ALIGNER_PLAYGROUND_PRESET=NAME (default tiny) that site may publish another preset's Aligner, e.g. to
+// measure the default Aligner's bytes, time to first token and tokens/s.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -71,14 +73,14 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
     if (runs) rmSync(runs, { recursive: true, force: true });
   });
 
-  /** What the Node engine returns for one pair: the decoded token ids and the correction (after the copy rule). */
-  function nodeCorrection(question: string, answer: string, decoding: { temperature: number; seed: number }) {
+  /** What the Node engine returns for one pair: the decoded token ids and the correction (after the run's copy rule when `copy`). */
+  function nodeCorrection(question: string, answer: string, decoding: { temperature: number; seed: number }, { copy = false } = {}) {
     const tokens: number[] = [];
     const { rounds } = correctAnswers(model, tok, [{ question, answer }], meta.template as TemplateId, {
       decoding: { ...meta.decoding!, batchSize: 1, ...decoding },
       rounds: 1,
       log: silentLogger,
-      copyCandidate: meta.copy_candidate,
+      copyCandidate: copy && meta.copy_candidate,
       copyRule: meta.copy_rule!,
       onToken: (_row, id) => tokens.push(id),
     });
@@ -109,7 +111,7 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
 
   it("publishes the tiny run's Aligner within the size guard", () => {
     expect(meta.enabled).toBe(true);
-    expect(meta.preset).toBe("tiny");
+    expect(meta.preset).toBe(process.env.ALIGNER_PLAYGROUND_PRESET ?? "tiny");
     expect(meta.bytes.total).toBe(meta.bytes["model.safetensors"] + meta.bytes["config.json"] + meta.bytes["tokenizer.json"]);
     expect(meta.bytes.total).toBeLessThanOrEqual(meta.bytes.limit);
     expect(readFileSync(published("playground", "model.safetensors")).byteLength).toBe(meta.bytes["model.safetensors"]);
@@ -156,6 +158,12 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
     await decodingInput("Seed").fill("7");
     const sampled = await correct(question, answer);
     expect(sampled).toEqual(nodeCorrection(question, answer, { temperature: 0.9, seed: 7 }));
+
+    // The copy rule (our extension) is off until asked for; on, at the run's calibrated rule, as the Node engine applies it.
+    const copyToggle = browser.page.locator(".playground-decoding > *", { hasText: "Copy rule" }).locator("input[type=checkbox]");
+    expect(await copyToggle.isChecked()).toBe(false);
+    await copyToggle.check();
+    expect(await correct(question, answer)).toEqual(nodeCorrection(question, answer, { temperature: 0.9, seed: 7 }, { copy: true }));
 
     writeFileSync(join(ARTIFACTS, "playground-speed.json"), `${JSON.stringify(measured, null, 2)}\n`);
     console.log(`playground in Chromium: ${JSON.stringify(measured)}`);
@@ -225,6 +233,9 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
     await page.locator(`#playground-form[data-row="${id}"]`).waitFor({ timeout: 60_000 });
     expect(await page.locator("#playground-question textarea").inputValue()).toBe(row.question);
     expect(await page.locator("#playground-answer textarea").inputValue()).toBe(row.answer);
+    // The row's method sets the copy rule: on for the extension's rows, off for the paper's Aligner.
+    const copyToggle = page.locator(".playground-decoding > *", { hasText: "Copy rule" }).locator("input[type=checkbox]");
+    expect(await copyToggle.isChecked()).toBe(row.method === "aligner+copy-rule" && meta.copy_candidate);
     // The row's item judges it (not a text match), and the correction is the run's own for that row.
     await page.locator("#playground-status[data-state=ready]").waitFor({ timeout: 120_000 });
     await page.locator("#playground-correct button").click();
