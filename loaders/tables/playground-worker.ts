@@ -1,18 +1,21 @@
 /**
  * The Playground's Web Worker (bundled for the browser by playground-bundle.ts): loads the published
- * Aligner on TensorFlow.js's wasm backend (the .wasm binaries come from the site), then corrects what
- * the page sends, streaming each decoded token. Decoding is synchronous here, so the page stops a
+ * Aligner on TensorFlow.js's wasm backend (the .wasm binaries come from the site), or on WebGPU when the
+ * page asks for it and the browser has it (else wasm, saying why), then corrects what the page sends,
+ * streaming each decoded token. Decoding is synchronous here, so the page stops a
  * correction by terminating the worker.
  *
- * Messages in:  {type: "load", urls: {config, model, tokenizer, items, wasm, wasmSimd}}
+ * Messages in:  {type: "load", urls: {config, model, tokenizer, items, wasm, wasmSimd}, backend?: "wasm" | "webgpu"}
  *               {type: "correct", request: CorrectRequest}
- * Messages out: {type: "loaded", backend, simd, threads, params, bytes, ms}
+ * Messages out: {type: "loaded", backend, simd, threads, params, bytes, ms, fallback}
  *               {type: "token", n, text, ms}
  *               {type: "done", result: CorrectResult, ttftMs, tokensPerS, ms, backend}
  *               {type: "error", message}
  */
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+// Registers the "webgpu" backend, only where the browser exposes navigator.gpu (checked at import).
+import "@tensorflow/tfjs-backend-webgpu";
 import { correctOne, loadPlayground, type CorrectRequest, type Playground, type PlaygroundItem } from "./playground-core.js";
 
 export interface PlaygroundUrls {
@@ -26,7 +29,7 @@ export interface PlaygroundUrls {
 
 interface WorkerScope {
   postMessage(message: unknown): void;
-  onmessage: ((event: { data: { type: string; urls?: PlaygroundUrls; request?: CorrectRequest } }) => void) | null;
+  onmessage: ((event: { data: { type: string; urls?: PlaygroundUrls; backend?: string; request?: CorrectRequest } }) => void) | null;
 }
 const scope = globalThis as unknown as WorkerScope;
 
@@ -38,7 +41,20 @@ async function _fetch(url: string): Promise<Response> {
   return response;
 }
 
-async function _load(urls: PlaygroundUrls): Promise<void> {
+/** WebGPU where asked for and available; otherwise wasm, with the reason it is not WebGPU (null when wasm was asked for). */
+async function _startBackend(wanted: string): Promise<string | null> {
+  if (wanted === "webgpu") {
+    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+    const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+    if (!gpu || !tf.findBackendFactory("webgpu")) return "this browser has no WebGPU (navigator.gpu); running on wasm";
+    if (!adapter) return "this browser found no WebGPU adapter; running on wasm";
+    if (await tf.setBackend("webgpu").catch(() => false)) return null;
+    return "the tfjs webgpu backend failed to start; running on wasm";
+  }
+  return null;
+}
+
+async function _load(urls: PlaygroundUrls, wanted = "wasm"): Promise<void> {
   const started = performance.now();
   // The single-threaded SIMD binary, as the Node engine runs (threads need a cross-origin-isolated page).
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
@@ -48,7 +64,9 @@ async function _load(urls: PlaygroundUrls): Promise<void> {
     "tfjs-backend-wasm-simd.wasm": urls.wasmSimd,
     "tfjs-backend-wasm-threaded-simd.wasm": urls.wasmSimd,
   });
-  if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend failed to start");
+  const fallback = await _startBackend(wanted);
+  const onGpu = wanted === "webgpu" && fallback === null;
+  if (!onGpu && !(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend failed to start");
   await tf.ready();
   const [config, weights, tokenizer, items] = await Promise.all([
     _fetch(urls.config).then((r) => r.json() as Promise<Record<string, unknown>>),
@@ -60,8 +78,9 @@ async function _load(urls: PlaygroundUrls): Promise<void> {
   scope.postMessage({
     type: "loaded",
     backend: tf.getBackend(),
-    simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
-    threads: getThreadsCount(),
+    simd: tf.getBackend() === "wasm" && Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
+    threads: tf.getBackend() === "wasm" ? getThreadsCount() : 1,
+    fallback,
     params: loaded.playground.params,
     bytes: weights.byteLength,
     ms: performance.now() - started,
@@ -96,9 +115,9 @@ function _correct(request: CorrectRequest): void {
 }
 
 scope.onmessage = (event) => {
-  const { type, urls, request } = event.data;
+  const { type, urls, backend, request } = event.data;
   const work =
-    type === "load" && urls ? _load(urls) : type === "correct" && request ? Promise.resolve().then(() => _correct(request)) : null;
+    type === "load" && urls ? _load(urls, backend) : type === "correct" && request ? Promise.resolve().then(() => _correct(request)) : null;
   if (!work) return scope.postMessage({ type: "error", message: `unknown message "${type}"` });
   work.catch((error: unknown) => scope.postMessage({ type: "error", message: error instanceof Error ? error.message : String(error) }));
 };

@@ -13,8 +13,10 @@ import { fixed } from "./format.js";
  * correction ends with {type: "stopped"} and the next one starts a fresh worker.
  */
 export class AlignerWorker {
-  constructor(urls) {
+  /** `backend`: "wasm" (the Node engine's, token for token), or "webgpu" where the browser has it (else wasm, with the reason). */
+  constructor(urls, { backend = "wasm" } = {}) {
     this.urls = urls;
+    this.backend = backend;
     this.worker = null;
     this.loading = null;
     this.sink = null;
@@ -37,7 +39,7 @@ export class AlignerWorker {
         this.sink?.({ type: "error", message: error.message });
       };
     });
-    this.worker.postMessage({ type: "load", urls: this.urls });
+    this.worker.postMessage({ type: "load", urls: this.urls, backend: this.backend });
     return this.loading;
   }
 

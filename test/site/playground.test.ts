@@ -219,6 +219,28 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
     expect(problems.filter((p) => !/requestfailed: .*model\.[0-9a-f]{8}\.safetensors net::ERR_ABORTED/.test(p))).toEqual([]);
   }, 300_000);
 
+  it("WebGPU is the reader's choice: where the browser has none, the worker says so and corrects on wasm", async () => {
+    const { page, problems } = browser;
+    problems.length = 0;
+    await openPlayground();
+    await page.locator("#playground-backend input[value='1']").check(); // the radio's second option: webgpu
+    await page.locator("#playground-status[data-state=ready]").waitFor({ timeout: 120_000 });
+    const hasGpu = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      return Boolean(gpu && (await gpu.requestAdapter().catch(() => null)));
+    });
+    const backend = await page.locator("#playground-status").getAttribute("data-backend");
+    const out = await correct("What is 2 plus 2?", "5");
+    if (hasGpu) expect(backend).toBe("webgpu");
+    else {
+      expect(backend).toBe("wasm");
+      expect(await page.locator("#playground-fallback").textContent()).toMatch(/no WebGPU|no WebGPU adapter|failed to start/);
+      expect(out.tokens).toEqual(nodeCorrection("What is 2 plus 2?", "5", { temperature: 0, seed: meta.seed! }).tokens);
+    }
+    // Chromium's own warning when navigator.gpu finds no adapter (asked by this test and by the worker).
+    expect(problems.filter((p) => p !== "console.warning: No available adapters.")).toEqual([]);
+  }, 300_000);
+
   it('"try" on a row of the Residuals explorer fills the form with its question and answer', async () => {
     const { page, problems } = browser;
     problems.length = 0;
