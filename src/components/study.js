@@ -17,7 +17,7 @@ function cell(d) {
   const detected = d.seeds_above_zero + d.seeds_below_zero;
   return html`<td class="num" title="seeds ${d.seed_list}; range ${omega(d.omega_min)} to ${omega(d.omega_max)}">
     ${omega(d.omega_mean)} ± ${fixed(d.omega_sd * 100, 1)}
-    <span class="muted"
+    <span class="muted study-range"
       >[${omega(d.omega_min)}, ${omega(d.omega_max)}]; ${detected ? `${d.seeds_above_zero} / ${d.seeds_below_zero}` : "none"} ≠ 0</span
     >
   </td>`;
