@@ -41,17 +41,12 @@ async function _fetch(url: string): Promise<Response> {
   return response;
 }
 
-/** WebGPU where asked for and available; otherwise wasm, with the reason it is not WebGPU (null when wasm was asked for). */
-async function _startBackend(wanted: string): Promise<string | null> {
-  if (wanted === "webgpu") {
-    const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
-    const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
-    if (!gpu || !tf.findBackendFactory("webgpu")) return "this browser has no WebGPU (navigator.gpu); running on wasm";
-    if (!adapter) return "this browser found no WebGPU adapter; running on wasm";
-    if (await tf.setBackend("webgpu").catch(() => false)) return null;
-    return "the tfjs webgpu backend failed to start; running on wasm";
-  }
-  return null;
+/** WebGPU, or why not: null once it started, else the reason (the caller then starts wasm). */
+async function _startWebGpu(): Promise<string | null> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+  if (!gpu || !tf.findBackendFactory("webgpu")) return "this browser has no WebGPU (navigator.gpu); running on wasm";
+  if (!(await gpu.requestAdapter().catch(() => null))) return "this browser found no WebGPU adapter; running on wasm";
+  return (await tf.setBackend("webgpu").catch(() => false)) ? null : "the tfjs webgpu backend failed to start; running on wasm";
 }
 
 async function _load(urls: PlaygroundUrls, wanted = "wasm"): Promise<void> {
@@ -64,9 +59,8 @@ async function _load(urls: PlaygroundUrls, wanted = "wasm"): Promise<void> {
     "tfjs-backend-wasm-simd.wasm": urls.wasmSimd,
     "tfjs-backend-wasm-threaded-simd.wasm": urls.wasmSimd,
   });
-  const fallback = await _startBackend(wanted);
-  const onGpu = wanted === "webgpu" && fallback === null;
-  if (!onGpu && !(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend failed to start");
+  const fallback = wanted === "webgpu" ? await _startWebGpu() : null;
+  if (tf.getBackend() !== "webgpu" && !(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend failed to start");
   await tf.ready();
   const [config, weights, tokenizer, items] = await Promise.all([
     _fetch(urls.config).then((r) => r.json() as Promise<Record<string, unknown>>),
@@ -75,11 +69,12 @@ async function _load(urls: PlaygroundUrls, wanted = "wasm"): Promise<void> {
     _fetch(urls.items).then((r) => r.json() as Promise<PlaygroundItem[]>),
   ]);
   loaded = { playground: loadPlayground(config, weights, tokenizer), items };
+  const backend = tf.getBackend();
   scope.postMessage({
     type: "loaded",
-    backend: tf.getBackend(),
-    simd: tf.getBackend() === "wasm" && Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
-    threads: tf.getBackend() === "wasm" ? getThreadsCount() : 1,
+    backend,
+    simd: backend === "wasm" && Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
+    threads: backend === "wasm" ? getThreadsCount() : 1,
     fallback,
     params: loaded.playground.params,
     bytes: weights.byteLength,

@@ -176,7 +176,7 @@ export async function correctStage(
   dir: string,
   config: Config,
   data: Dataset,
-  aligner: { dir: string; copyRule: CopyRule },
+  aligner: { dir: string; copyRule?: CopyRule }, // copyRule: used where the preset has copyCandidate (default likelier-of-two)
   rows: readonly CorrectionRow[],
   name: string,
   log: Logger,
@@ -189,7 +189,7 @@ export async function correctStage(
     rows: hashOf(rows.map((r) => r.id)),
     outputs: "rounds+greedy",
     ...(config.aligner.copyCandidate ? { copyCandidate: true } : {}),
-    ...(config.aligner.copyCandidate ? copyRuleKey(aligner.copyRule) : {}),
+    ...(config.aligner.copyCandidate ? copyRuleKey(aligner.copyRule ?? LIKELIER_OF_TWO) : {}),
     ...(remote.length ? { answers: hashOf(remote.map((r) => r.answer)) } : {}),
   };
   const sdir = stageDir(dir, name, key);

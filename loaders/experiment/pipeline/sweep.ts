@@ -4,7 +4,6 @@
  */
 import type { Logger } from "../../engine/log.js";
 import type { CorrectionRow } from "../../world/index.js";
-import { LIKELIER_OF_TWO } from "../copy-rule.js";
 import type { Config } from "../config.js";
 import type { Dataset } from "../dataset.js";
 import { DIMENSIONS } from "../evaluate.js";
@@ -46,12 +45,12 @@ export async function sweepStages(
       dir,
       { ...config, aligner: { ...config.aligner, rounds: 1, copyCandidate: false } },
       data,
-      { dir: trained.dir, copyRule: LIKELIER_OF_TWO }, // unused: copyCandidate is off
+      trained,
       rows,
       `correct-${name}`,
       log,
     )
-  ).rounds[0]!;
+  ).greedy;
   return { trained, outputs };
 }
 
