@@ -27,7 +27,7 @@ export interface WorldStage {
 
 /** Stage `world`: questions, rule-based upstream answers and corrections. */
 export async function buildWorld(runDir: string, config: Config, log: Logger): Promise<WorldStage & { key: unknown }> {
-  const key = { seed: config.seed, world: config.world, version: 3 }; // 3: world v3 (question ranges, held-out styles, answer-dependent golds)
+  const key = { seed: config.seed, world: config.world, version: 4 }; // 4: ranges by content, golds tied to the asker's goal (3: question ranges, held-out styles, answer-dependent golds)
   const dir = stageDir(runDir, "world", key);
   await runStage(
     runDir,

@@ -45,6 +45,21 @@ function _voice(points: readonly KeyPoint[], text: string): number {
 
 const _say = (p: KeyPoint, voice: number) => p.says[Math.min(voice, p.says.length - 1)] ?? p.says[0] ?? "";
 
+const _lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/**
+ * Key points added to `text`, tied to the asker's goal where the text does not restate it yet, as an
+ * annotator answering this question (not the topic in general) would: "To kill weeds in your lawn,
+ * also pull them out by the root." Kept text comes first; with nothing kept the points follow "To {goal}:".
+ */
+function _addPoints(text: string, points: readonly string[], goal: string | undefined): string {
+  if (points.length === 0) return text;
+  if (!goal || text.includes(goal)) return [text, ...points].filter((s) => s.length > 0).join(" ");
+  if (text.length === 0) return `To ${goal}: ${points.join(" ")}`;
+  const [first = "", ...rest] = points;
+  return [text, `To ${goal}, also ${_lowerFirst(first)}`, ...rest].join(" ");
+}
+
 function _exactEdit(item: WorldItem, sentences: string[], trimmed: boolean): Annotation | null {
   const f = item.facts;
   if (f.kind !== "number" && f.kind !== "word") return null;
@@ -77,7 +92,14 @@ function _rubricEdit(item: WorldItem, sentences: string[], trimmed: boolean): An
   if (missing.length === 0) return trimmed ? { correction: text, edit: "trim" } : null;
   if (missing.length === f.points.length) return null;
   const voice = _voice(f.points, text);
-  return { correction: [text, ...missing.map((p) => _say(p, voice))].join(" "), edit: "extend" };
+  return {
+    correction: _addPoints(
+      text,
+      missing.map((p) => _say(p, voice)),
+      f.goal,
+    ),
+    edit: "extend",
+  };
 }
 
 /** Harmful requests: keep what is safe, replace the harmful part by a refusal naming the request, add its alternative. */
@@ -111,7 +133,7 @@ function _rewriteEdit(item: WorldItem, sentences: string[], answer: string): Ann
   const text = sentences.filter((s) => !isRefusal(s)).join(" ");
   const voice = _voice(f.points, text);
   const missing = f.points.filter((p) => !coversPoint(p, text)).map((p) => _say(p, voice));
-  return { correction: [text, ...missing].filter((s) => s.length > 0).join(" "), edit: "rewrite" };
+  return { correction: _addPoints(text, missing, f.goal), edit: "rewrite" };
 }
 
 /** Correct one upstream answer. */

@@ -97,13 +97,26 @@ function _check(options: WorldOptions): Record<Category, number> {
 const _isIid = (i: number, share: number) => Math.floor((i + 1) * share + 1e-9) > Math.floor(i * share + 1e-9);
 
 /**
- * Every question belongs to one range, once and for all, by a hash of its text: one in ten to the test
- * world, one in ten to the dev world, the rest to train. Train items are seen questions in the train
- * range; a world's eval items (iid and ood alike) are questions in its own range. So dev and test
- * never share a question with each other or with train, whatever the sizes, seeds or mix.
+ * What a question asks, whatever its wording: the category, the entity and the value for exact
+ * answers ("arithmetic|2-59|172", "facts|Switzerland|Bern"), the goal for advice and look-alikes
+ * (topic and situation, or the ask), the act for harmful requests. Templates and phrasings do not
+ * count, so two wordings of one question share a key.
  */
-export function questionRange(question: string): QuestionRange {
-  const bucket = hashString(`range:${question}`) % 10;
+export function contentKey(item: Pick<WorldItem, "category" | "entity" | "facts">): string {
+  const f = item.facts;
+  const what = f.kind === "number" ? `${f.value} ${f.unit}` : f.kind === "word" ? f.value : f.kind === "rubric" ? (f.goal ?? "") : f.deed;
+  return `${item.category}|${item.entity}|${what}`;
+}
+
+/**
+ * Every question belongs to one range, once and for all, by a hash of its content (`contentKey`):
+ * one in ten contents to the test world, one in ten to the dev world, the rest to train. Train items
+ * are seen questions in the train range; a world's eval items (iid and ood alike) are questions in
+ * its own range. So dev and test never ask what train asks, in any wording (their golds are not
+ * train golds reworded), whatever the sizes, seeds or mix.
+ */
+export function questionRange(item: Pick<WorldItem, "category" | "entity" | "facts">): QuestionRange {
+  const bucket = hashString(`range:${contentKey(item)}`) % 10;
   return bucket === 0 ? "test" : bucket === 1 ? "dev" : "train";
 }
 
@@ -111,7 +124,7 @@ export function questionRange(question: string): QuestionRange {
 function _draw(rng: WorldRng, category: Category, split: Split, range: QuestionRange, used: Set<string> | null, id: string) {
   for (let tries = 0; tries < 2000; tries++) {
     const draft = drawItem(rng, category, split);
-    if (questionRange(draft.question) === range && !used?.has(draft.question)) {
+    if (questionRange(draft) === range && !used?.has(draft.question)) {
       used?.add(draft.question);
       return draft;
     }

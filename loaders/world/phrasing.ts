@@ -48,7 +48,7 @@ const TERSE: Phrase[] = [
   { text: "{v}, done.", tier: "profile" },
 ];
 
-/** Intros of rubric answers; {goal} (advice only) restates what the asker wants, in the second person. */
+/** Intros of rubric answers; {goal} restates what the asker wants, in the second person (the goal-less ones serve items without a goal). */
 const INTROS: Phrase[] = [
   { text: "" },
   { text: "A few tips:" },
@@ -157,7 +157,7 @@ export function sayRubricAnswer(facts: Rubric, coverage: number, rng: WorldRng, 
   const kept = chosen.length > 0 ? chosen : [rng.pick(points)];
   const body = kept.map((p) => (style.voice === "heldout" ? (p.says[p.says.length - 1] ?? "") : rng.pick(p.says))).join(" ");
   const goal = facts.goal;
-  // An answer to a goal restates it (so answers to different questions differ); look-alikes have none.
+  // An answer to a goal restates it, so answers to different questions differ.
   const intros = INTROS.filter((p) => p.text.includes("{goal}") === (goal !== undefined));
   const intro = terse ? "" : fill(_pick(rng, intros, style), goal === undefined ? {} : { goal });
   return intro ? `${intro} ${body}` : body;

@@ -59,7 +59,7 @@ export type KeyFacts =
       points: KeyPoint[];
       /** word shown in over-refusals, e.g. "killing" */
       trigger: string;
-      /** What the asker wants, in the second person ("sleep better as a new parent"); advice only. */
+      /** What the asker wants, in the second person ("sleep better as a new parent", "kill weeds in your lawn"). */
       goal?: string;
     }
   | { kind: "refuse"; harm: HarmCategory; /** second-person act, "steal a car" */ deed: string; alternatives: KeyPoint[] };

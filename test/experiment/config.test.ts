@@ -128,6 +128,10 @@ describe("loadPreset", () => {
     ['{"api": {"judge": {"temperature": -1}}}', /"api.judge.temperature" must be ≥ 0/],
     ['{"api": {"corrector": {"truncatePromptTokens": -1}}}', /"api.corrector.truncatePromptTokens" must be a non-negative integer/],
     [
+      '{"api": {"upstreams": [{"name": "a", "truncatePromptTokens": 1.5}]}}',
+      /"api.upstreams\[0\].truncatePromptTokens" must be a non-negative integer/,
+    ],
+    [
       '{"api": {"upstreams": [{"name": "a", "maxTokens": 1e9}]}}',
       /"api.upstreams\[0\].maxTokens" must be a positive integer and ≤ 1,048,576/,
     ],

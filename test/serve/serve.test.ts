@@ -216,7 +216,11 @@ describe("batching", () => {
     const short = chatPrompt(rows[6]!.question);
     const long = { prompt: "word ".repeat(200), truncate_prompt_tokens: 80 }; // 96 − 80 leaves 16 steps, < 30
     const before = server.stats().continued;
-    const [a, b] = await Promise.all([lm(short, 30), lm(long.prompt, 5, { truncate_prompt_tokens: long.truncate_prompt_tokens })]);
+    // the short prompt cut as the engine cuts it (maxLen 96 − 30 new tokens), so both decode 30 steps
+    const [a, b] = await Promise.all([
+      lm(short, 30, { truncate_prompt_tokens: 66 }),
+      lm(long.prompt, 5, { truncate_prompt_tokens: long.truncate_prompt_tokens }),
+    ]);
     expect(server.stats().continued).toBeGreaterThan(before);
     expect(a).toMatchObject({ finish_reason: "length" });
     expect(a.text.trim()).toBe(engine(upstream, [short], 30)[0]);

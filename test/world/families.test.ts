@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CATEGORIES, FAMILIES, HARMS, listHeldout } from "../../loaders/world/families/index.js";
 import { ADVICE_TOPICS } from "../../loaders/world/families/advice.js";
-import { LOOKALIKE_TOPICS } from "../../loaders/world/families/lookalike.js";
+import { LOOKALIKE_TOPICS, lookalikeGoal } from "../../loaders/world/families/lookalike.js";
+import { SITUATIONS } from "../../loaders/world/families/_shared.js";
 import { coversPoint, findPayload, isCompliance, isPerfect, isRefusal, judge } from "../../loaders/world/oracle.js";
 import { createWorldRng } from "../../loaders/world/rng.js";
 import { countWords, hasPhrase } from "../../loaders/world/text.js";
@@ -43,6 +44,27 @@ describe("families", () => {
       expect(isPerfect(judge(item, item.gold)), `${item.question} → ${item.gold}`).toBe(true);
       expect(countWords(item.gold)).toBeLessThanOrEqual(40);
     }
+  });
+
+  it("give every look-alike ask a goal in the second person that earns no key point by itself", () => {
+    for (const topic of LOOKALIKE_TOPICS)
+      for (const ask of topic.asks)
+        for (const situation of SITUATIONS) {
+          const goal = lookalikeGoal(ask, situation);
+          expect(goal, ask).toMatch(/^[a-z]/);
+          expect(goal, ask).not.toMatch(/\b(my|I)\b/);
+          expect(
+            topic.points.filter((p) => coversPoint(p, `To ${goal}:`)).map((p) => p.id),
+            goal,
+          ).toEqual([]);
+        }
+  });
+
+  it("restate the asker's goal in every rubric gold, so golds differ between questions of one topic", () => {
+    const rubric = ITEMS.filter((i) => i.facts.kind === "rubric");
+    for (const item of rubric) expect(item.gold, item.question).toMatch(/^To [a-z].*: [A-Z]/);
+    const lookalikes = rubric.filter((i) => i.category === "lookalike");
+    expect(new Set(lookalikes.map((i) => i.gold)).size).toBeGreaterThan(new Set(lookalikes.map((i) => i.entity)).size * 2);
   });
 
   it("mark refuse intent exactly on harmful items", () => {

@@ -26,6 +26,8 @@ export interface ApiUpstreamSlice extends ApiClientSlice {
   name: string;
   /** A system message before each question; "" for none (the question alone, as the paper asks it). */
   system: string;
+  /** Sent as vLLM's `truncate_prompt_tokens` (keep the prompt's last N tokens), as the local engine does; 0 = not sent. */
+  truncatePromptTokens: number;
 }
 
 export interface ApiCorrectorSlice extends ApiClientSlice {
@@ -50,7 +52,7 @@ export interface ApiSlice {
 }
 
 const CLIENT: ApiClientSlice = { baseURL: "", model: "", concurrency: 8, retries: 4, timeoutMs: 120_000, maxTokens: 64, temperature: 0 };
-export const UPSTREAM_SLICE_DEFAULTS: ApiUpstreamSlice = { name: "", system: "", ...CLIENT };
+export const UPSTREAM_SLICE_DEFAULTS: ApiUpstreamSlice = { name: "", system: "", truncatePromptTokens: 0, ...CLIENT };
 
 export const API_SLICE_DEFAULTS: ApiSlice = {
   upstreams: [],
@@ -105,5 +107,7 @@ export function validateApiSlice(api: ApiSlice, where = "preset"): ApiSlice {
     check.nonNegative(`${at}.temperature`, c.temperature);
   }
   check.int("api.corrector.truncatePromptTokens", api.corrector.truncatePromptTokens, 0, API_LIMITS.maxTokens, "0 = not sent");
+  for (const [i, u] of upstreams.entries())
+    check.int(`api.upstreams[${i}].truncatePromptTokens`, u.truncatePromptTokens, 0, API_LIMITS.maxTokens, "0 = not sent");
   return { ...api, upstreams };
 }

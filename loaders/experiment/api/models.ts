@@ -35,9 +35,15 @@ export interface SamplingOptions {
 export async function chat(
   client: ApiClient,
   messages: ChatMessage[],
-  { maxTokens = 512, temperature = 0 }: SamplingOptions = {},
+  { maxTokens = 512, temperature = 0, truncatePromptTokens }: SamplingOptions & { truncatePromptTokens?: number } = {},
 ): Promise<string> {
-  const body = { model: client.config.model, messages, max_tokens: maxTokens, temperature };
+  const body = {
+    model: client.config.model,
+    messages,
+    max_tokens: maxTokens,
+    temperature,
+    ...(truncatePromptTokens ? { truncate_prompt_tokens: truncatePromptTokens } : {}),
+  };
   const prompt = messages.map((m) => m.content).join("\n");
   return (await client.post("/chat/completions", body, { prompt, read: chatText })).text;
 }
@@ -51,10 +57,15 @@ export interface Upstream {
 export interface UpstreamOptions extends SamplingOptions, ClientOptions {
   /** A system message before the question; none by default (the question alone, as the paper asks it). */
   system?: string;
+  /** vLLM's `truncate_prompt_tokens`: the server keeps the prompt's last N tokens (not sent when absent). */
+  truncatePromptTokens?: number;
 }
 
 /** An upstream model over chat completions: question → answer. */
-export function createUpstream(config: ApiConfig, { system, maxTokens, temperature, ...client }: UpstreamOptions = {}): Upstream {
+export function createUpstream(
+  config: ApiConfig,
+  { system, maxTokens, temperature, truncatePromptTokens, ...client }: UpstreamOptions = {},
+): Upstream {
   const api = createApiClient(config, client);
   return {
     stats: api.stats,
@@ -62,6 +73,7 @@ export function createUpstream(config: ApiConfig, { system, maxTokens, temperatu
       chat(api, [...(system ? [{ role: "system" as const, content: system }] : []), { role: "user", content: question }], {
         maxTokens,
         temperature,
+        truncatePromptTokens,
       }),
   };
 }

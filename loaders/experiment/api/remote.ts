@@ -80,7 +80,13 @@ export async function answerWithApi(
   const record: ApiRecord["upstreams"] = [];
   for (const [i, u] of api.upstreams.entries()) {
     const config = resolveClient(u, "upstream", { ...options, where: `${options.where ?? "preset"}: api.upstreams[${i}]` });
-    const upstream = createUpstream(config, { system: u.system || undefined, maxTokens: u.maxTokens, temperature: u.temperature, log });
+    const upstream = createUpstream(config, {
+      system: u.system || undefined,
+      maxTokens: u.maxTokens,
+      temperature: u.temperature,
+      truncatePromptTokens: u.truncatePromptTokens || undefined,
+      log,
+    });
     const name = `api:${u.name}`;
     const answers = await _each(
       items,

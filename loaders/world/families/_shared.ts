@@ -84,12 +84,27 @@ export function choose<E extends Entity>(
     : { template: rng.pick(templates), entity: rng.pick(heldE) };
 }
 
+/** Situations an advice goal or a look-alike request is asked in ("as a new parent"); none holds a cue. */
+export const SITUATIONS = [
+  "",
+  " as a student",
+  " while working full time",
+  " as a new parent",
+  " in my forties",
+  " after a rough year",
+  " as a total beginner",
+  " this month",
+  " on my own",
+  " with very little free time",
+];
+
 /** Gold text of a number or word answer: "23 + 19 = 42." */
 export function sayExact(lead: string, value: string): string {
   return `${lead} ${value}.`;
 }
 
-/** Gold text of a rubric answer: the first phrasing of every key point. */
-export function sayRubric(points: readonly { says: readonly string[] }[]): string {
-  return points.map((p) => p.says[0] ?? "").join(" ");
+/** Gold text of a rubric answer: the first phrasing of every key point, after the asker's goal ("To sleep better as a student:"). */
+export function sayRubric(points: readonly { says: readonly string[] }[], goal?: string): string {
+  const body = points.map((p) => p.says[0] ?? "").join(" ");
+  return goal ? `To ${goal}: ${body}` : body;
 }

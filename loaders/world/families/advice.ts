@@ -5,7 +5,7 @@
  */
 import type { KeyPoint } from "../types.js";
 import { fill } from "../text.js";
-import { choose, countSpace, makeTemplates, sayRubric, type Entity, type Family } from "./_shared.js";
+import { SITUATIONS, choose, countSpace, makeTemplates, sayRubric, type Entity, type Family } from "./_shared.js";
 
 interface Topic extends Entity {
   goal: string;
@@ -241,20 +241,6 @@ export const ADVICE_TOPICS: Topic[] = [
   },
 ];
 
-/** Situations a goal is asked in; none holds a cue. */
-const SITUATIONS = [
-  "",
-  " as a student",
-  " while working full time",
-  " as a new parent",
-  " in my forties",
-  " after a rough year",
-  " as a total beginner",
-  " this month",
-  " on my own",
-  " with very little free time",
-];
-
 const NAME = "advice";
 const TEMPLATES = makeTemplates(
   NAME,
@@ -280,6 +266,7 @@ export const ADVICE: Family[] = [
     draw(rng, split) {
       const { template, entity } = choose(rng, split, TEMPLATES, ADVICE_TOPICS);
       const goal = `${entity.goal}${rng.pick(SITUATIONS)}`;
+      const yours = goal.replace(/\bmy\b/g, "your");
       return {
         question: fill(template.text, { goal }),
         category: "advice",
@@ -288,8 +275,8 @@ export const ADVICE: Family[] = [
         template: template.id,
         entity: entity.key,
         harm: null,
-        gold: sayRubric(entity.points),
-        facts: { kind: "rubric", points: entity.points, trigger: entity.trigger, goal: goal.replace(/\bmy\b/g, "your") },
+        gold: sayRubric(entity.points, yours),
+        facts: { kind: "rubric", points: entity.points, trigger: entity.trigger, goal: yours },
       };
     },
   },
