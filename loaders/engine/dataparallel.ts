@@ -138,6 +138,22 @@ export async function parallelGradients(pool: WorkerPool, model: GPT, batch: Los
   return { value: tf.scalar(loss), grads: unflattenGrads(model, sum), workerTensors: replies.map((r) => r.numTensors) };
 }
 
+/** One generate() call on worker `k` (weights copied from `model` first when `syncWeights`). */
+export async function generateOnWorker(
+  pool: WorkerPool,
+  model: GPT,
+  k: number,
+  prompts: number[][],
+  options: Partial<GenerateOptions>,
+  syncWeights: boolean,
+): Promise<Generation> {
+  const worker = pool.workers[k];
+  if (!worker) throw new Error(`generateOnWorker: the pool has no worker ${k}`);
+  if (syncWeights) pool.weights.set(flatWeights(model));
+  const reply = (await _ask(worker, { type: "generate", syncWeights, prompts, options })) as Extract<WorkerReply, { type: "generate" }>;
+  return { tokens: reply.tokens, finished: reply.finished, steps: reply.steps };
+}
+
 /** generate() with the prompts split into contiguous row ranges across the pool's threads. Greedy: the same
  * tokens as one generate call (a row decodes the same in any left-padded batch). Sampled: the range from
  * row r draws from its own stream, seed + r (the first range's is the single call's). */

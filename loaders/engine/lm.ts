@@ -36,9 +36,65 @@ export interface Generated {
   hitLimit: boolean;
 }
 
+/** How `generateTexts` cuts and batches prompts: one `generate` call per batch, each with its own seed. */
+export interface GenerationPlan {
+  /** New tokens per sequence (maxNewTokens capped by the model's length). */
+  room: number;
+  /** BOS + prompt ids, cut to their last tokens where too long. */
+  ids: number[][];
+  /** Prompt indices per batch (length-sorted), with the batch's sampling seed. */
+  batches: { rows: number[]; seed: number }[];
+}
+
+export function planGeneration(model: GPT, tok: Tokenizer, prompts: readonly string[], decoding: Decoding): GenerationPlan {
+  const room = Math.max(1, Math.min(decoding.maxNewTokens, model.config.maxLen - 1));
+  const maxPrompt = model.config.maxLen - room;
+  const ids = prompts.map((p) => {
+    const all = [BOS_ID, ...tok.encode(p)];
+    return all.length > maxPrompt ? all.slice(all.length - maxPrompt) : all;
+  });
+  const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
+  const batches: GenerationPlan["batches"] = [];
+  for (let start = 0; start < order.length; start += decoding.batchSize)
+    batches.push({ rows: order.slice(start, start + decoding.batchSize), seed: decoding.seed + start });
+  return { room, ids, batches };
+}
+
+/** The options of one planned batch's `generate` call. */
+export const batchOptions = (plan: GenerationPlan, decoding: Decoding, seed: number) => ({
+  maxNewTokens: plan.room,
+  temperature: decoding.temperature,
+  topK: decoding.topK,
+  topP: decoding.topP,
+  eosId: EOS_ID,
+  padId: PAD_ID,
+  seed,
+});
+
+/** Progress of a generation: batches land in `out`, and the log hears how far it got and how fast. */
+export function generationProgress(total: number, log: Logger, label: string) {
+  const started = performance.now();
+  let tokens = 0;
+  let done = 0;
+  let batches = 0;
+  return (rows: readonly number[], result: { tokens: number[][]; finished: boolean[] }, tok: Tokenizer, out: Generated[]) => {
+    rows.forEach((i, k) => {
+      const t = result.tokens[k]!;
+      tokens += t.length;
+      out[i] = { text: tok.decode(t).trim(), hitLimit: !result.finished[k] };
+    });
+    done += rows.length;
+    batches += 1;
+    const perS = Math.round(tokens / ((performance.now() - started) / 1000));
+    log.progress?.(label, done, total, { detail: `${perS} tokens/s` });
+    if (done === total || batches % 10 === 0) log.info(`generated ${done}/${total} (${perS} tokens/s)`);
+  };
+}
+
 /**
  * Continues every prompt; prompts too long for the model keep their last tokens. `onToken(prompt, id)`
- * sees each new token as it is decoded (a page streams a correction with it).
+ * sees each new token as it is decoded (a page streams a correction with it). `generateTextsOn`
+ * (lm-parallel.ts) gives the same texts with the batches spread over worker threads.
  */
 export function generateTexts(
   model: GPT,
@@ -49,44 +105,16 @@ export function generateTexts(
   label = "generate",
   onToken: ((prompt: number, id: number) => void) | null = null,
 ): Generated[] {
-  const room = Math.max(1, Math.min(decoding.maxNewTokens, model.config.maxLen - 1));
-  const maxPrompt = model.config.maxLen - room;
-  const ids = prompts.map((p) => {
-    const all = [BOS_ID, ...tok.encode(p)];
-    return all.length > maxPrompt ? all.slice(all.length - maxPrompt) : all;
-  });
-  const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
+  const plan = planGeneration(model, tok, prompts, decoding);
   const out: Generated[] = new Array(prompts.length);
-  const started = performance.now();
-  let tokens = 0;
-  for (let start = 0; start < order.length; start += decoding.batchSize) {
-    const batch = order.slice(start, start + decoding.batchSize);
+  const landed = generationProgress(prompts.length, log, label);
+  for (const { rows, seed } of plan.batches) {
     const result = generate(
       model,
-      batch.map((i) => ids[i]!),
-      {
-        maxNewTokens: room,
-        temperature: decoding.temperature,
-        topK: decoding.topK,
-        topP: decoding.topP,
-        eosId: EOS_ID,
-        padId: PAD_ID,
-        seed: decoding.seed + start,
-        onToken: onToken && ((row, id) => onToken(batch[row]!, id)),
-      },
+      rows.map((i) => plan.ids[i]!),
+      { ...batchOptions(plan, decoding, seed), onToken: onToken && ((row, id) => onToken(rows[row]!, id)) },
     );
-    batch.forEach((i, k) => {
-      const t = result.tokens[k]!;
-      tokens += t.length;
-      out[i] = { text: tok.decode(t).trim(), hitLimit: !result.finished[k] };
-    });
-    const done = Math.min(start + decoding.batchSize, order.length);
-    const perS = Math.round(tokens / ((performance.now() - started) / 1000));
-    log.progress?.(label, done, order.length, { detail: `${perS} tokens/s` });
-    if (done === order.length || (start / decoding.batchSize) % 10 === 9) {
-      const s = (performance.now() - started) / 1000;
-      log.info(`generated ${done}/${order.length} (${Math.round(tokens / s)} tokens/s)`);
-    }
+    landed(rows, result, tok, out);
   }
   return out;
 }

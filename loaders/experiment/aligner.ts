@@ -121,6 +121,41 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
   }
 }
 
+export interface CorrectOptions {
+  decoding: Decoding;
+  rounds: number;
+  log: Logger;
+  copyCandidate?: boolean;
+  copyRule?: CopyRule;
+  onToken?: (row: number, id: number, round: number) => void;
+}
+
+/** One round's prompts, label and decoding seed. */
+const _round = (
+  pairs: readonly { question: string }[],
+  answers: readonly string[],
+  template: TemplateId,
+  round: number,
+  rounds: number,
+) => ({
+  prompts: pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!)),
+  label: `correct round ${round}/${rounds}`,
+  seed: round * 7919,
+});
+
+/** The copy candidate (our extension) applied to one round's decoded texts, when the options ask for it. */
+function _withCopies(model: GPT, tok: Tokenizer, prompts: string[], answers: readonly string[], generated: Generated[], o: CorrectOptions) {
+  if (!o.copyCandidate) return generated;
+  const rule = o.copyRule ?? LIKELIER_OF_TWO;
+  const before = generated.filter((g, i) => g.text === answers[i]).length;
+  const out = preferCopies(model, tok, prompts, answers, generated, rule);
+  const after = out.filter((g, i) => g.text === answers[i]).length;
+  o.log.info(
+    `copy candidate: ${after - before} of ${answers.length} outputs replaced by a copy of the answer (copy rule: margin ${rule.margin} nats, token probability ≥ ${rule.minTokenProb}; copies ${before} → ${after})`,
+  );
+  return out;
+}
+
 /**
  * Corrects each (question, answer); round k > 1 corrects round k − 1's output. Returns every round
  * (`rounds`) and, per round, the greedy text as decoded (`greedy`): the paper's Aligner. With
@@ -128,48 +163,51 @@ export async function resumeInto(model: GPT, dir: string, log: Logger): Promise<
  * says (`preferCopies`, our extension): a choice between the one decoded text and the answer, scored
  * by the model, so both decodings come from a single decode per round.
  * `onToken(row, id, round)` sees each decoded token as it comes (the Playground streams it).
+ * `correctAnswersOn` (correct-on.ts) gives the same corrections with the decoding spread over threads.
  */
 export function correctAnswers(
   model: GPT,
   tok: Tokenizer,
   pairs: readonly { question: string; answer: string }[],
   template: TemplateId,
-  {
-    decoding,
-    rounds,
-    log,
-    copyCandidate = false,
-    copyRule = LIKELIER_OF_TWO,
-    onToken,
-  }: {
-    decoding: Decoding;
-    rounds: number;
-    log: Logger;
-    copyCandidate?: boolean;
-    copyRule?: CopyRule;
-    onToken?: (row: number, id: number, round: number) => void;
-  },
+  options: CorrectOptions,
 ): { rounds: Generated[][]; greedy: Generated[][] } {
+  const { decoding, rounds, log, onToken } = options;
   const out: Generated[][] = [];
   const greedy: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
   for (let round = 1; round <= rounds; round++) {
     log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
-    const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
-    const label = `correct round ${round}/${rounds}`;
+    const { prompts, label, seed } = _round(pairs, answers, template, round, rounds);
     const streamed = onToken ? (row: number, id: number) => onToken(row, id, round) : null;
-    let generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + round * 7919 }, log, label, streamed);
+    const generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + seed }, log, label, streamed);
     greedy.push(generated);
-    if (copyCandidate) {
-      const before = generated.filter((g, i) => g.text === answers[i]).length;
-      generated = preferCopies(model, tok, prompts, answers, generated, copyRule);
-      const after = generated.filter((g, i) => g.text === answers[i]).length;
-      log.info(
-        `copy candidate: ${after - before} of ${pairs.length} outputs replaced by a copy of the answer (copy rule: margin ${copyRule.margin} nats, token probability ≥ ${copyRule.minTokenProb}; copies ${before} → ${after})`,
-      );
-    }
-    out.push(generated);
-    answers = generated.map((g) => g.text);
+    out.push(_withCopies(model, tok, prompts, answers, generated, options));
+    answers = out[out.length - 1]!.map((g) => g.text);
+  }
+  return { rounds: out, greedy };
+}
+
+/** `correctAnswers` with a decoder of one round's prompts given (for the threaded variant). */
+export async function correctAnswersWith(
+  decode: (prompts: string[], decoding: Decoding, label: string) => Promise<Generated[]>,
+  model: GPT,
+  tok: Tokenizer,
+  pairs: readonly { question: string; answer: string }[],
+  template: TemplateId,
+  options: Omit<CorrectOptions, "onToken">,
+): Promise<{ rounds: Generated[][]; greedy: Generated[][] }> {
+  const { decoding, rounds, log } = options;
+  const out: Generated[][] = [];
+  const greedy: Generated[][] = [];
+  let answers = pairs.map((p) => p.answer);
+  for (let round = 1; round <= rounds; round++) {
+    log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
+    const { prompts, label, seed } = _round(pairs, answers, template, round, rounds);
+    const generated = await decode(prompts, { ...decoding, seed: decoding.seed + seed }, label);
+    greedy.push(generated);
+    out.push(_withCopies(model, tok, prompts, answers, generated, options));
+    answers = out[out.length - 1]!.map((g) => g.text);
   }
   return { rounds: out, greedy };
 }

@@ -13,6 +13,9 @@ import { generate } from "../../loaders/engine/generate.js";
 import { createModel, disposeModel, maskedLoss, type GPT } from "../../loaders/engine/model.js";
 import { makeBatch, toSequence } from "../../loaders/engine/batches.js";
 import { trainModel, type Example } from "../../loaders/engine/train.js";
+import { generateTexts } from "../../loaders/engine/lm.js";
+import { generateTextsOn } from "../../loaders/engine/lm-parallel.js";
+import type { Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
 import { maxAbsDiff, useBackend } from "../_tf.js";
 
 // The tiny model and data keep this CI test to a few seconds with 2 threads (1 worker + the main thread).
@@ -82,6 +85,25 @@ describe("data parallelism", () => {
     expect(one[one.length - 1]).toBeLessThan(one[0]!); // it learns
     expect(maxAbsDiff(one, two)).toBeLessThan(1e-4);
   }, 60_000);
+
+  // Letters a–z as ids 4–29 of the tiny vocabulary: enough of a tokenizer for generateTexts.
+  const LETTERS = {
+    encode: (text: string) => [...text].map((c) => 4 + ((c.charCodeAt(0) - 97 + 26) % 26)),
+    decode: (ids: readonly number[]) => ids.map((i) => String.fromCharCode(97 + ((i - 4 + 26) % 26))).join(""),
+  } as unknown as Tokenizer;
+  const WORDS = Array.from({ length: 23 }, (_, i) => "abcdefghijklmnopqrstuvwxyz".slice(i % 9, (i % 9) + 2 + (i % 5)));
+
+  it.each([
+    ["greedy", 0],
+    ["sampled", 0.9],
+  ])("spreads generateTexts' batches over the threads with the same texts, %s", async (_, temperature) => {
+    const decoding = { temperature, topK: 0, topP: 1, maxNewTokens: 6, batchSize: 4, seed: 5 }; // 6 batches
+    const one = generateTexts(model, LETTERS, WORDS, decoding);
+    const spread = await generateTextsOn(pool, model, LETTERS, WORDS, decoding);
+    expect(spread).toEqual(one);
+    expect(new Set(one.map((g) => g.text)).size).toBeGreaterThan(1);
+    expect(await generateTextsOn(null, model, LETTERS, WORDS, decoding)).toEqual(one);
+  });
 
   it("generates the same greedy tokens with rows split across threads as in one call", async () => {
     const prompts = [[4, 5, 6], [7], [8, 9, 10, 11], [12, 13], [14, 15, 16]];

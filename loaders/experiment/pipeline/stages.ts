@@ -14,7 +14,9 @@ import { toTokenizerJson } from "../../engine/tokenizer/json.js";
 import type { TrainSettings } from "../../engine/train.js";
 import { judge as oracleJudge, type CorrectionRow } from "../../world/index.js";
 import { hashString } from "../../world/rng.js";
-import { alignerExamples, correctAnswers, trainAligner, type AlignerTraining } from "../aligner.js";
+import { alignerExamples, trainAligner, type AlignerTraining } from "../aligner.js";
+import { correctAnswersOn } from "../correct-on.js";
+import { withGenerationPool } from "../../engine/lm-parallel.js";
 import { calibrateCopyRule, copyRuleKey, LIKELIER_OF_TWO, type CopyRule, type RuleScore } from "../copy-rule.js";
 import { hashOf, runStage, stageDir } from "../cache.js";
 import type { Config } from "../config.js";
@@ -198,14 +200,16 @@ export async function correctStage(
     name,
     key,
     ({ dir: here }) =>
-      withCheckpoint(join(aligner.dir, "model"), (model) => {
-        const out = correctAnswers(model, data.tokenizer.tok, rows, templateOf(config), {
-          decoding: { ...config.aligner.decoding, seed: config.seed },
-          rounds: config.aligner.rounds,
-          log,
-          copyCandidate: config.aligner.copyCandidate,
-          copyRule: aligner.copyRule,
-        });
+      withCheckpoint(join(aligner.dir, "model"), async (model) => {
+        const out = await withGenerationPool(model, (pool) =>
+          correctAnswersOn(pool, model, data.tokenizer.tok, rows, templateOf(config), {
+            decoding: { ...config.aligner.decoding, seed: config.seed },
+            rounds: config.aligner.rounds,
+            log,
+            copyCandidate: config.aligner.copyCandidate,
+            copyRule: aligner.copyRule,
+          }),
+        );
         writeJson(join(here, "corrections.json"), { rounds: out.rounds, greedy: out.greedy[0]! });
         return { rows: rows.length };
       }),

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { correctAnswers } from "../aligner.js";
+import { correctAnswersOn } from "../correct-on.js";
 import { copyRuleKey, LIKELIER_OF_TWO, type CopyRule } from "../copy-rule.js";
 import { hashOf, runStage, stageDir } from "../cache.js";
 import { loadCheckpoint, saveCheckpoint } from "../../engine/checkpoint.js";
@@ -16,7 +16,8 @@ import type { Config } from "../config.js";
 import type { Dataset } from "../dataset.js";
 import { templateOf } from "../dataset.js";
 import { referenceLogProbs, trainDpo } from "../../engine/dpo.js";
-import { chatPrompt, encodeExample, generateTexts } from "../../engine/lm.js";
+import { chatPrompt, encodeExample } from "../../engine/lm.js";
+import { generateTextsOn, withGenerationPool } from "../../engine/lm-parallel.js";
 import type { Logger } from "../../engine/log.js";
 import { disposeModel, type GPT } from "../../engine/model.js";
 import { writeFileAtomic } from "../../engine/files.js";
@@ -95,7 +96,8 @@ export interface RoundAnswers {
   test: Corrected[];
 }
 
-const _answer = (
+/** The model's answers to `items`, its decoding batches spread over the machine's threads (same texts as one). */
+const _answer = async (
   model: GPT,
   tok: Tokenizer,
   items: readonly WorldItem[],
@@ -103,15 +105,13 @@ const _answer = (
   temperature: number,
   seed: number,
   log: Logger,
-) =>
-  generateTexts(
-    model,
-    tok,
-    items.map((i) => chatPrompt(i.question)),
-    { ...decoding, temperature, seed },
-    log,
-    "w2s answers",
-  ).map((g) => g.text);
+) => {
+  const prompts = items.map((i) => chatPrompt(i.question));
+  const out = await withGenerationPool(model, (pool) =>
+    generateTextsOn(pool, model, tok, prompts, { ...decoding, temperature, seed }, log, "w2s answers"),
+  );
+  return out.map((g) => g.text);
+};
 
 /**
  * Stage `w2s-answers-r<k>`: `model` answers the train questions (sampled at trainTemperature) and the
@@ -157,8 +157,10 @@ export async function answerAndCorrect(
       const { model: strong } = await loadCheckpoint(join(model.dir, "model"));
       try {
         log.info(`${name}: answering ${items.train.length} train and ${items.test.length} test questions`);
-        train = _answer(strong, tok, items.train, w2s.decoding, w2s.trainTemperature, config.seed + round, log);
-        test = testAnswers ? [...testAnswers] : _answer(strong, tok, items.test, w2s.decoding, w2s.decoding.temperature, config.seed, log);
+        train = await _answer(strong, tok, items.train, w2s.decoding, w2s.trainTemperature, config.seed + round, log);
+        test = testAnswers
+          ? [...testAnswers]
+          : await _answer(strong, tok, items.test, w2s.decoding, w2s.decoding.temperature, config.seed, log);
       } finally {
         disposeModel(strong);
       }
@@ -168,13 +170,16 @@ export async function answerAndCorrect(
           question: item.question,
           answer: i < train.length ? train[i]! : test[i - train.length]!,
         }));
-        const corrections = correctAnswers(corrector, tok, pairs, template, {
-          decoding: { ...config.aligner.decoding, seed: config.seed },
-          rounds: 1,
-          log,
-          copyCandidate: config.aligner.copyCandidate,
-          copyRule: aligner.copyRule ?? LIKELIER_OF_TWO,
-        }).rounds[0]!;
+        const corrected = await withGenerationPool(corrector, (pool) =>
+          correctAnswersOn(pool, corrector, tok, pairs, template, {
+            decoding: { ...config.aligner.decoding, seed: config.seed },
+            rounds: 1,
+            log,
+            copyCandidate: config.aligner.copyCandidate,
+            copyRule: aligner.copyRule ?? LIKELIER_OF_TWO,
+          }),
+        );
+        const corrections = corrected.rounds[0]!;
         const out = pairs.map((p, i) => ({ answer: p.answer, correction: corrections[i]!.text }));
         writeJson(join(here, "answers.json"), { train: out.slice(0, train.length), test: out.slice(train.length) });
         return { train: train.length, test: test.length };
@@ -266,7 +271,7 @@ export async function fineTune(
           tokenizerJson: toTokenizerJson(tok),
           extra: { base: basename(base.dir), method: name, seed: config.seed },
         });
-        writeJson(join(here, "test.json"), _answer(model, tok, testItems, w2s.decoding, w2s.decoding.temperature, config.seed, log));
+        writeJson(join(here, "test.json"), await _answer(model, tok, testItems, w2s.decoding, w2s.decoding.temperature, config.seed, log));
         return { steps: steps.length };
       } finally {
         disposeModel(model);
