@@ -130,21 +130,15 @@ export interface CorrectOptions {
   onToken?: (row: number, id: number, round: number) => void;
 }
 
-/** One round's prompts, label and decoding seed. */
-const _round = (
-  pairs: readonly { question: string }[],
-  answers: readonly string[],
-  template: TemplateId,
-  round: number,
-  rounds: number,
-) => ({
-  prompts: pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!)),
-  label: `correct round ${round}/${rounds}`,
-  seed: round * 7919,
-});
-
 /** The copy candidate (our extension) applied to one round's decoded texts, when the options ask for it. */
-function _withCopies(model: GPT, tok: Tokenizer, prompts: string[], answers: readonly string[], generated: Generated[], o: CorrectOptions) {
+function _withCopies(
+  model: GPT,
+  tok: Tokenizer,
+  prompts: string[],
+  answers: readonly string[],
+  generated: Generated[],
+  o: Omit<CorrectOptions, "onToken">,
+) {
   if (!o.copyCandidate) return generated;
   const rule = o.copyRule ?? LIKELIER_OF_TWO;
   const before = generated.filter((g, i) => g.text === answers[i]).length;
@@ -171,40 +165,54 @@ export function correctAnswers(
   pairs: readonly { question: string; answer: string }[],
   template: TemplateId,
   options: CorrectOptions,
-): { rounds: Generated[][]; greedy: Generated[][] } {
-  const { decoding, rounds, log, onToken } = options;
-  const out: Generated[][] = [];
-  const greedy: Generated[][] = [];
-  let answers = pairs.map((p) => p.answer);
-  for (let round = 1; round <= rounds; round++) {
-    log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
-    const { prompts, label, seed } = _round(pairs, answers, template, round, rounds);
+): Corrected {
+  const { onToken, log } = options;
+  const rounds = correctionRounds(model, tok, pairs, template, options);
+  for (let step = rounds.next(); ;) {
+    if (step.done) return step.value;
+    const { prompts, decoding, label, round } = step.value;
     const streamed = onToken ? (row: number, id: number) => onToken(row, id, round) : null;
-    const generated = generateTexts(model, tok, prompts, { ...decoding, seed: decoding.seed + seed }, log, label, streamed);
-    greedy.push(generated);
-    out.push(_withCopies(model, tok, prompts, answers, generated, options));
-    answers = out[out.length - 1]!.map((g) => g.text);
+    step = rounds.next(generateTexts(model, tok, prompts, decoding, log, label, streamed));
   }
-  return { rounds: out, greedy };
 }
 
-/** `correctAnswers` with a decoder of one round's prompts given (for the threaded variant). */
-export async function correctAnswersWith(
-  decode: (prompts: string[], decoding: Decoding, label: string) => Promise<Generated[]>,
+export interface Corrected {
+  rounds: Generated[][];
+  greedy: Generated[][];
+}
+
+/** One round's decoding, as `correctionRounds` asks for it. */
+export interface RoundDecode {
+  prompts: string[];
+  decoding: Decoding;
+  label: string;
+  round: number;
+}
+
+/**
+ * The rounds of `correctAnswers` as a generator: it yields each round's prompts to decode and takes
+ * the decoded texts back, so one loop serves the one-thread decoder and the threaded one (correct-on.ts).
+ */
+export function* correctionRounds(
   model: GPT,
   tok: Tokenizer,
   pairs: readonly { question: string; answer: string }[],
   template: TemplateId,
   options: Omit<CorrectOptions, "onToken">,
-): Promise<{ rounds: Generated[][]; greedy: Generated[][] }> {
+): Generator<RoundDecode, Corrected, Generated[]> {
   const { decoding, rounds, log } = options;
   const out: Generated[][] = [];
   const greedy: Generated[][] = [];
   let answers = pairs.map((p) => p.answer);
   for (let round = 1; round <= rounds; round++) {
     log.info(`correcting ${pairs.length} answers (round ${round}/${rounds})`);
-    const { prompts, label, seed } = _round(pairs, answers, template, round, rounds);
-    const generated = await decode(prompts, { ...decoding, seed: decoding.seed + seed }, label);
+    const prompts = pairs.map((p, i) => renderPrompt(template, p.question, answers[i]!));
+    const generated = yield {
+      prompts,
+      decoding: { ...decoding, seed: decoding.seed + round * 7919 },
+      label: `correct round ${round}/${rounds}`,
+      round,
+    };
     greedy.push(generated);
     out.push(_withCopies(model, tok, prompts, answers, generated, options));
     answers = out[out.length - 1]!.map((g) => g.text);

@@ -5,21 +5,23 @@
  */
 import { generateTextsOn } from "../engine/lm-parallel.js";
 import type { WorkerPool } from "../engine/dataparallel.js";
-import type { Generated } from "../engine/lm.js";
 import type { GPT } from "../engine/model.js";
 import type { Tokenizer } from "../engine/tokenizer/bpe.js";
-import { correctAnswersWith, type CorrectOptions } from "./aligner.js";
+import { correctionRounds, type CorrectOptions, type Corrected } from "./aligner.js";
 import type { TemplateId } from "./templates.js";
 
-export function correctAnswersOn(
+export async function correctAnswersOn(
   pool: WorkerPool | null,
   model: GPT,
   tok: Tokenizer,
   pairs: readonly { question: string; answer: string }[],
   template: TemplateId,
   options: Omit<CorrectOptions, "onToken">,
-): Promise<{ rounds: Generated[][]; greedy: Generated[][] }> {
-  const decode = (prompts: string[], decoding: CorrectOptions["decoding"], label: string) =>
-    generateTextsOn(pool, model, tok, prompts, decoding, options.log, label);
-  return correctAnswersWith(decode, model, tok, pairs, template, options);
+): Promise<Corrected> {
+  const rounds = correctionRounds(model, tok, pairs, template, options);
+  for (let step = rounds.next(); ;) {
+    if (step.done) return step.value;
+    const { prompts, decoding, label } = step.value;
+    step = rounds.next(await generateTextsOn(pool, model, tok, prompts, decoding, options.log, label));
+  }
 }
