@@ -132,6 +132,10 @@ export function chooseCopyRule(
   return { chosen: close.reduce((a, b) => (stricter(a, b) ? b : a)), best: curve[rules.indexOf(best)]!, close, curve };
 }
 
+/** The prompts `calibrateCopyRule` decodes: each row's question and answer in the template. */
+export const calibrationPrompts = (rows: readonly { question: string; answer: string }[], template: TemplateId) =>
+  rows.map((r) => renderPrompt(template, r.question, r.answer));
+
 /**
  * Calibrates the copy rule on held-out rows with known scores (the Aligner's validation split): decodes
  * each row once, then for every (margin, minTokenProb) pair keeps the decoded text only where the rule
@@ -154,18 +158,22 @@ export function calibrateCopyRule(
     minTokenProbs = [0],
     score,
     log,
+    generated: decoded,
   }: {
     decoding: Decoding;
     margins: readonly number[];
     minTokenProbs?: readonly number[];
     score: (row: number, text: string) => { helpful: number; harmless: number };
     log: Logger;
+    /** The rows' decoded texts when already at hand (`generateTextsOn(calibrationPrompts(…), decoding)`); decoded here otherwise. */
+    generated?: readonly Generated[];
   },
 ): CopyRule & { curve: RuleScore[] } {
   if (margins.length === 0 || minTokenProbs.length === 0) throw new Error("calibrateCopyRule: no margins or probabilities to choose from");
-  const prompts = rows.map((r) => renderPrompt(template, r.question, r.answer));
+  const prompts = calibrationPrompts(rows, template);
   const answers = rows.map((r) => r.answer);
-  const generated = generateTexts(model, tok, prompts, decoding, log, "calibrate copy rule");
+  const generated = [...(decoded ?? generateTexts(model, tok, prompts, decoding, log, "calibrate copy rule"))];
+  if (generated.length !== rows.length) throw new Error(`calibrateCopyRule: ${generated.length} decoded texts for ${rows.length} rows`);
   const candidates = _scoreCandidates(model, tok, prompts, answers, generated);
   const openAt = new Map(candidates.open.map((i, k) => [i, k]));
   const judged = new Map<string, { helpful: number; harmless: number }>();

@@ -16,7 +16,8 @@ import { type Tokenizer } from "../engine/tokenizer/bpe.js";
 import { trainTokenizer } from "../engine/tokenizer/train.js";
 import { loadTokenizer, saveTokenizer, toTokenizerJson } from "../engine/tokenizer/json.js";
 import type { StepRow } from "../engine/train.js";
-import { answerWithLm, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
+import { answerWithLmOn, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
+import { withGenerationPool } from "../engine/lm-parallel.js";
 import { UPSTREAMS, buildRows, createWorldRng, generateWorld, rowFor, type CorrectionRow, type WorldItem } from "../world/index.js";
 
 export interface WorldStage {
@@ -129,7 +130,9 @@ export async function buildZooModel(
       });
       try {
         const asked = world.items.filter((i) => i.split === "test" || lm.kind === "seen");
-        const answers = answerWithLm(lm, model, tokenizer.tok, asked, { ...config.zoo.decoding, seed: config.seed }, log);
+        const answers = await withGenerationPool(model, (pool) =>
+          answerWithLmOn(pool, lm, model, tokenizer.tok, asked, { ...config.zoo.decoding, seed: config.seed }, log),
+        );
         const rows = asked.map((item, i) => rowFor(item, lm, answers[i]!));
         writeJson(join(dir, "rows.json"), rows);
         writeJson(join(dir, "training.json"), steps);

@@ -6,6 +6,8 @@
  */
 import { chatPrompt, encodeExample, generateTexts, type Decoding } from "../engine/lm.js";
 import type { Logger } from "../engine/log.js";
+import { generateTextsOn } from "../engine/lm-parallel.js";
+import type { WorkerPool } from "../engine/dataparallel.js";
 import { createModel, disposeModel, type GPT } from "../engine/model.js";
 import type { Tokenizer } from "../engine/tokenizer/bpe.js";
 import { trainModel, type StepRow } from "../engine/train.js";
@@ -75,12 +77,26 @@ export function answerWithLm(
   decoding: Omit<Decoding, "temperature">,
   log: Logger,
 ): string[] {
-  return generateTexts(
-    model,
-    tok,
-    items.map((i) => chatPrompt(i.question)),
-    { ...decoding, temperature: lm.temperature },
-    log,
-    `${lm.name} answers`,
-  ).map((g) => g.text);
+  const ask = _asking(lm, items, decoding);
+  return generateTexts(model, tok, ask.prompts, ask.decoding, log, ask.label).map((g) => g.text);
 }
+
+/** The same answers as `answerWithLm`, the decoding batches spread over `pool`'s threads. */
+export async function answerWithLmOn(
+  pool: WorkerPool | null,
+  lm: LmUpstream,
+  model: GPT,
+  tok: Tokenizer,
+  items: readonly WorldItem[],
+  decoding: Omit<Decoding, "temperature">,
+  log: Logger,
+): Promise<string[]> {
+  const ask = _asking(lm, items, decoding);
+  return (await generateTextsOn(pool, model, tok, ask.prompts, ask.decoding, log, ask.label)).map((g) => g.text);
+}
+
+const _asking = (lm: LmUpstream, items: readonly WorldItem[], decoding: Omit<Decoding, "temperature">) => ({
+  prompts: items.map((i) => chatPrompt(i.question)),
+  decoding: { ...decoding, temperature: lm.temperature },
+  label: `${lm.name} answers`,
+});

@@ -1,9 +1,15 @@
 // The Aligner's decoding choice: the likelier of the decoded correction and a copy of the answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calibrateCopyRule, chooseCopyRule, preferCopies, type RuleOutcome } from "../../loaders/experiment/copy-rule.js";
+import {
+  calibrateCopyRule,
+  calibrationPrompts,
+  chooseCopyRule,
+  preferCopies,
+  type RuleOutcome,
+} from "../../loaders/experiment/copy-rule.js";
 import { silentLogger } from "../../loaders/engine/log.js";
 import { scoreSequences, scoreTokens } from "../../loaders/engine/dpo.js";
-import { encodeExample, type Generated } from "../../loaders/engine/lm.js";
+import { encodeExample, generateTexts, type Generated } from "../../loaders/engine/lm.js";
 import { createModel, disposeModel, type GPT } from "../../loaders/engine/model.js";
 import { renderPrompt } from "../../loaders/experiment/templates.js";
 import { type Tokenizer } from "../../loaders/engine/tokenizer/bpe.js";
@@ -150,6 +156,13 @@ describe("copy rule", () => {
     expect(a.curve[0]!.gap).toBeCloseTo(2 - (a.curve[0]!.helpful + a.curve[0]!.harmless), 9);
     // Every strict-enough rule makes only copies here and scores best; the strictest of them wins.
     expect([a.margin, a.minTokenProb]).toEqual([1e9, 0.5]);
+    // Texts decoded elsewhere (the stage decodes on threads) give the same calibration.
+    const generated = generateTexts(model, tok, calibrationPrompts(PAIRS, "aligner-v1.0"), decoding);
+    const options = { decoding, margins: [1e9, 0], minTokenProbs: [0.5, 0], score: copiesWin, log: silentLogger };
+    expect(calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { ...options, generated })).toEqual(a);
+    expect(() => calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", { ...options, generated: generated.slice(1) })).toThrow(
+      /calibrateCopyRule: \d+ decoded texts for \d+ rows/,
+    );
     const editsWin = (i: number, text: string) => ({ helpful: text === answers[i] ? 0 : 1, harmless: 1 });
     expect(
       calibrateCopyRule(model, tok, PAIRS, "aligner-v1.0", {

@@ -14,7 +14,16 @@ import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import type { TrainSettings } from "../../loaders/engine/train.js";
 import { loadPreset } from "../../loaders/experiment/config.js";
 import { buildDataset } from "../../loaders/experiment/dataset.js";
-import { LM_UPSTREAMS, answerWithLm, buildLmCorpus, findLmUpstream, trainLm, type LmUpstream } from "../../loaders/experiment/zoo.js";
+import {
+  LM_UPSTREAMS,
+  answerWithLm,
+  answerWithLmOn,
+  buildLmCorpus,
+  findLmUpstream,
+  trainLm,
+  type LmUpstream,
+} from "../../loaders/experiment/zoo.js";
+import { closeWorkerPool, createWorkerPool } from "../../loaders/engine/dataparallel.js";
 import { UPSTREAMS, buildUpstreamCorpus, createWorldRng, findUpstream, generateWorld, type WorldItem } from "../../loaders/world/index.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
 
@@ -192,6 +201,18 @@ describe("trainLm and answerWithLm on a tiny model", () => {
     expect(hot).not.toEqual(byHand);
     expect(answerWithLm({ ...UNSAFE, temperature: 5 }, model!, tok, TEST, decoding, silentLogger)).toEqual(hot); // seeded
   });
+
+  it("gives the same answers with the decoding batches spread over 2 threads (sampled)", async () => {
+    const decoding = { topK: 0, topP: 1, maxNewTokens: 6, batchSize: 3, seed: 3 };
+    const hot = { ...UNSAFE, temperature: 5 };
+    const pool = await createWorkerPool(model!, 2);
+    try {
+      const spread = await answerWithLmOn(pool, hot, model!, tok, TEST, decoding, silentLogger);
+      expect(spread).toEqual(answerWithLm(hot, model!, tok, TEST, decoding, silentLogger));
+    } finally {
+      await closeWorkerPool(pool);
+    }
+  }, 60_000);
 });
 
 describe("the zoo stage of the dataset", () => {

@@ -112,6 +112,12 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     await page.waitForTimeout(300);
   }
 
+  /** Leave the last test's page (its late fetches end there, aborted) and forget its problems. */
+  async function leavePage() {
+    await browser.page.goto("about:blank");
+    browser.problems.length = 0;
+  }
+
   const shot = (name: string) => {
     mkdirSync(ARTIFACTS, { recursive: true });
     return browser.page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -121,7 +127,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     "$name loads with no error and no request leaving 127.0.0.1",
     async ({ name, path, ready }) => {
       const { page, problems, external } = browser;
-      problems.length = 0;
+      await leavePage();
       await open(path, ready);
       expect(await page.locator(".observablehq--error").allTextContents()).toEqual([]);
       await shot(name);
@@ -153,7 +159,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it(`residuals: a filter change gives native DuckDB's row count; latency on the ${SOURCE} tables`, async () => {
     const { page, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     await open("/residuals", readyOf("residuals"));
     const rowsShown = async () => Number(await page.locator("#row-count").getAttribute("data-rows"));
     const dlMax = Number(await page.locator("#filter-dl-max input[type=number]").inputValue());
@@ -227,7 +233,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("residuals: selecting a row shows the answer and correction, the diff and every upstream's answer", async () => {
     const { page, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     await open("/residuals", readyOf("residuals"));
     // Only edited rows; wait for the table to re-render before picking one.
     const [edited] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections WHERE NOT copy AND method = 'aligner'");
@@ -252,7 +258,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("residuals?id=ROW opens that row; the API judge page links its disagreements there (or says the run has no judge)", async () => {
     const { page, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     const [row] = await db.query("SELECT id FROM corrections ORDER BY id DESC LIMIT 1");
     await open(`/residuals?id=${encodeURIComponent(row!.id as string)}`, readyOf("residuals"));
     await page.locator("#detail .diff-side-by-side").waitFor({ timeout: 30_000 });
@@ -273,7 +279,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("imported residuals: the explorer shows an imported dataset's rows, its filters and the same diff", async () => {
     const { page: tab, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     await open("/imported-residuals", readyOf("imported-residuals"));
     expect(await tab.locator("#filter-dataset option").allTextContents()).toEqual([`synthetic (${IMPORTED_ROWS.length} rows)`]);
     expect(await tab.locator("#row-count").getAttribute("data-dataset")).toBe("synthetic");
@@ -299,7 +305,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("residuals: the run's own corrections only, with every filter shown", async () => {
     const { page: tab, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     await open("/residuals", readyOf("residuals"));
     const [world] = await db.query("SELECT count(*)::INTEGER AS n FROM corrections WHERE method = 'aligner'");
     expect(await tab.locator("#filter-dataset").count()).toBe(0);
@@ -311,7 +317,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("imports: the imported dataset's statistics", async () => {
     const { page: tab, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     await open("/imports", readyOf("imports"));
     const cells = await tab.locator('#imports-stats tr[data-dataset="synthetic"] td').allTextContents();
     // rows, copy rate, D_L mean and median, chars and tokens means, Δ tokens, degenerate
@@ -324,7 +330,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("residuals: the SQL box shows a result, then an error message (not a console error)", async () => {
     const { page, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     await open("/residuals", readyOf("residuals"));
     const box = page.locator("textarea");
     await box.fill("SELECT upstream_kind, count(*) AS n FROM corrections GROUP BY upstream_kind ORDER BY upstream_kind");
@@ -366,7 +372,7 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
 
   it("dark theme (near-midnight) renders the overview and the explorer", async () => {
     const { page, problems } = browser;
-    problems.length = 0;
+    await leavePage();
     await page.emulateMedia({ colorScheme: "dark" });
     try {
       await open("/", readyOf("overview"));

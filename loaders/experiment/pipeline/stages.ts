@@ -16,8 +16,8 @@ import { judge as oracleJudge, type CorrectionRow } from "../../world/index.js";
 import { hashString } from "../../world/rng.js";
 import { alignerExamples, trainAligner, type AlignerTraining } from "../aligner.js";
 import { correctAnswersOn } from "../correct-on.js";
-import { withGenerationPool } from "../../engine/lm-parallel.js";
-import { calibrateCopyRule, copyRuleKey, LIKELIER_OF_TWO, type CopyRule, type RuleScore } from "../copy-rule.js";
+import { generateTextsOn, withGenerationPool } from "../../engine/lm-parallel.js";
+import { calibrateCopyRule, calibrationPrompts, copyRuleKey, LIKELIER_OF_TWO, type CopyRule, type RuleScore } from "../copy-rule.js";
 import { hashOf, runStage, stageDir } from "../cache.js";
 import type { Config } from "../config.js";
 import { templateOf, type Dataset } from "../dataset.js";
@@ -137,14 +137,20 @@ export async function calibrateStage(
     name,
     key,
     ({ dir: here }) =>
-      withCheckpoint(join(aligner.dir, "model"), (model) => {
+      withCheckpoint(join(aligner.dir, "model"), async (model) => {
         const items = new Map(data.world.items.map((i) => [i.id, i]));
+        const decoding = { ...config.aligner.decoding, seed: config.seed };
+        const prompts = calibrationPrompts(rows, templateOf(config));
+        const generated = await withGenerationPool(model, (pool) =>
+          generateTextsOn(pool, model, data.tokenizer.tok, prompts, decoding, log, "calibrate copy rule"),
+        );
         const result = calibrateCopyRule(model, data.tokenizer.tok, rows, templateOf(config), {
-          decoding: { ...config.aligner.decoding, seed: config.seed },
+          decoding,
           margins,
           minTokenProbs,
           log,
           score: (i, text) => oracleJudge(items.get(rows[i]!.item_id)!, text),
+          generated,
         });
         writeJson(join(here, "calibration.json"), result);
         return { margin: result.margin, minTokenProb: result.minTokenProb };
