@@ -25,16 +25,13 @@ export async function generateTextsOn(
   const plan = planGeneration(model, tok, prompts, decoding);
   const out: Generated[] = new Array(prompts.length);
   const landed = generationProgress(prompts.length, log, label);
-  const synced = new Set<number>();
+  // A worker's first batch (j < N) carries the weights.
   const asks = plan.batches.flatMap(({ rows, seed }, j) => {
     const thread = j % pool.threads;
     if (thread === 0) return [];
-    const first = !synced.has(thread);
-    synced.add(thread);
     const batch = rows.map((i) => plan.ids[i]!);
-    return [
-      generateOnWorker(pool, model, thread - 1, batch, batchOptions(plan, decoding, seed), first).then((r) => landed(rows, r, tok, out)),
-    ];
+    const options = batchOptions(plan, decoding, seed);
+    return [generateOnWorker(pool, model, thread - 1, batch, options, j < pool.threads).then((r) => landed(rows, r, tok, out))];
   });
   // The main thread's batches run while the workers decode theirs; their replies land between batches.
   for (const [j, { rows, seed }] of plan.batches.entries()) {

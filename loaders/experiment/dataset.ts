@@ -16,7 +16,7 @@ import { type Tokenizer } from "../engine/tokenizer/bpe.js";
 import { trainTokenizer } from "../engine/tokenizer/train.js";
 import { loadTokenizer, saveTokenizer, toTokenizerJson } from "../engine/tokenizer/json.js";
 import type { StepRow } from "../engine/train.js";
-import { answerWithLmOn, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
+import { answerWithLm, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
 import { withGenerationPool } from "../engine/lm-parallel.js";
 import { UPSTREAMS, buildRows, createWorldRng, generateWorld, rowFor, type CorrectionRow, type WorldItem } from "../world/index.js";
 
@@ -131,7 +131,7 @@ export async function buildZooModel(
       try {
         const asked = world.items.filter((i) => i.split === "test" || lm.kind === "seen");
         const answers = await withGenerationPool(model, (pool) =>
-          answerWithLmOn(pool, lm, model, tokenizer.tok, asked, { ...config.zoo.decoding, seed: config.seed }, log),
+          answerWithLm(lm, model, tokenizer.tok, asked, { ...config.zoo.decoding, seed: config.seed }, log, pool),
         );
         const rows = asked.map((item, i) => rowFor(item, lm, answers[i]!));
         writeJson(join(dir, "rows.json"), rows);

@@ -4,7 +4,7 @@
  * world's questions. Sizes, corpus mixtures and decoding temperatures differ, so their failures are
  * learned, not scripted: whatever the LM makes of its corpus is what the Aligner must correct.
  */
-import { chatPrompt, encodeExample, generateTexts, type Decoding } from "../engine/lm.js";
+import { chatPrompt, encodeExample, type Decoding } from "../engine/lm.js";
 import type { Logger } from "../engine/log.js";
 import { generateTextsOn } from "../engine/lm-parallel.js";
 import type { WorkerPool } from "../engine/dataparallel.js";
@@ -68,35 +68,17 @@ export async function trainLm(
   }
 }
 
-/** The LM's answers to `items`, decoded at its own temperature. */
-export function answerWithLm(
+/** The LM's answers to `items`, decoded at its own temperature (the batches spread over `pool`'s threads, same texts). */
+export async function answerWithLm(
   lm: LmUpstream,
   model: GPT,
   tok: Tokenizer,
   items: readonly WorldItem[],
   decoding: Omit<Decoding, "temperature">,
   log: Logger,
-): string[] {
-  const ask = _asking(lm, items, decoding);
-  return generateTexts(model, tok, ask.prompts, ask.decoding, log, ask.label).map((g) => g.text);
-}
-
-/** The same answers as `answerWithLm`, the decoding batches spread over `pool`'s threads. */
-export async function answerWithLmOn(
-  pool: WorkerPool | null,
-  lm: LmUpstream,
-  model: GPT,
-  tok: Tokenizer,
-  items: readonly WorldItem[],
-  decoding: Omit<Decoding, "temperature">,
-  log: Logger,
+  pool: WorkerPool | null = null,
 ): Promise<string[]> {
-  const ask = _asking(lm, items, decoding);
-  return (await generateTextsOn(pool, model, tok, ask.prompts, ask.decoding, log, ask.label)).map((g) => g.text);
+  const prompts = items.map((i) => chatPrompt(i.question));
+  const texts = await generateTextsOn(pool, model, tok, prompts, { ...decoding, temperature: lm.temperature }, log, `${lm.name} answers`);
+  return texts.map((g) => g.text);
 }
-
-const _asking = (lm: LmUpstream, items: readonly WorldItem[], decoding: Omit<Decoding, "temperature">) => ({
-  prompts: items.map((i) => chatPrompt(i.question)),
-  decoding: { ...decoding, temperature: lm.temperature },
-  label: `${lm.name} answers`,
-});

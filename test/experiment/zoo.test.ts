@@ -14,15 +14,7 @@ import { trainTokenizer } from "../../loaders/engine/tokenizer/train.js";
 import type { TrainSettings } from "../../loaders/engine/train.js";
 import { loadPreset } from "../../loaders/experiment/config.js";
 import { buildDataset } from "../../loaders/experiment/dataset.js";
-import {
-  LM_UPSTREAMS,
-  answerWithLm,
-  answerWithLmOn,
-  buildLmCorpus,
-  findLmUpstream,
-  trainLm,
-  type LmUpstream,
-} from "../../loaders/experiment/zoo.js";
+import { LM_UPSTREAMS, answerWithLm, buildLmCorpus, findLmUpstream, trainLm, type LmUpstream } from "../../loaders/experiment/zoo.js";
 import { closeWorkerPool, createWorkerPool } from "../../loaders/engine/dataparallel.js";
 import { UPSTREAMS, buildUpstreamCorpus, createWorldRng, findUpstream, generateWorld, type WorldItem } from "../../loaders/world/index.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
@@ -195,11 +187,11 @@ describe("trainLm and answerWithLm on a tiny model", () => {
     ).map((g) => g.text);
     expect(answers).toEqual(byHand);
     // A caller's temperature does not override the LM's.
-    expect(answerWithLm(greedy, model!, tok, TEST, { ...decoding, temperature: 2 } as typeof decoding, silentLogger)).toEqual(byHand);
-    const hot = answerWithLm({ ...UNSAFE, temperature: 5 }, model!, tok, TEST, decoding, silentLogger);
+    expect(await answerWithLm(greedy, model!, tok, TEST, { ...decoding, temperature: 2 } as typeof decoding, silentLogger)).toEqual(byHand);
+    const hot = await answerWithLm({ ...UNSAFE, temperature: 5 }, model!, tok, TEST, decoding, silentLogger);
     expect(hot).toHaveLength(TEST.length);
     expect(hot).not.toEqual(byHand);
-    expect(answerWithLm({ ...UNSAFE, temperature: 5 }, model!, tok, TEST, decoding, silentLogger)).toEqual(hot); // seeded
+    expect(await answerWithLm({ ...UNSAFE, temperature: 5 }, model!, tok, TEST, decoding, silentLogger)).toEqual(hot); // seeded
   });
 
   it("gives the same answers with the decoding batches spread over 2 threads (sampled)", async () => {
@@ -207,8 +199,8 @@ describe("trainLm and answerWithLm on a tiny model", () => {
     const hot = { ...UNSAFE, temperature: 5 };
     const pool = await createWorkerPool(model!, 2);
     try {
-      const spread = await answerWithLmOn(pool, hot, model!, tok, TEST, decoding, silentLogger);
-      expect(spread).toEqual(answerWithLm(hot, model!, tok, TEST, decoding, silentLogger));
+      const spread = await answerWithLm(hot, model!, tok, TEST, decoding, silentLogger, pool);
+      expect(spread).toEqual(await answerWithLm(hot, model!, tok, TEST, decoding, silentLogger));
     } finally {
       await closeWorkerPool(pool);
     }

@@ -18,6 +18,7 @@ import { templateOf } from "../dataset.js";
 import { referenceLogProbs, trainDpo } from "../../engine/dpo.js";
 import { chatPrompt, encodeExample } from "../../engine/lm.js";
 import { generateTextsOn, withGenerationPool } from "../../engine/lm-parallel.js";
+import type { WorkerPool } from "../../engine/dataparallel.js";
 import type { Logger } from "../../engine/log.js";
 import { disposeModel, type GPT } from "../../engine/model.js";
 import { writeFileAtomic } from "../../engine/files.js";
@@ -96,8 +97,9 @@ export interface RoundAnswers {
   test: Corrected[];
 }
 
-/** The model's answers to `items`, its decoding batches spread over the machine's threads (same texts as one). */
+/** The model's answers to `items`, its decoding batches spread over `pool`'s threads (same texts as one thread). */
 const _answer = async (
+  pool: WorkerPool | null,
   model: GPT,
   tok: Tokenizer,
   items: readonly WorldItem[],
@@ -107,9 +109,7 @@ const _answer = async (
   log: Logger,
 ) => {
   const prompts = items.map((i) => chatPrompt(i.question));
-  const out = await withGenerationPool(model, (pool) =>
-    generateTextsOn(pool, model, tok, prompts, { ...decoding, temperature, seed }, log, "w2s answers"),
-  );
+  const out = await generateTextsOn(pool, model, tok, prompts, { ...decoding, temperature, seed }, log, "w2s answers");
   return out.map((g) => g.text);
 };
 
@@ -157,10 +157,13 @@ export async function answerAndCorrect(
       const { model: strong } = await loadCheckpoint(join(model.dir, "model"));
       try {
         log.info(`${name}: answering ${items.train.length} train and ${items.test.length} test questions`);
-        train = await _answer(strong, tok, items.train, w2s.decoding, w2s.trainTemperature, config.seed + round, log);
-        test = testAnswers
-          ? [...testAnswers]
-          : await _answer(strong, tok, items.test, w2s.decoding, w2s.decoding.temperature, config.seed, log);
+        // One pool of the strong model for both sets of answers.
+        [train, test] = await withGenerationPool(strong, async (pool) => [
+          await _answer(pool, strong, tok, items.train, w2s.decoding, w2s.trainTemperature, config.seed + round, log),
+          testAnswers
+            ? [...testAnswers]
+            : await _answer(pool, strong, tok, items.test, w2s.decoding, w2s.decoding.temperature, config.seed, log),
+        ]);
       } finally {
         disposeModel(strong);
       }
@@ -271,7 +274,12 @@ export async function fineTune(
           tokenizerJson: toTokenizerJson(tok),
           extra: { base: basename(base.dir), method: name, seed: config.seed },
         });
-        writeJson(join(here, "test.json"), await _answer(model, tok, testItems, w2s.decoding, w2s.decoding.temperature, config.seed, log));
+        writeJson(
+          join(here, "test.json"),
+          await withGenerationPool(model, (pool) =>
+            _answer(pool, model, tok, testItems, w2s.decoding, w2s.decoding.temperature, config.seed, log),
+          ),
+        );
         return { steps: steps.length };
       } finally {
         disposeModel(model);
