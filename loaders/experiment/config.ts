@@ -53,6 +53,15 @@ export interface Config {
     /** Every digit its own token (as LLaMA/Gemma), so small models can copy numbers they never saw. */
     splitDigits: boolean;
   };
+  /**
+   * What every model starts from: "none" trains each from scratch (the ablation), "world" fine-tunes
+   * from the pretrained bases of `bases` (loaders/experiment/base.ts): the zoo LMs and the Aligners
+   * from the small one, weak-to-strong's strong model from the large one. With a base, a model's size
+   * is the base's (zoo.model, aligner.model, warmupSweep.model and w2s.model size from-scratch models only).
+   */
+  base: BaseName;
+  /** The pretrained bases: decoder LMs trained on a corpus of the train world only, shared by every seed of a run folder. */
+  bases: BasesConfig;
   /** Transformer upstream models trained on the world's unaligned corpora (loaders/experiment/zoo.ts). */
   zoo: {
     /** Names from zoo.ts's LM_UPSTREAMS; [] trains none. */
@@ -120,6 +129,40 @@ export interface Config {
   };
 }
 
+/** The bases a preset can start its models from ("none": from scratch). */
+export const BASE_NAMES = ["none", "world"] as const;
+export type BaseName = (typeof BASE_NAMES)[number];
+
+/** One pretrained base: its transformer and its pretraining. */
+export interface BaseSpec {
+  model: ModelSize;
+  train: TrainSettings;
+}
+
+export interface BasesConfig {
+  /**
+   * Seed of the base corpus and the bases' init. The bases do not depend on the run's seed: like one
+   * public checkpoint they are shared by every seed (question ranges are seed-free, so the corpus holds
+   * train-range contents only for every seed's world).
+   */
+  seed: number;
+  /** The pretraining corpus, drawn from the train range of questions (base.ts documents each kind). */
+  corpus: {
+    /** Train-range questions the corpus is written from. */
+    questions: number;
+    /** Shares of the document kinds: a question answered in a seen style, statements of facts, repeated spans. */
+    qa: number;
+    facts: number;
+    copy: number;
+  };
+  /** The base of the zoo LMs and the Aligners. */
+  small: BaseSpec;
+  /** The base of weak-to-strong's strong model: wider and deeper than the small one. */
+  large: BaseSpec;
+  /** Each fine-tune from a base uses its own stage's steps, at this multiple of its stage's learning rate. */
+  fineTuneLrScale: number;
+}
+
 /** The two evaluation worlds: design choices are made on "dev", a frozen preset is measured once on "test". */
 export const EVAL_WORLDS = ["dev", "test"] as const;
 export type EvalWorld = (typeof EVAL_WORLDS)[number];
@@ -130,6 +173,20 @@ export const DEFAULTS: Config = {
   backend: "auto",
   world: { trainQuestions: 3500, testQuestions: 200, iidShare: 0.5, evalWorld: "test" }, // 3,500: about 1,100 distinct questions (README)
   tokenizer: { vocabSize: 1500, splitDigits: false },
+  base: "none",
+  bases: {
+    seed: 7,
+    corpus: { questions: 20000, qa: 0.6, facts: 0.2, copy: 0.2 },
+    small: {
+      model: { dModel: 128, nHeads: 4, nLayers: 2, maxLen: 160, tied: true }, // the Aligner's size
+      train: { steps: 1500, batchSize: 32, lr: 2e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 250, checkpointEvery: 500 },
+    },
+    large: {
+      model: { dModel: 192, nHeads: 4, nLayers: 3, maxLen: 160, tied: true },
+      train: { steps: 1500, batchSize: 32, lr: 1.5e-3, lrWarmupRatio: 0.03, weightDecay: 0.1, evalEvery: 250, checkpointEvery: 500 },
+    },
+    fineTuneLrScale: 0.5,
+  },
   zoo: {
     models: ["lm_unsafe", "lm_refuser", "lm_sloppy"],
     model: { dModel: 48, nHeads: 4, nLayers: 2, maxLen: 96, tied: true },
@@ -204,6 +261,18 @@ export function validateConfig(config: Config, where = "preset"): Config {
     throw new ConfigError(`${where}: "world.trainQuestions" + "world.testQuestions" must be ≤ ${LIMITS.questions}, got ${questions}`);
   const vocab = config.tokenizer.vocabSize;
   check.int("tokenizer.vocabSize", vocab, 1, LIMITS.vocabSize);
+  if (!BASE_NAMES.includes(config.base))
+    throw new ConfigError(`${where}: "base" must be one of ${BASE_NAMES.join("|")}, got ${JSON.stringify(config.base)}`);
+  check.int("bases.seed", config.bases.seed, 0, LIMITS.seed);
+  check.int("bases.corpus.questions", config.bases.corpus.questions, 1, LIMITS.questions);
+  for (const kind of ["qa", "facts", "copy"] as const) check.num(`bases.corpus.${kind}`, config.bases.corpus[kind], "≥ 0", (v) => v >= 0);
+  if (!(config.bases.corpus.qa + config.bases.corpus.facts + config.bases.corpus.copy > 0))
+    check.fail("bases.corpus", "shares with a positive sum", config.bases.corpus);
+  for (const size of ["small", "large"] as const) {
+    check.model(`bases.${size}.model`, config.bases[size].model, vocab);
+    check.train(`bases.${size}.train`, config.bases[size].train);
+  }
+  check.num("bases.fineTuneLrScale", config.bases.fineTuneLrScale, "> 0", (v) => v > 0);
   check.int("aligner.rounds", config.aligner.rounds, 1, LIMITS.rounds);
   check.list("zoo.models", config.zoo.models);
   config.zoo.models.forEach((name, i) => {

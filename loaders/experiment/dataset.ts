@@ -18,6 +18,7 @@ import { loadTokenizer, saveTokenizer, toTokenizerJson } from "../engine/tokeniz
 import type { StepRow } from "../engine/train.js";
 import { answerWithLm, buildLmCorpus, findLmUpstream, trainLm } from "./zoo.js";
 import { withGenerationPool } from "../engine/lm-parallel.js";
+import { baseFor, baseId, baseTokenizerStage, fineTuneSettings, type Base } from "./base.js";
 import { UPSTREAMS, buildRows, createWorldRng, generateWorld, rowFor, type CorrectionRow, type WorldItem } from "../world/index.js";
 
 export interface WorldStage {
@@ -71,6 +72,7 @@ export async function buildTokenizer(
   world: WorldStage & { key: unknown },
   log: Logger,
 ): Promise<{ tok: Tokenizer; key: unknown }> {
+  if (config.base !== "none") return baseTokenizerStage(runDir, config, log); // a base's models read its tokenizer
   const { vocabSize, splitDigits } = config.tokenizer;
   // (splitDigits joins the key only when on, so runs from before the option keep their cache.)
   const key = {
@@ -113,7 +115,13 @@ export async function buildZooModel(
   log: Logger,
 ): Promise<ZooModelStage> {
   const lm = findLmUpstream(name);
-  const key = { tokenizer: tokenizer.key, zoo: { ...config.zoo, models: undefined }, lm };
+  const base = await baseFor(runDir, config, "small", log);
+  const key = {
+    tokenizer: tokenizer.key,
+    zoo: { ...config.zoo, models: undefined },
+    lm,
+    ...(base ? { base: baseId(base), lrScale: config.bases.fineTuneLrScale } : {}),
+  };
   const dir = stageDir(runDir, `zoo-${name}`, key);
   await runStage(
     runDir,
@@ -124,9 +132,10 @@ export async function buildZooModel(
       const corpus = buildLmCorpus(lm, train, config.seed);
       const { model, log: steps } = await trainLm(lm, corpus, tokenizer.tok, {
         size: config.zoo.model,
-        train: config.zoo.train,
+        train: fineTuneSettings(config.zoo.train, base, config),
         seed: config.seed,
         log,
+        base,
       });
       try {
         const asked = world.items.filter((i) => i.split === "test" || lm.kind === "seen");
@@ -157,12 +166,21 @@ export async function buildZooModel(
 export async function buildDataset(runDir: string, config: Config, log: Logger, { reverse = false }: { reverse?: boolean } = {}) {
   const world = await buildWorld(runDir, config, log);
   const tokenizer = await buildTokenizer(runDir, config, world, log);
+  const small: Base | null = await baseFor(runDir, config, "small", log);
   const order = reverse ? [...config.zoo.models].reverse() : config.zoo.models;
   const built = new Map<string, ZooModelStage>();
   for (const name of order) built.set(name, await buildZooModel(runDir, config, name, world, tokenizer, log));
   const zoo: ZooModelStage[] = config.zoo.models.map((name) => built.get(name)!);
   const rows = [...world.rows, ...zoo.flatMap((z) => z.rows)];
-  return { world, tokenizer, zoo, rows, key: { tokenizer: tokenizer.key, zoo: zoo.map((z) => z.dir.replace(/^.*\//, "")) } };
+  return {
+    world,
+    tokenizer,
+    zoo,
+    rows,
+    /** The small base the Aligners start from (null: from scratch). */
+    base: small,
+    key: { tokenizer: tokenizer.key, zoo: zoo.map((z) => z.dir.replace(/^.*\//, "")) },
+  };
 }
 
 export type Dataset = Awaited<ReturnType<typeof buildDataset>>;

@@ -15,6 +15,8 @@ import type { CorrectionTableRow, SummaryRow } from "./schemas.js";
 export const PAPER_METHOD = "aligner";
 /** Our extension: the calibrated copy rule's choice between the decoded text and a copy of the answer. */
 export const COPY_RULE_METHOD = "aligner+copy-rule";
+/** The ablation of a run whose models start from a base: the same Aligner trained from scratch, plain greedy (loaders/experiment/base.ts). */
+export const SCRATCH_METHOD = "aligner-scratch";
 /** The `upstream` of the headline rows: the average of the per-upstream ω. */
 export const MEAN_UPSTREAM = "mean";
 

@@ -8,7 +8,8 @@ import { chatPrompt, encodeExample, type Decoding } from "../engine/lm.js";
 import type { Logger } from "../engine/log.js";
 import { generateTextsOn } from "../engine/lm-parallel.js";
 import type { WorkerPool } from "../engine/dataparallel.js";
-import { createModel, disposeModel, type GPT } from "../engine/model.js";
+import { disposeModel, type GPT } from "../engine/model.js";
+import { startingModel, type Base } from "./base.js";
 import type { Tokenizer } from "../engine/tokenizer/bpe.js";
 import { trainModel, type StepRow } from "../engine/train.js";
 import type { TrainSettings } from "../engine/train.js";
@@ -32,19 +33,23 @@ export interface TrainedLm {
   log: StepRow[];
 }
 
-/** Trains `lm` on its corpus (question → answer, loss on the answer). */
+/** Trains `lm` on its corpus (question → answer, loss on the answer), from scratch or from `base`. */
 export async function trainLm(
   lm: LmUpstream,
   corpus: readonly UpstreamPair[],
   tok: Tokenizer,
-  { size, train, seed, log }: { size: ModelSize; train: TrainSettings; seed: number; log: Logger },
+  {
+    size,
+    train,
+    seed,
+    log,
+    base = null,
+  }: { size: ModelSize; train: TrainSettings; seed: number; log: Logger; base?: Pick<Base, "dir"> | null },
 ): Promise<TrainedLm> {
   const unit = size.nHeads * 4; // the engine wants head sizes that are multiples of 4
   const dModel = Math.max(unit, Math.round((size.dModel * lm.width) / unit) * unit);
-  const model = createModel(
-    { vocabSize: tok.vocabSize, dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLen: size.maxLen, tied: size.tied ?? false },
-    { seed },
-  );
+  // From a base, the LM is the base's size (its width factor applies to models from scratch).
+  const model = await startingModel(base, tok.vocabSize, { ...size, dModel, tied: size.tied ?? false }, seed);
   const examples = corpus.map((p) => encodeExample(tok, chatPrompt(p.question), p.answer));
   const val = examples.slice(0, Math.min(64, Math.floor(examples.length / 10)));
   try {

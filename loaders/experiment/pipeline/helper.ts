@@ -18,7 +18,8 @@ import { PROJECT_ROOT, sweepFractions, type Config, type Preset } from "../confi
 import { buildDataset } from "../dataset.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
 import { pretrainStrong } from "../weak-to-strong/stages.js";
-import { mainAlignerStages } from "./stages.js";
+import { mainAlignerStages, trainAlignerStage } from "./stages.js";
+import { baseFor } from "../base.js";
 import { sweepRows, sweepStages } from "./sweep.js";
 import { writeJson } from "../../engine/files.js";
 import type { Logger } from "../../engine/log.js";
@@ -90,6 +91,8 @@ export const helperHasWork = (config: Config): boolean =>
 export async function prefetchStages(preset: Preset, dir: string, log: Logger): Promise<void> {
   const { config } = preset;
   await selectBackend(config.backend);
+  // The large base first (the main process pretrains the small one, which the zoo needs).
+  if (config.w2s.enabled && config.api.corrector.use === "local") await baseFor(dir, config, "large", log);
   const data = await buildDataset(dir, config, log, { reverse: true });
   if (config.api.corrector.use !== "local" || config.api.upstreams.length > 0) return;
   const rows = sweepRows(
@@ -98,8 +101,18 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
     data.rows.filter((r) => r.split === "test"),
   );
   for (const fraction of [...sweepFractions(config)].reverse()) await sweepStages(dir, config, data, fraction, rows, log);
+  if (config.w2s.enabled) await pretrainStrong(dir, config, config.w2s, data, log);
+  // The Aligner from scratch beside one from a base (its training; the main process decodes with it).
+  if (data.base)
+    await trainAlignerStage(
+      dir,
+      config,
+      data,
+      "aligner-scratch",
+      { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train, base: null },
+      log,
+    );
   if (!config.w2s.enabled) return;
-  await pretrainStrong(dir, config, config.w2s, data, log);
   // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists
   // (by now the main process is training it: this waits on its lock).
   await runWeakToStrong(dir, config, config.w2s, data, await mainAlignerStages(dir, config, data, log), {

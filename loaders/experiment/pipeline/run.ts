@@ -17,13 +17,14 @@ import { runsRoot, sweepFractions, type Preset } from "../config.js";
 import { buildDataset, templateOf } from "../dataset.js";
 import { residualOps, scoreCorrections, type CorrectionCase, type Judge } from "../evaluate.js";
 import { measureMemorization } from "../memorization.js";
-import { COPY_RULE_METHOD, headline, PAPER_METHOD, summarize } from "../summary.js";
+import { COPY_RULE_METHOD, headline, PAPER_METHOD, SCRATCH_METHOD, summarize } from "../summary.js";
+import { baseFor } from "../base.js";
 import { packageVersions } from "../record.js";
 import type { CorrectionTableRow, TrainingRow, WarmupSweepRow } from "../schemas.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
 import { isCurrentIn, prepareDir, runDir, runIdOf, type RunRecord, type RunResult } from "./runs.js";
 import { helperHasWork, runJobs, startHelper } from "./helper.js";
-import { correctStage, mainAlignerStages } from "./stages.js";
+import { correctStage, mainAlignerStages, scratchAlignerStages } from "./stages.js";
 import { runProgress } from "./eta.js";
 import { sweepOmegas, sweepRows, sweepStages } from "./sweep.js";
 
@@ -82,6 +83,8 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
   let greedy: Generated[];
   if (aligner) ({ rounds, greedy } = await correctStage(dir, config, data, aligner, test, "correct", log));
   else ({ outputs: rounds, record: api.corrector } = await correctWithApi(config.api, test, config.aligner.rounds, remote));
+  // The ablation beside an Aligner from a base: the same Aligner from scratch, plain greedy.
+  const scratch = aligner ? await scratchAlignerStages(dir, config, data, test, log) : null;
   lap("correct");
 
   // 4. Evaluation by the world's oracle (and an API judge when the preset has one).
@@ -100,6 +103,7 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
   const corrections: CorrectionTableRow[] = copyRule
     ? [...score(greedy!, 0, PAPER_METHOD), ...rounds.flatMap((outputs, k) => score(outputs, k, COPY_RULE_METHOD))]
     : rounds.flatMap((outputs, k) => score(outputs, k, PAPER_METHOD));
+  if (scratch) corrections.push(...score(scratch.greedy, 0, SCRATCH_METHOD));
   const firstRound = corrections.filter((r) => r.round === 1);
   const summary = summarize(firstRound, judge, { runId, seed: config.seed });
   const paper = firstRound.filter((r) => r.method === PAPER_METHOD);
@@ -136,10 +140,14 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
   lap("w2s");
 
   // 7. The run's record and rows.
+  const large = aligner && config.w2s.enabled ? await baseFor(dir, config, "large", log) : null;
   const training: TrainingRow[] = [
+    ...[data.base, large].flatMap((b) => (b ? trainingRows(runId, backend.backend, `base:${b.size}`, "pretrain", b.training) : [])),
     ...data.zoo.flatMap((z) => trainingRows(runId, backend.backend, `upstream:${z.name}`, "lm", z.training)),
     ...trainingRows(runId, backend.backend, "aligner", "warmup", aligner?.training.warmup ?? []),
     ...trainingRows(runId, backend.backend, "aligner", "main", aligner?.training.main ?? []),
+    ...trainingRows(runId, backend.backend, SCRATCH_METHOD, "warmup", scratch?.training.warmup ?? []),
+    ...trainingRows(runId, backend.backend, SCRATCH_METHOD, "main", scratch?.training.main ?? []),
     ...sweepTraining,
     ...w2s.training,
   ];

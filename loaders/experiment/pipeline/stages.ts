@@ -8,7 +8,8 @@ import { saveCheckpoint, withCheckpoint } from "../../engine/checkpoint.js";
 import { readJson, writeJson } from "../../engine/files.js";
 import type { Generated } from "../../engine/lm.js";
 import type { Logger } from "../../engine/log.js";
-import { createModel, disposeModel, type ModelSize } from "../../engine/model.js";
+import { disposeModel, type ModelSize } from "../../engine/model.js";
+import { baseId, fineTuneSettings, startingModel, type Base } from "../base.js";
 import { createRng, shuffle } from "../../engine/random.js";
 import { toTokenizerJson } from "../../engine/tokenizer/json.js";
 import type { TrainSettings } from "../../engine/train.js";
@@ -61,15 +62,17 @@ export async function trainAlignerStage(
   config: Config,
   data: Dataset,
   name: string,
-  settings: { warmupFraction: number; model: ModelSize; train: TrainSettings },
+  settings: { warmupFraction: number; model: ModelSize; train: TrainSettings; base: Base | null },
   log: Logger,
 ): Promise<{ dir: string; training: AlignerTraining }> {
   const template = templateOf(config);
+  const { base } = settings;
+  const train = fineTuneSettings(settings.train, base, config);
   const key = {
     data: data.key,
     template,
-    model: settings.model,
-    train: settings.train,
+    ...(base ? { base: baseId(base) } : { model: settings.model }), // from a base, the model is the base's
+    train,
     warmupFraction: settings.warmupFraction,
     seed: config.seed,
     answersPerQuestion: config.aligner.answersPerQuestion,
@@ -85,10 +88,10 @@ export async function trainAlignerStage(
       const examples = alignerExamples(rows.train, tok, template, { warmupFraction: settings.warmupFraction, seed: config.seed });
       const val = alignerExamples(rows.val.slice(0, 128), tok, template, { warmupFraction: 0, seed: config.seed }).main;
       log.info(`${name}: ${examples.warmup.length} warm-up (Q-A-A) and ${examples.main.length} Q-A-C examples`);
-      const model = createModel({ vocabSize: tok.vocabSize, ...settings.model }, { seed: config.seed });
+      const model = await startingModel(base, tok.vocabSize, settings.model, config.seed);
       try {
         const training = await trainAligner(model, examples, val, {
-          train: { ...settings.train, seed: config.seed },
+          train: { ...train, seed: config.seed },
           warmupFraction: settings.warmupFraction,
           log,
           name,
@@ -97,7 +100,7 @@ export async function trainAlignerStage(
         writeJson(join(here, "training.json"), training);
         await saveCheckpoint(join(here, "model"), model, {
           tokenizerJson: toTokenizerJson(tok),
-          extra: { template, seed: config.seed, warmupFraction: settings.warmupFraction },
+          extra: { template, seed: config.seed, warmupFraction: settings.warmupFraction, base: baseId(base) },
         });
         return { examples: examples.main.length };
       } finally {
@@ -167,12 +170,37 @@ export async function mainAlignerStages(dir: string, config: Config, data: Datas
     config,
     data,
     "aligner",
-    { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train },
+    { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train, base: data.base },
     log,
   );
   const calibration = await calibrateStage(dir, config, data, trained, "calibrate", log);
   const copyRule: CopyRule = { margin: calibration.margin, minTokenProb: calibration.minTokenProb };
   return { ...trained, copyRule, calibration };
+}
+
+/**
+ * The ablation beside an Aligner from a base: the same Aligner trained from scratch (aligner.model, the
+ * same rows, warm-up and steps), its corrections decoded plain greedy as the paper's. Null without a base.
+ */
+export async function scratchAlignerStages(
+  dir: string,
+  config: Config,
+  data: Dataset,
+  rows: readonly CorrectionRow[],
+  log: Logger,
+): Promise<{ training: AlignerTraining; greedy: Generated[] } | null> {
+  if (!data.base) return null;
+  const trained = await trainAlignerStage(
+    dir,
+    config,
+    data,
+    "aligner-scratch",
+    { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train, base: null },
+    log,
+  );
+  const plain = { ...config, aligner: { ...config.aligner, rounds: 1, copyCandidate: false } };
+  const { greedy } = await correctStage(dir, plain, data, trained, rows, "correct-scratch", log);
+  return { training: trained.training, greedy };
 }
 
 /**

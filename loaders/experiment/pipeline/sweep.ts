@@ -35,7 +35,7 @@ export async function sweepStages(
     config,
     data,
     name,
-    { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr } },
+    { warmupFraction: fraction, model, train: { ...config.aligner.train, steps, batchSize, lr }, base: data.base },
     log,
   );
   // Every point decodes as the paper's Aligner does (plain greedy, no copy candidate): a copy rule would

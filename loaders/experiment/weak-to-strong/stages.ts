@@ -11,6 +11,7 @@ import { basename, join } from "node:path";
 import { correctAnswersOn } from "../correct-on.js";
 import { copyRuleKey, LIKELIER_OF_TWO, type CopyRule } from "../copy-rule.js";
 import { hashOf, runStage, stageDir } from "../cache.js";
+import { baseFor, baseId, fineTuneSettings } from "../base.js";
 import { loadCheckpoint, saveCheckpoint } from "../../engine/checkpoint.js";
 import type { Config } from "../config.js";
 import type { Dataset } from "../dataset.js";
@@ -54,7 +55,16 @@ export const strongLm = (w2s: W2sConfig): LmUpstream => ({
 /** Stage `w2s-strong`: the strong LM pretrained on every train question answered by its corpus mixture. */
 export async function pretrainStrong(runDir: string, config: Config, w2s: W2sConfig, data: Dataset, log: Logger): Promise<ModelStage> {
   const lm = strongLm(w2s);
-  const key = { tokenizer: data.tokenizer.key, model: w2s.model, corpus: lm.corpus, pretrain: w2s.pretrain, seed: config.seed, version: 1 };
+  const base = await baseFor(runDir, config, "large", log); // from a base: its unaligned corpus fine-tunes the large base
+  const pretrain = fineTuneSettings(w2s.pretrain, base, config);
+  const key = {
+    tokenizer: data.tokenizer.key,
+    ...(base ? { base: baseId(base) } : { model: w2s.model }),
+    corpus: lm.corpus,
+    pretrain,
+    seed: config.seed,
+    version: 1,
+  };
   const dir = stageDir(runDir, "w2s-strong", key);
   await runStage(
     runDir,
@@ -67,8 +77,8 @@ export async function pretrainStrong(runDir: string, config: Config, w2s: W2sCon
         data.world.items.filter((i) => i.split === "train"),
         config.seed,
       );
-      const train = { ...w2s.pretrain, evalEvery: 0, checkpointEvery: 0 };
-      const { model, log: steps } = await trainLm(lm, corpus, tok, { size: w2s.model, train, seed: config.seed, log });
+      const train = { ...pretrain, evalEvery: 0, checkpointEvery: 0 };
+      const { model, log: steps } = await trainLm(lm, corpus, tok, { size: w2s.model, train, seed: config.seed, log, base });
       try {
         writeJson(join(here, "training.json"), steps);
         await saveCheckpoint(join(here, "model"), model, {
