@@ -47,6 +47,12 @@ export async function timeStages<T>(work: () => Promise<T>): Promise<{ result: T
   return { result, stages };
 }
 
+/** Records a stage a piece of work used, once per folder (a stage several steps read, such as a base, counts once). */
+const _use = (entry: StageTiming) => {
+  const stages = _timings.getStore();
+  if (stages && !stages.some((s) => s.folder === entry.folder)) stages.push(entry);
+};
+
 const _recorded = (dir: string): number | null => {
   try {
     return readJson<{ seconds: number }>(join(dir, "timing.json")).seconds;
@@ -118,7 +124,7 @@ export async function runStage<T>(
   for (;;) {
     if (existsSync(done)) {
       log.info(`${name}: cached (${dir})`);
-      _timings.getStore()?.push({ name, folder: basename(dir), seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
+      _use({ name, folder: basename(dir), seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
       return readJson<T>(done);
     }
     if (_tryLock(lock)) break;
@@ -129,7 +135,7 @@ export async function runStage<T>(
   try {
     if (existsSync(done)) {
       // finished while we took the lock
-      _timings.getStore()?.push({ name, folder: basename(dir), seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
+      _use({ name, folder: basename(dir), seconds: _recorded(dir), cached: true, ...(waited ? { waited } : {}) });
       return readJson<T>(done);
     }
     writeFileAtomic(join(dir, "key.json"), `${JSON.stringify(key, null, 2)}\n`);
@@ -138,7 +144,7 @@ export async function runStage<T>(
     const seconds = (Date.now() - started) / 1000;
     writeJson(join(dir, "timing.json"), { seconds, finished_at: new Date().toISOString(), pid: process.pid });
     writeJson(done, result);
-    _timings.getStore()?.push({ name, folder: basename(dir), seconds, cached: false });
+    _use({ name, folder: basename(dir), seconds, cached: false });
     log.info(`${name}: done in ${seconds.toFixed(1)} s`);
     return result;
   } finally {

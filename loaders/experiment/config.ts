@@ -352,8 +352,9 @@ export function loadPreset(nameOrPath: string = process.env.ALIGNER_PRESET ?? "d
 export function listPresets(): Preset[] {
   return readdirSync(PRESETS_DIR)
     .filter((f) => f.endsWith(".json"))
-    .sort()
-    .map((f) => loadPreset(f.replace(/\.json$/, "")));
+    .map((f) => f.replace(/\.json$/, ""))
+    .sort() // by name: "tiny" before "tiny-base" (their file names sort the other way)
+    .map((name) => loadPreset(name));
 }
 
 /** Flattens a config into dotted keys: {world: {testQuestions: 4}} -> {"world.testQuestions": 4}. */

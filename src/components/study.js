@@ -1,11 +1,13 @@
 // The seed study's table (aligner study → study_summary): per upstream and dimension, ω's mean ± standard
-// deviation over seeds and its range, the paper's Aligner first and our copy rule beside it.
+// deviation over seeds and its range, the paper's Aligner first, our copy rule beside it, and (for presets
+// with a base) the Aligner from scratch, the ablation.
 import { html } from "npm:htl";
 import { fixed, kind, omega } from "./format.js";
 
 const METHODS = [
   ["aligner", "Aligner (paper, greedy)"],
   ["aligner+copy-rule", "+ copy rule (ours)"],
+  ["aligner-scratch", "from scratch (ablation)"],
 ];
 
 const label = (upstream) =>
@@ -28,6 +30,7 @@ export function StudyTable(rows) {
   const data = Array.from(rows);
   const upstreams = [...new Set(data.map((d) => d.upstream))];
   const find = (u, dim, m) => data.find((d) => d.upstream === u && d.dimension === dim && d.method === m);
+  const methods = METHODS.filter(([m]) => data.some((d) => d.method === m)); // the scratch ablation only where the preset has a base
   const first = data[0];
   return html`<div class="paper-wrap">
     <table class="paper-table" id="study-table">
@@ -39,11 +42,11 @@ export function StudyTable(rows) {
         <tr>
           <th rowspan="2">Upstream</th>
           <th rowspan="2">Kind</th>
-          <th colspan="2">Helpfulness</th>
-          <th colspan="2">Harmlessness</th>
+          <th colspan=${methods.length}>Helpfulness</th>
+          <th colspan=${methods.length}>Harmlessness</th>
         </tr>
         <tr>
-          ${["helpful", "harmless"].flatMap(() => METHODS.map(([, name]) => html`<th>${name}</th>`))}
+          ${["helpful", "harmless"].flatMap(() => methods.map(([, name]) => html`<th>${name}</th>`))}
         </tr>
       </thead>
       <tbody>
@@ -52,7 +55,7 @@ export function StudyTable(rows) {
             html`<tr class=${u === "mean" ? "paper-average" : ""}>
               <th scope="row">${label(u)}</th>
               <td>${u === "mean" || u === "all" ? "" : kind(find(u, "helpful", "aligner")?.upstream_kind)}</td>
-              ${["helpful", "harmless"].flatMap((dim) => METHODS.map(([m]) => cell(find(u, dim, m))))}
+              ${["helpful", "harmless"].flatMap((dim) => methods.map(([m]) => cell(find(u, dim, m))))}
             </tr>`,
         )}
       </tbody>

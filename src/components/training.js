@@ -4,9 +4,9 @@ import * as Plot from "npm:@observablehq/plot";
 import { interval, omega as fmtOmega } from "./format.js";
 import { DIMENSIONS, signedTick } from "./omega.js";
 
-const STAGES = ["warmup", "main", "lm"];
-const STAGE_LABELS = { warmup: "warm-up (Q-A-A identity)", main: "main (Q-A-C)", lm: "language model" };
-const STAGE_COLORS = ["#e7a03c", "var(--theme-foreground-focus)", "var(--theme-foreground-muted)"];
+const STAGES = ["pretrain", "warmup", "main", "lm"];
+const STAGE_LABELS = { pretrain: "pretraining (base)", warmup: "warm-up (Q-A-A identity)", main: "main (Q-A-C)", lm: "language model" };
+const STAGE_COLORS = ["#6b8e23", "#e7a03c", "var(--theme-foreground-focus)", "var(--theme-foreground-muted)"];
 
 /**
  * Train loss (lines) and validation loss (dots on a dashed line) against the global step, one facet

@@ -126,6 +126,19 @@ const READS: Record<string, string[]> = {
     "dl_mean",
     "length_change_mean",
   ],
+  "index#ablation": [
+    "upstream",
+    "upstream_kind",
+    "dimension",
+    "n",
+    "omega_base",
+    "omega_base_lo",
+    "omega_base_hi",
+    "omega_scratch",
+    "omega_scratch_lo",
+    "omega_scratch_hi",
+  ],
+  "index#scratchRows": ["n"],
   "index#omegas": ["method", "upstream", "upstream_kind", "dimension", "omega", "omega_lo", "omega_hi"],
   "residuals#facets": ["facet", "value", "kind"],
   "residuals#totals": ["n", "dl_max"],
@@ -201,11 +214,26 @@ const READS: Record<string, string[]> = {
   "imports#points": ["dataset", "row", "dl", "answer_chars", "correction_chars", "copy"],
   "training#runList": RUN_FACTS,
   "training#curves": ["model", "stage", "step", "global_step", "loss", "val_loss"],
+  "training#bases": ["model", "stage", "step", "global_step", "loss", "val_loss"],
   "training#throughput": ["model", "stage", "backend", "tokens_per_s", "final_loss", "best_val_loss", "peak_lr"],
   "training#sweep": ["warmup_fraction", "upstream_kind", "dimension", "n", "omega", "omega_lo", "omega_hi"],
   "weak-to-strong#runList": RUN_FACTS,
   "weak-to-strong#w2sAll": ["n"],
   "weak-to-strong#results": ["method", "round", "dimension", "score", "omega", "omega_lo", "omega_hi", "pgr", "pgr_note"],
+  "weak-to-strong#acrossRuns": [
+    "run_id",
+    "preset",
+    "seed",
+    "eval_world",
+    "config",
+    "dimension",
+    "strong",
+    "weak",
+    "ceiling",
+    "w2s",
+    "pgr",
+    "pgr_note",
+  ],
   "weak-to-strong#byCategory": ["category", "method", "round", "dimension", "score"],
   "playground#tried": ["id", "upstream", "item_id", "question", "answer"],
   "data#memorized": ["category", "shift", "n", "gold_memorized", "output_memorized"],
@@ -229,7 +257,7 @@ const READS: Record<string, string[]> = {
   "judge#disagreements": ["id", "dimension", "verdict", "oracle_verdict", "upstream", "category", "order", "raw", "question"],
 };
 /** Queries the page reads with `.get(0)`: one row even on empty tables, with n = 0. */
-const ONE_ROW = new Set(["residuals#totals", "imported-residuals#importedTotals", "weak-to-strong#w2sAll"]);
+const ONE_ROW = new Set(["residuals#totals", "imported-residuals#importedTotals", "weak-to-strong#w2sAll", "index#scratchRows"]);
 
 const pages = readPages();
 const queries = pages.flatMap((p) => p.queries);

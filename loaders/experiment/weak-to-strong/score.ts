@@ -32,7 +32,7 @@ export interface Pgr {
 }
 
 /**
- * PGR from mean scores, or null with the reason. `gap` is an interval of P_ceiling − P_weak (e.g. a
+ * PGR from mean scores, or null with the reason; when defined, the note says which checks passed. `gap` is an interval of P_ceiling − P_weak (e.g. a
  * paired bootstrap): when it reaches 0 the gap is noise. PGR may be negative (w2s below its supervisor)
  * or above 1 (w2s beats the ceiling).
  */
@@ -46,7 +46,10 @@ export function performanceGapRecovered(
     return { pgr: null, note: `the ceiling does not beat the weak supervision by more than ${minGap} (gap ${diff.toFixed(3)})` };
   if (gap && !(gap.lo > 0))
     return { pgr: null, note: `the gap ${diff.toFixed(3)} is within noise (95% interval ${gap.lo.toFixed(3)} to ${gap.hi.toFixed(3)})` };
-  return { pgr: (p.w2s - p.weak) / diff, note: "" };
+  const passed = gap
+    ? `the ceiling beats the weak supervision by ${diff.toFixed(3)} > ${minGap}, its 95% interval ${gap.lo.toFixed(3)} to ${gap.hi.toFixed(3)} above 0`
+    : `the ceiling beats the weak supervision by ${diff.toFixed(3)} > ${minGap}`;
+  return { pgr: (p.w2s - p.weak) / diff, note: passed };
 }
 
 const _key = (method: string, round: number) => `${method}@${round}`;

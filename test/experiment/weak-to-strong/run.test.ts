@@ -33,7 +33,9 @@ describe("performance gap recovered", () => {
   ])("%s", (_name, p, gap, want) => {
     const got = performanceGapRecovered(p, { minGap: 0.02, ...(gap ? { gap } : {}) });
     expect(got.pgr).toBeCloseTo(want, 10);
-    expect(got.note).toBe("");
+    // A defined PGR names the checks it passed: the gap over minGap, and its interval above 0 when given.
+    expect(got.note).toMatch(/^the ceiling beats the weak supervision by \d\.\d{3} > 0\.02/);
+    expect(got.note.includes("interval")).toBe(gap !== undefined);
   });
 
   it.each([
@@ -93,7 +95,8 @@ describe("scoreMethods", () => {
 
   it("gives a PGR to the weakly supervised methods only, and a note where it is undefined", () => {
     // helpful: weak 0.4, ceiling 1, w2s 0.4 -> 0 (the paired gap interval [0.2, 1] excludes 0)
-    expect(row("w2s", "helpful")).toMatchObject({ pgr: 0, pgr_note: "" });
+    expect(row("w2s", "helpful")).toMatchObject({ pgr: 0 });
+    expect(row("w2s", "helpful").pgr_note).toMatch(/beats the weak supervision by 0\.600 > .*interval 0\.\d+ to 1\.000 above 0/);
     // harmless: weak 1 = ceiling 1: no gap to recover
     expect(row("w2s", "harmless").pgr).toBeNull();
     expect(row("w2s", "harmless").pgr_note).toMatch(/does not beat/);
