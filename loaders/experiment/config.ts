@@ -173,7 +173,7 @@ export const DEFAULTS: Config = {
   backend: "auto",
   world: { trainQuestions: 3500, testQuestions: 200, iidShare: 0.5, evalWorld: "test" }, // 3,500: about 1,100 distinct questions (README)
   tokenizer: { vocabSize: 1500, splitDigits: false },
-  base: "none",
+  base: "world", // pretrained bases, as the paper's models have (issue 19); "none": from scratch (the `scratch` preset)
   bases: {
     seed: 7,
     corpus: { questions: 20000, qa: 0.6, facts: 0.2, copy: 0.2 },

@@ -18,7 +18,7 @@ import { PROJECT_ROOT, sweepFractions, type Config, type Preset } from "../confi
 import { buildDataset } from "../dataset.js";
 import { runWeakToStrong } from "../weak-to-strong/run.js";
 import { pretrainStrong } from "../weak-to-strong/stages.js";
-import { mainAlignerStages, trainAlignerStage } from "./stages.js";
+import { mainAlignerStages, trainScratchAligner } from "./stages.js";
 import { baseFor } from "../base.js";
 import { sweepRows, sweepStages } from "./sweep.js";
 import { writeJson } from "../../engine/files.js";
@@ -103,15 +103,7 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
   for (const fraction of [...sweepFractions(config)].reverse()) await sweepStages(dir, config, data, fraction, rows, log);
   if (config.w2s.enabled) await pretrainStrong(dir, config, config.w2s, data, log);
   // The Aligner from scratch beside one from a base (its training; the main process decodes with it).
-  if (data.base)
-    await trainAlignerStage(
-      dir,
-      config,
-      data,
-      "aligner-scratch",
-      { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train, base: null },
-      log,
-    );
+  if (data.base) await trainScratchAligner(dir, config, data, log);
   if (!config.w2s.enabled) return;
   // Then weak-to-strong's fine-tunes that do not build on each other, once the main Aligner exists
   // (by now the main process is training it: this waits on its lock).

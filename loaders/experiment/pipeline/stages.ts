@@ -178,6 +178,17 @@ export async function mainAlignerStages(dir: string, config: Config, data: Datas
   return { ...trained, copyRule, calibration };
 }
 
+/** The main Aligner's training (aligner.model, warm-up and steps) from scratch, whatever the preset's base. */
+export const trainScratchAligner = (dir: string, config: Config, data: Dataset, log: Logger) =>
+  trainAlignerStage(
+    dir,
+    config,
+    data,
+    "aligner-scratch",
+    { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train, base: null },
+    log,
+  );
+
 /**
  * The ablation beside an Aligner from a base: the same Aligner trained from scratch (aligner.model, the
  * same rows, warm-up and steps), its corrections decoded plain greedy as the paper's. Null without a base.
@@ -190,14 +201,7 @@ export async function scratchAlignerStages(
   log: Logger,
 ): Promise<{ training: AlignerTraining; greedy: Generated[] } | null> {
   if (!data.base) return null;
-  const trained = await trainAlignerStage(
-    dir,
-    config,
-    data,
-    "aligner-scratch",
-    { warmupFraction: config.aligner.warmupFraction, model: config.aligner.model, train: config.aligner.train, base: null },
-    log,
-  );
+  const trained = await trainScratchAligner(dir, config, data, log);
   const plain = { ...config, aligner: { ...config.aligner, rounds: 1, copyCandidate: false } };
   const { greedy } = await correctStage(dir, plain, data, trained, rows, "correct-scratch", log);
   return { training: trained.training, greedy };
