@@ -1,9 +1,10 @@
 /**
  * Pretrained bases (issue 19), as the paper's Aligners and upstreams start from pretrained LLMs: decoder
  * LMs trained on a corpus written from the **train** range of the world only, saved as Hugging Face-style
- * checkpoints (`model.safetensors`, `config.json`, `tokenizer.json`) in cached stages. A base does not
- * depend on the run's seed: question ranges are a hash of each question's content (world/index.ts), the
- * same for every seed, so one base serves every seed of a study, like one public checkpoint.
+ * checkpoints (`model.safetensors`, `config.json`, `tokenizer.json`) in cached stages under the runs
+ * root (`basesDir`). A base does not depend on the run's seed: question ranges are a hash of each
+ * question's content (world/index.ts), the same for every seed, so one base serves every seed and run
+ * with the same base settings, like one public checkpoint.
  *
  * The corpus has three kinds of documents, one per train-range question:
  *   qa     the question in the chat format, answered in one seen style: the gold or a seen rule-based
@@ -29,7 +30,7 @@ import type { StepRow } from "../engine/train.js";
 import { UPSTREAMS, createWorldRng, forkAnswerRng, generateWorld, questionRange, writeAnswer, type WorldItem } from "../world/index.js";
 import { resumeInto } from "./aligner.js";
 import { runStage, stageDir } from "./cache.js";
-import type { BasesConfig, Config } from "./config.js";
+import { runsRoot, type BasesConfig, type Config } from "./config.js";
 import { trainModel } from "../engine/train.js";
 import { TEMPLATE_IDS, renderPrompt, type TemplateId } from "./templates.js";
 
@@ -87,6 +88,12 @@ export const documentExample = (tok: Tokenizer, text: string): Example => ({ pro
 /** Whether every document's question is in the train range (what a base may learn from). */
 export const trainRangeOnly = (items: readonly WorldItem[]): boolean => items.every((i) => questionRange(i) === "train");
 
+/**
+ * Where the bases' stages live: `<runs root>/bases/stages/` ($ALIGNER_RUNS or ./runs), shared by every
+ * run, seed and study that uses the same base settings, as a model hub's cache is.
+ */
+export const basesDir = (): string => join(runsRoot(), "bases");
+
 /** The settings a base's stages are keyed by (never the run's seed). */
 const _baseKey = (config: Pick<Config, "bases" | "tokenizer" | "aligner">) => ({
   seed: config.bases.seed,
@@ -102,10 +109,10 @@ const _baseKey = (config: Pick<Config, "bases" | "tokenizer" | "aligner">) => ({
  * Aligner's template around a few of its questions and answers), shared by every model from a base.
  */
 export async function baseTokenizerStage(
-  runDir: string,
   config: Pick<Config, "bases" | "tokenizer" | "aligner">,
   log: Logger,
 ): Promise<{ tok: Tokenizer; key: unknown }> {
+  const runDir = basesDir();
   const key = _baseKey(config);
   const dir = stageDir(runDir, "base-tokenizer", key);
   await runStage(
@@ -135,13 +142,9 @@ export async function baseTokenizerStage(
 }
 
 /** Stage `base-<size>`: a decoder LM pretrained on the base corpus (loss on every token), resumable from its checkpoints. */
-export async function baseStage(
-  runDir: string,
-  config: Pick<Config, "bases" | "tokenizer" | "aligner">,
-  size: BaseSize,
-  log: Logger,
-): Promise<Base> {
-  const tokenizer = await baseTokenizerStage(runDir, config, log);
+export async function baseStage(config: Pick<Config, "bases" | "tokenizer" | "aligner">, size: BaseSize, log: Logger): Promise<Base> {
+  const runDir = basesDir();
+  const tokenizer = await baseTokenizerStage(config, log);
   const spec = config.bases[size];
   const key = { tokenizer: tokenizer.key, model: spec.model, train: spec.train, size };
   const name = `base-${size}`;
@@ -192,8 +195,8 @@ export async function baseStage(
 }
 
 /** The base a preset's models of one kind start from, or null when they train from scratch. */
-export async function baseFor(runDir: string, config: Config, size: BaseSize, log: Logger): Promise<Base | null> {
-  return config.base === "none" ? null : baseStage(runDir, config, size, log);
+export async function baseFor(config: Config, size: BaseSize, log: Logger): Promise<Base | null> {
+  return config.base === "none" ? null : baseStage(config, size, log);
 }
 
 /** A model to train: a copy of the base's weights, or a fresh one of `size` seeded by `seed`. */

@@ -72,7 +72,7 @@ export async function buildTokenizer(
   world: WorldStage & { key: unknown },
   log: Logger,
 ): Promise<{ tok: Tokenizer; key: unknown }> {
-  if (config.base !== "none") return baseTokenizerStage(runDir, config, log); // a base's models read its tokenizer
+  if (config.base !== "none") return baseTokenizerStage(config, log); // a base's models read its tokenizer
   const { vocabSize, splitDigits } = config.tokenizer;
   // (splitDigits joins the key only when on, so runs from before the option keep their cache.)
   const key = {
@@ -115,7 +115,7 @@ export async function buildZooModel(
   log: Logger,
 ): Promise<ZooModelStage> {
   const lm = findLmUpstream(name);
-  const base = await baseFor(runDir, config, "small", log);
+  const base = await baseFor(config, "small", log);
   const key = {
     tokenizer: tokenizer.key,
     zoo: { ...config.zoo, models: undefined },
@@ -166,7 +166,7 @@ export async function buildZooModel(
 export async function buildDataset(runDir: string, config: Config, log: Logger, { reverse = false }: { reverse?: boolean } = {}) {
   const world = await buildWorld(runDir, config, log);
   const tokenizer = await buildTokenizer(runDir, config, world, log);
-  const small: Base | null = await baseFor(runDir, config, "small", log);
+  const small: Base | null = await baseFor(config, "small", log);
   const order = reverse ? [...config.zoo.models].reverse() : config.zoo.models;
   const built = new Map<string, ZooModelStage>();
   for (const name of order) built.set(name, await buildZooModel(runDir, config, name, world, tokenizer, log));

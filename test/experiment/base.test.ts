@@ -124,12 +124,14 @@ describe("the tiny-base preset end to end", () => {
     record = await materializeRun(preset);
   }, 300_000);
 
-  it("pretrains both bases once and fine-tunes every model from them", () => {
+  it("pretrains both bases once, under the runs root, and fine-tunes every model from them", () => {
     const names = record.stages!.map((s) => s.name);
     for (const s of ["base-tokenizer", "base-small", "base-large", "aligner", "aligner-scratch", "correct-scratch"])
       expect(names).toContain(s);
     expect(names.filter((n) => n === "base-small")).toHaveLength(1);
-    const stage = (name: string) => join(root, "tiny-base", "stages", record.stages!.find((s) => s.name === name)!.folder!);
+    const folder = (name: string) => record.stages!.find((s) => s.name === name)!.folder!;
+    // the bases live under the runs root, shared by every run with the same base settings; the rest in the run's folder
+    const stage = (name: string) => join(root, ...(name.startsWith("base-") ? ["bases"] : ["tiny-base"]), "stages", folder(name));
     const config = (name: string) => JSON.parse(readFileSync(join(stage(name), "model", "config.json"), "utf-8"));
     const small = preset.config.bases.small.model;
     const large = preset.config.bases.large.model;

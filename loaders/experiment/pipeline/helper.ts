@@ -92,7 +92,7 @@ export async function prefetchStages(preset: Preset, dir: string, log: Logger): 
   const { config } = preset;
   await selectBackend(config.backend);
   // The large base first (the main process pretrains the small one, which the zoo needs).
-  if (config.w2s.enabled && config.api.corrector.use === "local") await baseFor(dir, config, "large", log);
+  if (config.w2s.enabled && config.api.corrector.use === "local") await baseFor(config, "large", log);
   const data = await buildDataset(dir, config, log, { reverse: true });
   if (config.api.corrector.use !== "local" || config.api.upstreams.length > 0) return;
   const rows = sweepRows(

@@ -140,7 +140,7 @@ async function _runStages(preset: Preset, dir: string, log: Logger, onLap: (part
   lap("w2s");
 
   // 7. The run's record and rows.
-  const large = aligner && config.w2s.enabled ? await baseFor(dir, config, "large", log) : null;
+  const large = aligner && config.w2s.enabled ? await baseFor(config, "large", log) : null;
   const training: TrainingRow[] = [
     ...[data.base, large].flatMap((b) => (b ? trainingRows(runId, backend.backend, `base:${b.size}`, "pretrain", b.training) : [])),
     ...data.zoo.flatMap((z) => trainingRows(runId, backend.backend, `upstream:${z.name}`, "lm", z.training)),

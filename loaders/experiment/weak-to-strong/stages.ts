@@ -55,7 +55,7 @@ export const strongLm = (w2s: W2sConfig): LmUpstream => ({
 /** Stage `w2s-strong`: the strong LM pretrained on every train question answered by its corpus mixture. */
 export async function pretrainStrong(runDir: string, config: Config, w2s: W2sConfig, data: Dataset, log: Logger): Promise<ModelStage> {
   const lm = strongLm(w2s);
-  const base = await baseFor(runDir, config, "large", log); // from a base: its unaligned corpus fine-tunes the large base
+  const base = await baseFor(config, "large", log); // from a base: its unaligned corpus fine-tunes the large base
   const pretrain = fineTuneSettings(w2s.pretrain, base, config);
   const key = {
     tokenizer: data.tokenizer.key,
