@@ -111,7 +111,7 @@ const _baseKey = (config: Pick<Config, "bases" | "tokenizer" | "aligner">) => ({
 export async function baseTokenizerStage(
   config: Pick<Config, "bases" | "tokenizer" | "aligner">,
   log: Logger,
-): Promise<{ tok: Tokenizer; key: unknown }> {
+): Promise<{ tok: Tokenizer; key: unknown; dir: string }> {
   const runDir = basesDir();
   const key = _baseKey(config);
   const dir = stageDir(runDir, "base-tokenizer", key);
@@ -138,7 +138,7 @@ export async function baseTokenizerStage(
     },
     { log },
   );
-  return { tok: await loadTokenizer(dir), key: { base: key } };
+  return { tok: await loadTokenizer(dir), key: { base: key }, dir };
 }
 
 /** Stage `base-<size>`: a decoder LM pretrained on the base corpus (loss on every token), resumable from its checkpoints. */
@@ -155,7 +155,7 @@ export async function baseStage(config: Pick<Config, "bases" | "tokenizer" | "al
     key,
     async ({ dir: here }) => {
       const tok = tokenizer.tok;
-      const docs: BaseDoc[] = readJson(join(stageDir(runDir, "base-tokenizer", _baseKey(config)), "corpus.json"));
+      const docs: BaseDoc[] = readJson(join(tokenizer.dir, "corpus.json"));
       const examples = docs.map((d) => documentExample(tok, d.text));
       const val = examples.slice(0, 128);
       const model = createModel({ vocabSize: tok.vocabSize, ...spec.model }, { seed: config.bases.seed });

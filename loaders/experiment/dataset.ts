@@ -112,10 +112,10 @@ export async function buildZooModel(
   name: string,
   world: WorldStage & { key: unknown },
   tokenizer: { tok: Tokenizer; key: unknown },
+  base: Base | null, // the small base the LM fine-tunes from (null: from scratch)
   log: Logger,
 ): Promise<ZooModelStage> {
   const lm = findLmUpstream(name);
-  const base = await baseFor(config, "small", log);
   const key = {
     tokenizer: tokenizer.key,
     zoo: { ...config.zoo, models: undefined },
@@ -169,7 +169,7 @@ export async function buildDataset(runDir: string, config: Config, log: Logger, 
   const small: Base | null = await baseFor(config, "small", log);
   const order = reverse ? [...config.zoo.models].reverse() : config.zoo.models;
   const built = new Map<string, ZooModelStage>();
-  for (const name of order) built.set(name, await buildZooModel(runDir, config, name, world, tokenizer, log));
+  for (const name of order) built.set(name, await buildZooModel(runDir, config, name, world, tokenizer, small, log));
   const zoo: ZooModelStage[] = config.zoo.models.map((name) => built.get(name)!);
   const rows = [...world.rows, ...zoo.flatMap((z) => z.rows)];
   return {
