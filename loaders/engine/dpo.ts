@@ -4,6 +4,9 @@
  *   L = −log σ(β · [(log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))])
  *
  * with sequence log-probs summed over the answer tokens (the example's target span, EOS included).
+ * `sftWeight` α > 0 adds α · the chosen answers' mean per-token negative log-likelihood (the "DPO + NLL"
+ * objective of RPO, Pang et al. 2024, arXiv 2404.19733), which keeps the policy's probability on the
+ * chosen answers from falling while the margin grows; α = 0 is plain DPO.
  * The reference model is frozen, so its log-probs are numbers computed once before training (from the
  * policy itself when the policy starts as the reference); only the policy is held in memory.
  */
@@ -34,6 +37,7 @@ export interface DpoConfig {
   batchSize: number; // 16: pairs per step (each step runs 2 × batchSize sequences)
   lr: number; // 5e-4: peak learning rate
   beta: number; // 0.1: the paper's "scale coefficient" (Aligner Table 23)
+  sftWeight: number; // 0: weight α of the chosen answers' per-token NLL added to the loss (0 = plain DPO)
   lrWarmupRatio: number; // 0.1: linear warm-up, then cosine down to lr·minLrRatio
   minLrRatio: number; // 0.1
   beta1: number; // 0.9
@@ -49,6 +53,7 @@ export const defaultDpoConfig: Readonly<DpoConfig> = Object.freeze({
   batchSize: 16,
   lr: 5e-4,
   beta: 0.1,
+  sftWeight: 0,
   lrWarmupRatio: 0.1,
   minLrRatio: 0.1,
   beta1: 0.9,
@@ -169,18 +174,34 @@ export function dpoMargins(
   opts: ForwardOptions = {},
   padId = 0,
 ): tf.Tensor1D {
+  return tf.tidy(() => _policySides(model, pairs, reference, opts, padId).margins);
+}
+
+/** The margins h [B] and the policy's summed log-probs of the chosen answers [B] (call inside a tidy). */
+function _policySides(
+  model: GPT,
+  pairs: readonly PreferencePair[],
+  reference: ReferenceLogProbs,
+  opts: ForwardOptions,
+  padId: number,
+): { margins: tf.Tensor1D; chosen: tf.Tensor1D } {
   const B = pairs.length;
   if (reference.chosen.length !== B || reference.rejected.length !== B)
     throw new Error(`reference log-probs for ${reference.chosen.length} pairs, expected ${B}`);
   const refDiff = Float32Array.from(pairs, (_, i) => reference.chosen[i]! - reference.rejected[i]!);
-  return tf.tidy(() => {
-    const logps = sequenceLogProbs(model, _sides(pairs), opts, padId); // [2B]: chosen then rejected
-    const [chosen, rejected] = tf.split(logps, 2);
-    return tf.sub(tf.sub(chosen!, rejected!), tf.tensor1d(refDiff)) as tf.Tensor1D;
-  });
+  const logps = sequenceLogProbs(model, _sides(pairs), opts, padId); // [2B]: chosen then rejected
+  const [chosen, rejected] = tf.split(logps, 2) as [tf.Tensor1D, tf.Tensor1D];
+  return { margins: tf.sub(tf.sub(chosen, rejected), tf.tensor1d(refDiff)) as tf.Tensor1D, chosen };
 }
 
-/** The DPO loss of a batch of pairs: a scalar, differentiable in the policy's parameters. */
+/** α · mean over pairs of the chosen answer's per-token NLL, −log π(y_w|x) / |y_w| (a scalar). */
+function _chosenNll(chosen: tf.Tensor1D, pairs: readonly PreferencePair[], sftWeight: number): tf.Scalar {
+  const perToken = Float32Array.from(pairs, (p) => -sftWeight / Math.max(1, p.chosen.length) / pairs.length);
+  return tf.sum(tf.mul(chosen, tf.tensor1d(perToken)));
+}
+
+/** The DPO loss of a batch of pairs (plus α · the chosen answers' NLL when `sftWeight` α > 0): a scalar,
+ * differentiable in the policy's parameters. */
 export function dpoLoss(
   model: GPT,
   pairs: readonly PreferencePair[],
@@ -188,8 +209,13 @@ export function dpoLoss(
   beta: number,
   opts: ForwardOptions = {},
   padId = 0,
+  sftWeight = 0,
 ): tf.Scalar {
-  return tf.tidy(() => _lossOfMargins(dpoMargins(model, pairs, reference, opts, padId), beta));
+  return tf.tidy(() => {
+    const { margins, chosen } = _policySides(model, pairs, reference, opts, padId);
+    const dpo = _lossOfMargins(margins, beta);
+    return sftWeight > 0 ? tf.add(dpo, _chosenNll(chosen, pairs, sftWeight)) : dpo;
+  });
 }
 
 /** mean(−log σ(β·h)) as mean(softplus(−β·h)): tf.logSigmoid's gradient reads a tensor its tidy has freed. */
@@ -220,6 +246,7 @@ export function trainDpo(
   for (const key of Object.keys(overrides)) if (!(key in defaultDpoConfig)) throw new Error(`unknown DPO option "${key}"`);
   if (pairs.length === 0) throw new Error("no preference pairs");
   if (!Number.isInteger(config.steps) || config.steps < 1) throw new Error("DPO steps must be a positive integer");
+  if (!(config.sftWeight >= 0)) throw new Error(`DPO sftWeight must be ≥ 0, got ${config.sftWeight}`);
   const names = new Map(Object.entries(model.params).map(([name, v]) => [v.name, name]));
   const moments = Object.fromEntries(
     Object.entries(model.params).map(([name, p]) => [
@@ -247,9 +274,10 @@ export function trainDpo(
       const started = performance.now();
       let margins: Float32Array = new Float32Array(0);
       const { value, grads } = tf.variableGrads(() => {
-        const h = dpoMargins(model, batch, ref, {}, config.padId);
+        const { margins: h, chosen } = _policySides(model, batch, ref, {}, config.padId);
         margins = readFloats(h);
-        return _lossOfMargins(h, config.beta);
+        const dpo = _lossOfMargins(h, config.beta);
+        return config.sftWeight > 0 ? tf.add(dpo, _chosenNll(chosen, batch, config.sftWeight)) : dpo;
       }, Object.values(model.params));
       let loss = NaN;
       let gradNorm = NaN;

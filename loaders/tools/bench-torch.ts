@@ -71,6 +71,7 @@ export function ratioRows(tfjsRows: TorchRow[], torchRows: TorchRow[]): Array<Re
         size: t.size,
         batch: t.batch,
         tfjs_backend: t.backend,
+        tfjs_workers: t.workers ?? 1, // tfjs threads (engine/dataparallel.ts): training's and generation's workers
         tfjs_tokens_per_s: t.tokens_per_s,
         torch_tokens_per_s: ref.tokens_per_s,
         torch_threads: ref.threads,

@@ -20,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import { selectBackend, type BackendInfo, type BackendRequest } from "../engine/backend.js";
 import { generate } from "../engine/generate.js";
 import { hotPath } from "../engine/hotpath.js";
-import { defaultWorkers } from "../engine/dataparallel.js";
+import { closeWorkerPool, createWorkerPool, defaultWorkers, parallelGenerate } from "../engine/dataparallel.js";
 import { readbackCount } from "../engine/readback.js";
 import { bestTorch, ratioRows, runTorch, TORCH_SETTINGS, torchSkipReason, type TorchRow } from "./bench-torch.js";
 import { createLogger } from "../engine/log.js";
@@ -131,52 +131,78 @@ export async function benchTrain(
   return result;
 }
 
-/** Greedy generation throughput with the KV cache at each batch size (≥ 2 repetitions and ≥ 2 s each). */
-export function benchGenerate(
+/** Greedy generation throughput with the KV cache at each batch size (≥ 2 repetitions and ≥ 2 s each): one row
+ * per batch on one thread, and for batches of more than one row a second on `workers` threads (the batch's
+ * rows split across them, engine/dataparallel.ts's parallelGenerate, as correction and answering run). */
+export async function benchGenerate(
   size: Size,
   info: BackendInfo,
-  { batches = [1, 32], noCache = false } = {},
-): Array<Common & Record<string, unknown>> {
+  { batches = [1, 32], noCache = false, workers = defaultWorkers() } = {},
+): Promise<Array<Common & Record<string, unknown>>> {
   const { batch: _, ...config } = SIZES[size];
   const model = createModel(config, { seed: 1 });
   const rng = createRng(99);
   const out: Array<Common & Record<string, unknown>> = [];
-  for (const B of batches) {
-    const prompts = reverseExamples(rng, B, config.maxLen).map((e) => e.prompt.slice(0, 64));
-    const run = (useCache: boolean) => generate(model, prompts, { maxNewTokens: 64, useCache });
-    const readsBefore = readbackCount();
-    const first = run(true); // warm-up (and XNNPACK weight packing)
-    const reads = readbackCount() - readsBefore;
-    const before = tf.memory().numTensors;
-    let reps = 0;
-    const start = performance.now();
-    while (performance.now() - start < 2000 || reps < 2) (run(true), reps++);
-    const seconds = (performance.now() - start) / 1000 / reps;
-    const after = tf.memory().numTensors;
-    const row: Common & Record<string, unknown> = {
-      kind: "generate",
-      size,
-      batch: B,
-      tokens_per_s: Number(((B * 64) / seconds).toFixed(1)),
-      ..._common(info),
-      num_tensors_before: before,
-      num_tensors_after: after,
-      prompt_tokens: 64,
-      new_tokens: 64,
-      readbacks_per_token_batch: Number((reads / 64).toFixed(2)), // one generate call's readbacks (prefill included) / 64 steps
-      framework: `tfjs ${tf.version.tfjs}`,
-    };
-    if (noCache) {
-      const t0 = performance.now();
-      const slow = run(false);
-      row.no_cache_tokens_per_s = Number(((B * 64) / ((performance.now() - t0) / 1000)).toFixed(1));
-      row.kv_matches_no_cache = JSON.stringify(slow.tokens) === JSON.stringify(first.tokens);
+  const pool = workers > 1 && batches.some((b) => b > 1) ? await createWorkerPool(model, workers) : null;
+  try {
+    for (const B of batches) {
+      const prompts = reverseExamples(rng, B, config.maxLen).map((e) => e.prompt.slice(0, 64));
+      const run = (useCache: boolean) => generate(model, prompts, { maxNewTokens: 64, useCache });
+      const readsBefore = readbackCount();
+      const first = run(true); // warm-up (and XNNPACK weight packing)
+      const reads = readbackCount() - readsBefore;
+      const before = tf.memory().numTensors;
+      const seconds = await _timed(async () => void run(true));
+      const after = tf.memory().numTensors;
+      const row: Common & Record<string, unknown> = {
+        kind: "generate",
+        size,
+        batch: B,
+        tokens_per_s: Number(((B * 64) / seconds).toFixed(1)),
+        ..._common(info),
+        workers: 1,
+        num_tensors_before: before,
+        num_tensors_after: after,
+        prompt_tokens: 64,
+        new_tokens: 64,
+        readbacks_per_token_batch: Number((reads / 64).toFixed(2)), // one generate call's readbacks (prefill included) / 64 steps
+        framework: `tfjs ${tf.version.tfjs}`,
+      };
+      if (noCache) {
+        const t0 = performance.now();
+        const slow = run(false);
+        row.no_cache_tokens_per_s = Number(((B * 64) / ((performance.now() - t0) / 1000)).toFixed(1));
+        row.kv_matches_no_cache = JSON.stringify(slow.tokens) === JSON.stringify(first.tokens);
+      }
+      log.info(`generate ${size} batch ${B}: ${row.tokens_per_s} tok/s`);
+      out.push(row);
+      if (!pool || B < 2) continue;
+      const parallel = () => parallelGenerate(pool, model, prompts, { maxNewTokens: 64 });
+      const same = JSON.stringify((await parallel()).tokens) === JSON.stringify(first.tokens); // warm-up, and greedy equals one thread
+      const threaded = await _timed(async () => void (await parallel()));
+      const tokensPerS = Number(((B * 64) / threaded).toFixed(1));
+      log.info(`generate ${size} batch ${B} on ${pool.threads} threads: ${tokensPerS} tok/s`);
+      out.push({
+        ...row,
+        tokens_per_s: tokensPerS,
+        workers: pool.threads,
+        matches_one_thread: same,
+        num_tensors_after: tf.memory().numTensors,
+      });
     }
-    log.info(`generate ${size} batch ${B}: ${row.tokens_per_s} tok/s`);
-    out.push(row);
+  } finally {
+    if (pool) await closeWorkerPool(pool);
+    disposeModel(model);
   }
-  disposeModel(model);
   return out;
+}
+
+/** Seconds per call of `fn`: repeated for at least 2 s and 2 calls. */
+async function _timed(fn: () => Promise<void>): Promise<number> {
+  let reps = 0;
+  const start = performance.now();
+  while (performance.now() - start < 2000 || reps < 2) (await fn(), reps++);
+  return (performance.now() - start) / 1000 / reps;
 }
 
 function _arg(args: string[], name: string): string | undefined {
@@ -208,7 +234,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   const warmup = Number(_arg(args, "warmup") ?? 5);
   const rows: TorchRow[] = [];
   if (only !== "generate") rows.push(await benchTrain(size as Size, info, { steps, warmup }));
-  if (only !== "train") rows.push(...benchGenerate(size as Size, info, { noCache: args.includes("--no-cache") }));
+  if (only !== "train") rows.push(...(await benchGenerate(size as Size, info, { noCache: args.includes("--no-cache") })));
   rows.forEach(_print);
   if (!vsTorch || skip) return;
   const torch: TorchRow[] = [];

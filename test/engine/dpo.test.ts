@@ -91,6 +91,12 @@ describe("DPO", () => {
     const got = await expectNoLeak(() => tf.tidy(() => dpoLoss(policy, PAIRS, ref, beta).dataSync()[0]!));
     expect(got).toBeCloseTo(want, 5);
     expect(want).toBeGreaterThan(0.05); // a non-trivial value: the two random models disagree
+    // With the SFT term (RPO): + α · mean over pairs of the chosen answer's per-token NLL.
+    const alpha = 0.5;
+    const nll = PAIRS.map((p) => -handLogProb(policy, p.prompt, p.chosen) / p.chosen.length).reduce((a, b) => a + b, 0) / PAIRS.length;
+    const withSft = await expectNoLeak(() => tf.tidy(() => dpoLoss(policy, PAIRS, ref, beta, {}, 0, alpha).dataSync()[0]!));
+    expect(withSft).toBeCloseTo(want + alpha * nll, 4);
+    expect(alpha * nll).toBeGreaterThan(0.1); // the term is not negligible here
     // Against itself as the reference every margin is 0 and the loss is log 2.
     const self = referenceLogProbs(policy, PAIRS);
     expect(tf.tidy(() => dpoLoss(policy, PAIRS, self, beta).dataSync()[0]!)).toBeCloseTo(Math.LN2, 5);
@@ -115,8 +121,27 @@ describe("DPO", () => {
     }
   });
 
+  it("with sftWeight, logs DPO + α·NLL and raises the chosen answers' log-probs more than plain DPO", async () => {
+    const chosenAfter = (sftWeight: number) => {
+      const model = createModel(CONFIG, { seed: 5 });
+      try {
+        const ref = referenceLogProbs(model, PAIRS);
+        const nll = PAIRS.map((p, i) => -ref.chosen[i]! / p.chosen.length).reduce((a, b) => a + b, 0) / PAIRS.length;
+        const settings = { steps: 3, batchSize: 2, lr: 1e-2, lrWarmupRatio: 0, beta: 0.1, sftWeight };
+        const log = trainDpo(model, PAIRS, ref, settings, { logger: silentLogger });
+        expect(log[0]!.loss).toBeCloseTo(Math.LN2 + sftWeight * nll, 4);
+        const after = referenceLogProbs(model, PAIRS).chosen;
+        return Array.from(after, (c, i) => c - ref.chosen[i]!).reduce((a, b) => a + b, 0);
+      } finally {
+        disposeModel(model);
+      }
+    };
+    expect(chosenAfter(1)).toBeGreaterThan(chosenAfter(0));
+  });
+
   it("rejects unknown options and an empty pair set", () => {
     expect(() => trainDpo(policy, PAIRS, referenceLogProbs(policy, PAIRS), { stepz: 1 } as never)).toThrow(/unknown DPO option "stepz"/);
     expect(() => trainDpo(policy, [], { chosen: [], rejected: [] })).toThrow(/no preference pairs/);
+    expect(() => trainDpo(policy, PAIRS, referenceLogProbs(policy, PAIRS), { sftWeight: -1 })).toThrow(/sftWeight must be ≥ 0/);
   });
 });

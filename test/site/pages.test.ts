@@ -217,7 +217,7 @@ const READS: Record<string, string[]> = {
   "training#bases": ["model", "stage", "step", "global_step", "loss", "val_loss"],
   "training#throughput": ["model", "stage", "backend", "tokens_per_s", "final_loss", "best_val_loss", "peak_lr"],
   "training#sweep": ["warmup_fraction", "upstream_kind", "dimension", "n", "omega", "omega_lo", "omega_hi"],
-  "weak-to-strong#runList": RUN_FACTS,
+  "weak-to-strong#runList": [...RUN_FACTS, "config"],
   "weak-to-strong#w2sAll": ["n"],
   "weak-to-strong#results": ["method", "round", "dimension", "score", "omega", "omega_lo", "omega_hi", "pgr", "pgr_note"],
   "weak-to-strong#acrossRuns": [

@@ -328,6 +328,16 @@ describe.skipIf(!hasChromium)(`site in Chromium (${CHROMIUM})`, () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it("weak-to-strong: the picked run's DPO objective, read from its config", async () => {
+    const { page: tab, problems } = browser;
+    await leavePage();
+    await open("/weak-to-strong", readyOf("weak-to-strong"));
+    const text = (await tab.locator("#dpo-objective").textContent()) ?? "";
+    // The fixture's runs alternate plain DPO and DPO + NLL; a real run's merged config has one of the two.
+    expect(text).toMatch(/was trained with (plain DPO \(the paper's\), β [\d.]+|DPO \+ [\d.]+ × NLL of the chosen \(ours\), β [\d.]+)\./);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it("residuals: the SQL box shows a result, then an error message (not a console error)", async () => {
     const { page, problems } = browser;
     await leavePage();

@@ -22,8 +22,9 @@ export interface W2sConfig {
   pretrain: W2sTrain;
   /** Fine-tuning on (question, target): weak corrections, its own answers or gold corrections. */
   sft: W2sTrain;
-  /** DPO on (weak correction ≻ its own answer), reference = the strong model before fine-tuning. */
-  dpo: { steps: number; batchSize: number; lr: number; beta: number };
+  /** DPO on (weak correction ≻ its own answer), reference = the strong model before fine-tuning;
+   * sftWeight α > 0 adds α · the chosen answers' per-token NLL (DPO + NLL, as RPO; 0 = plain DPO). */
+  dpo: { steps: number; batchSize: number; lr: number; beta: number; sftWeight: number };
   /** Rounds of answer → correct → SFT (the paper's IDA); round k > 1 fine-tunes round k − 1's model. */
   rounds: number;
   /** Train questions the strong model answers for fine-tuning (the first N; 0 = all). */
@@ -48,7 +49,7 @@ export const W2S_DEFAULTS: W2sConfig = {
   ],
   pretrain: { steps: 400, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0.1 },
   sft: { steps: 100, batchSize: 32, lr: 1e-3, lrWarmupRatio: 0.05, weightDecay: 0.1 },
-  dpo: { steps: 60, batchSize: 16, lr: 3e-4, beta: 0.1 }, // β: the paper's DPO scale coefficient (Table 23)
+  dpo: { steps: 60, batchSize: 16, lr: 3e-4, beta: 0.1, sftWeight: 0 }, // β: the paper's DPO scale coefficient (Table 23)
   rounds: 1,
   trainQuestions: 1000,
   testQuestions: 0,
@@ -67,6 +68,7 @@ export function validateW2sConfig(w2s: W2sConfig, where = "preset", vocabSize: n
   check.decoding("w2s.decoding", w2s.decoding);
   for (const key of ["trainQuestions", "testQuestions"] as const) check.int(`w2s.${key}`, w2s[key], 0, LIMITS.questions, "0 = all");
   check.num("w2s.dpo.beta", w2s.dpo.beta, "> 0", (v) => v > 0);
+  check.nonNegative("w2s.dpo.sftWeight", w2s.dpo.sftWeight);
   check.num("w2s.minGap", w2s.minGap, "in [0, 1)", (v) => v >= 0 && v < 1);
   check.nonNegative("w2s.trainTemperature", w2s.trainTemperature);
   if (w2s.corpus.length === 0) check.fail("w2s.corpus", "at least one upstream", w2s.corpus);

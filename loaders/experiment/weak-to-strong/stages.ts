@@ -231,7 +231,8 @@ export async function fineTune(
   log: Logger,
 ): Promise<FineTuned> {
   const stage = `w2s-${name}`;
-  const settings = what.kind === "sft" ? w2s.sft : w2s.dpo;
+  const { sftWeight, ...dpo } = w2s.dpo;
+  const settings = what.kind === "sft" ? w2s.sft : sftWeight > 0 ? w2s.dpo : dpo; // plain DPO keeps its earlier cache key
   const labels = what.kind === "sft" ? what.targets : what.pairs;
   const key = {
     base: basename(base.dir),
@@ -261,7 +262,7 @@ export async function fineTune(
             await trainModel(model, examples, train, { logger: log, progressLabel: stage, onStep: progress(log, stage, w2s.sft.steps) })
           ).log;
         } else {
-          log.info(`${stage}: DPO on ${what.pairs.length} pairs, β ${w2s.dpo.beta}`);
+          log.info(`${stage}: DPO on ${what.pairs.length} pairs, β ${w2s.dpo.beta}${sftWeight > 0 ? `, + ${sftWeight} × NLL` : ""}`);
           const pairs = what.questions.map((q, i) => {
             const chosen = encodeExample(tok, chatPrompt(q.question), what.pairs[i]!.chosen);
             return {

@@ -251,6 +251,17 @@ describe("weak-to-strong stages on the tiny preset", () => {
       expect(first.result.training.map((r) => r.step)).toEqual([1, 2]);
       expect(first.result.test).toHaveLength(items.test.length);
       expect(await stage(call)).toEqual({ result: first.result, cached: true });
+      // DPO + NLL (sftWeight > 0) is another stage with other weights; plain DPO's folder is keyed as before the option existed.
+      const withNll = { ...W2S, dpo: { ...W2S.dpo, sftWeight: 1 } };
+      const rpo = await stage(() =>
+        fineTune(runDir, "dpo", config, withNll, data, strong, { kind: "dpo", questions: items.train, pairs }, items.test, silentLogger),
+      );
+      expect(rpo.cached).toBe(false);
+      expect(rpo.result.dir).not.toBe(first.result.dir);
+      expect(bytes(rpo.result.dir).equals(bytes(first.result.dir))).toBe(false);
+      expect(rpo.result.training[0]!.loss).toBeGreaterThan(first.result.training[0]!.loss); // log 2 + the NLL term
+      const { sftWeight: _, ...plain } = W2S.dpo;
+      expect(JSON.parse(readFileSync(join(first.result.dir, "key.json"), "utf8")).settings).toEqual(plain);
     });
   });
 });
