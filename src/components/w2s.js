@@ -3,12 +3,13 @@
 import * as Plot from "npm:@observablehq/plot";
 import { fixed } from "./format.js";
 
-export const W2S_METHODS = ["strong", "weak", "w2s", "w2s-dpo", "sft-own", "ceiling"];
+export const W2S_METHODS = ["strong", "weak", "w2s", "w2s-dpo", "w2s-dpo-nll", "sft-own", "ceiling"];
 export const W2S_LABELS = {
   strong: "strong before fine-tuning",
   weak: "weak Aligner on strong (weak supervision)",
   w2s: "strong SFT on weak corrections",
   "w2s-dpo": "strong DPO on weak corrections",
+  "w2s-dpo-nll": "strong DPO + NLL on weak corrections (ours)",
   "sft-own": "strong SFT on its own answers (control)",
   ceiling: "strong SFT on gold (ceiling)",
 };
@@ -19,6 +20,7 @@ export const W2S_COLORS = {
   weak: "#4269d0",
   w2s: "#efb118",
   "w2s-dpo": "#ff725c",
+  "w2s-dpo-nll": "#a463f2",
   ceiling: "#3ca951",
 };
 

@@ -233,6 +233,8 @@ const READS: Record<string, string[]> = {
     "w2s",
     "pgr",
     "pgr_note",
+    "dpo",
+    "dpo_nll",
   ],
   "weak-to-strong#byCategory": ["category", "method", "round", "dimension", "score"],
   "playground#tried": ["id", "upstream", "item_id", "question", "answer"],

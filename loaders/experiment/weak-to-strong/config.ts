@@ -22,8 +22,9 @@ export interface W2sConfig {
   pretrain: W2sTrain;
   /** Fine-tuning on (question, target): weak corrections, its own answers or gold corrections. */
   sft: W2sTrain;
-  /** DPO on (weak correction ≻ its own answer), reference = the strong model before fine-tuning;
-   * sftWeight α > 0 adds α · the chosen answers' per-token NLL (DPO + NLL, as RPO; 0 = plain DPO). */
+  /** DPO on (weak correction ≻ its own answer), reference = the strong model before fine-tuning (method
+   * w2s-dpo); sftWeight α > 0 also trains DPO + α · the chosen answers' per-token NLL (as RPO) on the same
+   * pairs, reported beside it as w2s-dpo-nll (ours); 0 = plain DPO only. */
   dpo: { steps: number; batchSize: number; lr: number; beta: number; sftWeight: number };
   /** Rounds of answer → correct → SFT (the paper's IDA); round k > 1 fine-tunes round k − 1's model. */
   rounds: number;
@@ -49,7 +50,9 @@ export const W2S_DEFAULTS: W2sConfig = {
   ],
   pretrain: { steps: 400, batchSize: 32, lr: 3e-3, lrWarmupRatio: 0.05, weightDecay: 0.1 },
   sft: { steps: 100, batchSize: 32, lr: 1e-3, lrWarmupRatio: 0.05, weightDecay: 0.1 },
-  dpo: { steps: 60, batchSize: 16, lr: 3e-4, beta: 0.1, sftWeight: 0 }, // β: the paper's DPO scale coefficient (Table 23)
+  // β: the paper's DPO scale coefficient (0.1 in its Table 23); 0.5 and the DPO + NLL row beside plain DPO were
+  // chosen on the dev world (presets base-dev and dpo-dev), where β 0.1 lowered helpfulness.
+  dpo: { steps: 60, batchSize: 16, lr: 3e-4, beta: 0.5, sftWeight: 1 },
   rounds: 1,
   trainQuestions: 1000,
   testQuestions: 0,

@@ -11,6 +11,7 @@
  *             answers, i.e. the quality of the weak supervision (P_weak); round k: of round k − 1's model
  *   w2s       SFT on the weak corrections (P_w2s); round k: SFT of round k − 1's model on round k's
  *   w2s-dpo   DPO on (weak correction ≻ original answer), β from the config
+ *   w2s-dpo-nll  the same pairs, DPO + α·NLL of the chosen (ours; when w2s.dpo.sftWeight α > 0)
  *   sft-own   SFT on its own uncorrected answers (the control for "just more training")
  *   ceiling   SFT on the annotator's gold corrections of its answers (P_ceiling)
  */
@@ -103,14 +104,21 @@ export async function runWeakToStrong(
       ? [{ q, pair: { chosen: c.correction, rejected: c.answer } }]
       : [];
   });
-  const tuneDpo = () =>
+  // Plain DPO (the paper's objective) always; DPO + α·NLL of the chosen (ours) beside it when α = w2s.dpo.sftWeight > 0.
+  const tuneDpo = (sftWeight = 0) =>
     kept.length > 0
-      ? tune("dpo", strong, { kind: "dpo", questions: kept.map((k) => k.q), pairs: kept.map((k) => k.pair) })
+      ? tune(sftWeight > 0 ? "dpo-nll" : "dpo", strong, {
+          kind: "dpo",
+          questions: kept.map((k) => k.q),
+          pairs: kept.map((k) => k.pair),
+          sftWeight,
+        })
       : Promise.resolve(undefined);
   const tuneOwn = () => tune("sft-own", strong, { kind: "sft", questions: train, targets: r1.train.map((c) => c.answer) });
   const tuneGold = () => tune("sft-gold", strong, { kind: "sft", questions: train, targets: gold });
   if (prefetch) {
     // the run's helper: the fine-tunes that do not build on each other, last first
+    if (w2s.dpo.sftWeight > 0) await tuneDpo(w2s.dpo.sftWeight);
     await tuneDpo();
     await tuneGold();
     await tuneOwn();
@@ -120,6 +128,7 @@ export async function runWeakToStrong(
   const own = await tuneOwn();
   const ceiling = await tuneGold();
   const dpo = await tuneDpo();
+  const dpoNll = w2s.dpo.sftWeight > 0 ? await tuneDpo(w2s.dpo.sftWeight) : undefined;
   if (!dpo) log.warn("w2s: every weak correction copies its answer or is empty; no DPO pairs, no w2s-dpo rows");
 
   const methods: MethodAnswers[] = [
@@ -127,6 +136,7 @@ export async function runWeakToStrong(
     { method: "weak", round: 1, answers: r1.test.map((c) => c.correction) },
     { method: "w2s", round: 1, answers: sft.test },
     ...(dpo ? [{ method: "w2s-dpo", round: 1, answers: dpo.test }] : []),
+    ...(dpoNll ? [{ method: "w2s-dpo-nll", round: 1, answers: dpoNll.test }] : []),
     { method: "sft-own", round: 1, answers: own.test },
     { method: "ceiling", round: 1, answers: ceiling.test },
   ];
@@ -134,6 +144,7 @@ export async function runWeakToStrong(
     ..._training(runId, backend, "lm", strong.training),
     ..._training(runId, backend, "sft", sft.training),
     ...(dpo ? _training(runId, backend, "dpo", dpo.training) : []),
+    ...(dpoNll ? _training(runId, backend, "dpo-nll", dpoNll.training) : []),
     ..._training(runId, backend, "sft-own", own.training),
     ..._training(runId, backend, "sft-gold", ceiling.training),
   ];

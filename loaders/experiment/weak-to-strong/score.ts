@@ -15,7 +15,7 @@ import { mean, meanInterval, omegaInterval } from "../metrics.js";
 import type { W2sCategoryRow, W2sRow } from "../schemas.js";
 
 /** Methods trained on the weak supervision: the ones a PGR is computed for. */
-export const WEAKLY_SUPERVISED: ReadonlySet<string> = new Set(["w2s", "w2s-dpo"]);
+export const WEAKLY_SUPERVISED: ReadonlySet<string> = new Set(["w2s", "w2s-dpo", "w2s-dpo-nll"]);
 
 export type { W2sCategoryRow };
 

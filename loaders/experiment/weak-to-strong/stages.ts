@@ -208,7 +208,13 @@ export async function answerAndCorrect(
 /** What a fine-tune learns: SFT targets (one per question) or DPO pairs (chosen ≻ rejected). */
 export type FineTuneData =
   | { kind: "sft"; questions: readonly WorldItem[]; targets: readonly string[] }
-  | { kind: "dpo"; questions: readonly WorldItem[]; pairs: readonly { chosen: string; rejected: string }[] };
+  | {
+      kind: "dpo";
+      questions: readonly WorldItem[];
+      pairs: readonly { chosen: string; rejected: string }[];
+      /** α of the chosen answers' NLL added to the DPO loss (0 or absent: plain DPO). */
+      sftWeight?: number;
+    };
 
 export interface FineTuned extends ModelStage {
   /** Its greedy answers to the test questions. */
@@ -231,8 +237,10 @@ export async function fineTune(
   log: Logger,
 ): Promise<FineTuned> {
   const stage = `w2s-${name}`;
-  const { sftWeight, ...dpo } = w2s.dpo;
-  const settings = what.kind === "sft" ? w2s.sft : sftWeight > 0 ? w2s.dpo : dpo; // plain DPO keeps its earlier cache key
+  const sftWeight = what.kind === "dpo" ? (what.sftWeight ?? 0) : 0;
+  const { sftWeight: _, ...plain } = w2s.dpo;
+  const dpo = sftWeight > 0 ? { ...plain, sftWeight } : plain; // plain DPO keeps its cache key from before the option
+  const settings = what.kind === "sft" ? w2s.sft : dpo;
   const labels = what.kind === "sft" ? what.targets : what.pairs;
   const key = {
     base: basename(base.dir),
@@ -276,7 +284,7 @@ export async function fineTune(
             model,
             pairs,
             reference,
-            { ...w2s.dpo, seed: config.seed },
+            { ...dpo, seed: config.seed },
             { logger: log, progressLabel: stage, onStep: progress(log, stage, w2s.dpo.steps) },
           );
         }

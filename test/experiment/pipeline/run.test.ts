@@ -182,9 +182,12 @@ describe("materializeRun on the tiny preset", () => {
     // and then the stage says so and writes no DPO rows (its training is tested in test/engine/dpo.test.ts).
     const dpoTrained = table("training").some((r) => r.model === "strong" && r.stage === "dpo");
     expect(methods.has("w2s-dpo")).toBe(dpoTrained);
+    expect(methods.has("w2s-dpo-nll")).toBe(dpoTrained); // the tiny preset keeps the default sftWeight > 0
     expect(new Set(w2s.map((r) => r.dimension))).toEqual(new Set(["helpful", "harmless"]));
     expect(
-      w2s.filter((r) => r.pgr === null && ["w2s", "w2s-dpo"].includes(r.method as string)).every((r) => (r.pgr_note as string).length > 0),
+      w2s
+        .filter((r) => r.pgr === null && ["w2s", "w2s-dpo", "w2s-dpo-nll"].includes(r.method as string))
+        .every((r) => (r.pgr_note as string).length > 0),
     ).toBe(true);
   });
 

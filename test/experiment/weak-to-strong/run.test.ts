@@ -171,7 +171,7 @@ describe("runWeakToStrong on a tiny world", () => {
 
   it("has every method × dimension, and the iterated round", () => {
     const keys = result.w2s.map((r) => `${r.method}@${r.round}/${r.dimension}`).sort();
-    const methods = ["strong@1", "weak@1", "w2s@1", "w2s-dpo@1", "sft-own@1", "ceiling@1", "weak@2", "w2s@2"];
+    const methods = ["strong@1", "weak@1", "w2s@1", "w2s-dpo@1", "w2s-dpo-nll@1", "sft-own@1", "ceiling@1", "weak@2", "w2s@2"];
     expect(keys).toEqual(methods.flatMap((m) => [`${m}/helpful`, `${m}/harmless`]).sort());
     for (const r of result.w2s) {
       expect(r.run_id).toBe("tiny-w2s");
@@ -180,7 +180,7 @@ describe("runWeakToStrong on a tiny world", () => {
       expect(r.omega_lo!).toBeLessThanOrEqual(r.omega!);
       expect(r.omega!).toBeLessThanOrEqual(r.omega_hi!);
       expect(r.pgr === null || Number.isFinite(r.pgr)).toBe(true);
-      if (r.method === "w2s" || r.method === "w2s-dpo") expect(r.pgr !== null || r.pgr_note !== "").toBe(true);
+      if (["w2s", "w2s-dpo", "w2s-dpo-nll"].includes(r.method ?? "")) expect(r.pgr !== null || r.pgr_note !== "").toBe(true);
     }
     expect(result.dpoPairs).toBeGreaterThan(0);
   });
@@ -195,9 +195,23 @@ describe("runWeakToStrong on a tiny world", () => {
   it("logs the strong model's pretraining and each fine-tune", () => {
     const steps = (stage: string) => result.training.filter((r) => r.stage === stage).length;
     expect(result.training.every((r) => r.model === "strong" && r.run_id === "tiny-w2s")).toBe(true);
-    expect([steps("lm"), steps("sft"), steps("dpo"), steps("sft-own"), steps("sft-gold"), steps("sft-round2")]).toEqual([
-      12, 4, 3, 4, 4, 4,
+    expect([steps("lm"), steps("sft"), steps("dpo"), steps("dpo-nll"), steps("sft-own"), steps("sft-gold"), steps("sft-round2")]).toEqual([
+      12, 4, 3, 3, 4, 4, 4,
     ]);
+  });
+
+  it("trains DPO + NLL beside plain DPO only when w2s.dpo.sftWeight > 0; plain DPO's rows do not change", async () => {
+    const plain = await runWeakToStrong(dir, config, { ...TINY_W2S, dpo: { ...TINY_W2S.dpo, sftWeight: 0 } }, data, aligner, {
+      runId: "tiny-w2s",
+      backend: "wasm",
+      log: silentLogger,
+    });
+    expect(plain.w2s.some((r) => r.method === "w2s-dpo-nll")).toBe(false);
+    expect(plain.training.some((r) => r.stage === "dpo-nll")).toBe(false);
+    const dpoRows = (r: typeof result) => r.w2s.filter((row) => row.method === "w2s-dpo");
+    expect(dpoRows(plain)).toEqual(dpoRows(result));
+    const nll = result.w2s.filter((r) => r.method === "w2s-dpo-nll");
+    expect(nll.map((r) => r.dimension).sort()).toEqual(["harmless", "helpful"]);
   });
 
   it("returns no rows when disabled", async () => {

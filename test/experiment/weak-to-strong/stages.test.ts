@@ -252,9 +252,18 @@ describe("weak-to-strong stages on the tiny preset", () => {
       expect(first.result.test).toHaveLength(items.test.length);
       expect(await stage(call)).toEqual({ result: first.result, cached: true });
       // DPO + NLL (sftWeight > 0) is another stage with other weights; plain DPO's folder is keyed as before the option existed.
-      const withNll = { ...W2S, dpo: { ...W2S.dpo, sftWeight: 1 } };
       const rpo = await stage(() =>
-        fineTune(runDir, "dpo", config, withNll, data, strong, { kind: "dpo", questions: items.train, pairs }, items.test, silentLogger),
+        fineTune(
+          runDir,
+          "dpo-nll",
+          config,
+          W2S,
+          data,
+          strong,
+          { kind: "dpo", questions: items.train, pairs, sftWeight: 1 },
+          items.test,
+          silentLogger,
+        ),
       );
       expect(rpo.cached).toBe(false);
       expect(rpo.result.dir).not.toBe(first.result.dir);
