@@ -170,7 +170,8 @@ export const RESIDUAL_OPS = {
 /** Weak-to-strong results, one row per run × method × round × dimension (empty when a preset does not run it). */
 export const W2S = {
   run_id: "string",
-  /** "weak" (the weak supervisor alone), "w2s" (the strong model trained on weak corrections), "ceiling" (trained on gold) and the baselines. */
+  /** "weak" (the weak supervisor alone), "w2s" (the strong model SFT on weak corrections), "w2s-dpo" (DPO on (weak correction ≻ its
+   * answer)), "w2s-dpo-nll" (the same pairs, DPO + NLL of the chosen: ours), "ceiling" (SFT on gold) and the baselines ("strong", "sft-own"). */
   method: "string",
   /** Correction round (1 for a single pass). */
   round: "int",
