@@ -117,6 +117,7 @@ describe("loadPreset", () => {
     ['{"w2s": {"sft": {"weightDecay": -1}}}', /"w2s.sft.weightDecay" must be ≥ 0/],
     ['{"w2s": {"dpo": {"lr": 0}}}', /"w2s.dpo.lr" must be > 0/],
     ['{"w2s": {"dpo": {"batchSize": 1e6}}}', /"w2s.dpo.batchSize" must be a positive integer and ≤ 4,096/],
+    ['{"w2s": {"dpo": {"sftWeight": -1}}}', /"w2s.dpo.sftWeight" must be ≥ 0/],
     ['{"w2s": {"decoding": {"topP": 1.5}}}', /"w2s.decoding.topP" must be in \(0, 1\]/],
     ['{"w2s": {"trainTemperature": -0.5}}', /"w2s.trainTemperature" must be ≥ 0/],
     ['{"w2s": {"minGap": 2}}', /"w2s.minGap" must be in \[0, 1\)/],
