@@ -194,10 +194,18 @@ function _policySides(
   return { margins: tf.sub(tf.sub(chosen, rejected), tf.tensor1d(refDiff)) as tf.Tensor1D, chosen };
 }
 
-/** α · mean over pairs of the chosen answer's per-token NLL, −log π(y_w|x) / |y_w| (a scalar). */
-function _chosenNll(chosen: tf.Tensor1D, pairs: readonly PreferencePair[], sftWeight: number): tf.Scalar {
+/** mean(−log σ(β·h)), plus α · the mean over pairs of the chosen answer's per-token NLL, −log π(y_w|x) / |y_w|,
+ * when α = sftWeight > 0 (a scalar). */
+function _objective(
+  sides: { margins: tf.Tensor1D; chosen: tf.Tensor1D },
+  pairs: readonly PreferencePair[],
+  beta: number,
+  sftWeight: number,
+): tf.Scalar {
+  const dpo = _lossOfMargins(sides.margins, beta);
+  if (sftWeight === 0) return dpo;
   const perToken = Float32Array.from(pairs, (p) => -sftWeight / Math.max(1, p.chosen.length) / pairs.length);
-  return tf.sum(tf.mul(chosen, tf.tensor1d(perToken)));
+  return tf.add(dpo, tf.sum(tf.mul(sides.chosen, tf.tensor1d(perToken))));
 }
 
 /** The DPO loss of a batch of pairs (plus α · the chosen answers' NLL when `sftWeight` α > 0): a scalar,
@@ -211,11 +219,7 @@ export function dpoLoss(
   padId = 0,
   sftWeight = 0,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const { margins, chosen } = _policySides(model, pairs, reference, opts, padId);
-    const dpo = _lossOfMargins(margins, beta);
-    return sftWeight > 0 ? tf.add(dpo, _chosenNll(chosen, pairs, sftWeight)) : dpo;
-  });
+  return tf.tidy(() => _objective(_policySides(model, pairs, reference, opts, padId), pairs, beta, sftWeight));
 }
 
 /** mean(−log σ(β·h)) as mean(softplus(−β·h)): tf.logSigmoid's gradient reads a tensor its tidy has freed. */
@@ -274,10 +278,9 @@ export function trainDpo(
       const started = performance.now();
       let margins: Float32Array = new Float32Array(0);
       const { value, grads } = tf.variableGrads(() => {
-        const { margins: h, chosen } = _policySides(model, batch, ref, {}, config.padId);
-        margins = readFloats(h);
-        const dpo = _lossOfMargins(h, config.beta);
-        return config.sftWeight > 0 ? tf.add(dpo, _chosenNll(chosen, batch, config.sftWeight)) : dpo;
+        const sides = _policySides(model, batch, ref, {}, config.padId);
+        margins = readFloats(sides.margins);
+        return _objective(sides, batch, config.beta, config.sftWeight);
       }, Object.values(model.params));
       let loss = NaN;
       let gradNorm = NaN;
