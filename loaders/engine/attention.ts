@@ -7,7 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { hotPath } from "./hotpath.js";
 import { _customOp } from "./ops.js";
-import { readFloats } from "./readback.js";
+import { readFloats, withFloats } from "./readback.js";
+import { scratch } from "./scratch.js";
 
 const MASKED = -1e9;
 
@@ -72,7 +73,8 @@ function _attentionBatched(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
 
 /**
  * Columns [col, col + H·hd) of the rows of `src` ([B*T, stride]) regrouped per head, scaled:
- * [B, H, T, hd], or [B, H, hd, T] when `transpose`. One pass, so no per-head copies or allocations.
+ * [B, H, T, hd], or [B, H, hd, T] when `transpose`. One pass in the order of the output (two loops
+ * specialised for the two layouts: a branch or a multiply the JIT cannot hoist costs ≈2× here).
  */
 function _heads(
   src: Float32Array,
@@ -84,16 +86,52 @@ function _heads(
   hd: number,
   transpose: boolean,
   scale = 1,
+  out: Float32Array = new Float32Array(B * H * T * hd),
 ): Float32Array {
-  const out = new Float32Array(B * H * T * hd);
+  return transpose ? _headsCols(src, stride, col, B, T, H, hd, scale, out) : _headsRows(src, stride, col, B, T, H, hd, scale, out);
+}
+
+/** [B, H, T, hd]: each head's T rows of hd values, copied (scale 1) or scaled. */
+function _headsRows(
+  src: Float32Array,
+  stride: number,
+  col: number,
+  B: number,
+  T: number,
+  H: number,
+  hd: number,
+  scale: number,
+  out: Float32Array,
+): Float32Array {
+  let o = 0;
   for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const row = (b * T + t) * stride + col;
-      for (let h = 0; h < H; h++) {
-        const head = (b * H + h) * T * hd;
-        const from = row + h * hd;
-        if (transpose) for (let d = 0; d < hd; d++) out[head + d * T + t] = src[from + d]! * scale;
-        else for (let d = 0; d < hd; d++) out[head + t * hd + d] = src[from + d]! * scale;
+    for (let h = 0; h < H; h++) {
+      for (let from = b * T * stride + col + h * hd, t = 0; t < T; t++, from += stride) {
+        if (scale === 1) (out.set(src.subarray(from, from + hd), o), (o += hd));
+        else for (let i = from, end = from + hd; i < end; i++) out[o++] = src[i]! * scale;
+      }
+    }
+  }
+  return out;
+}
+
+/** [B, H, hd, T]: each head transposed. */
+function _headsCols(
+  src: Float32Array,
+  stride: number,
+  col: number,
+  B: number,
+  T: number,
+  H: number,
+  hd: number,
+  scale: number,
+  out: Float32Array,
+): Float32Array {
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const head = (b * H + h) * T * hd;
+      for (let from = b * T * stride + col + h * hd, t = 0; t < T; t++, from += stride) {
+        for (let d = 0, o = head + t; d < hd; d++, o += T) out[o] = src[from + d]! * scale;
       }
     }
   }
@@ -122,11 +160,17 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
   const scale = 1 / Math.sqrt(hd);
   const size = T * hd; // one head's slice
   return _customOp<tf.Tensor2D>(([x], save) => {
-    const data = readFloats(x!); // [B*T, 3D]: the forward's one readback
-    const qs = _heads(data, 3 * D, 0, B, T, H, hd, false, scale); // [B, H, T, hd], q pre-scaled by 1/sqrt(hd)
-    const kTs = _heads(data, 3 * D, D, B, T, H, hd, true); // [B, H, hd, T]
-    const vs = _heads(data, 3 * D, 2 * D, B, T, H, hd, false); // [B, H, T, hd]
-    if (onKeysValues) onKeysValues(_heads(data, 3 * D, D, B, T, H, hd, false), vs);
+    const n = B * T * D;
+    // [B*T, 3D] -> [B, H, T, hd] and [B, H, hd, T] in JS from the forward's one readback (a view on wasm)
+    const [qs, kTs, vs] = withFloats(x!, (data) => {
+      const qkvHeads: [Float32Array, Float32Array, Float32Array] = [
+        _heads(data, 3 * D, 0, B, T, H, hd, false, scale, scratch("heads0", n)), // q pre-scaled by 1/sqrt(hd)
+        _heads(data, 3 * D, D, B, T, H, hd, true, 1, scratch("heads1", n)), // k transposed
+        _heads(data, 3 * D, 2 * D, B, T, H, hd, false, 1, onKeysValues ? undefined : scratch("heads2", n)),
+      ];
+      if (onKeysValues) onKeysValues(_heads(data, 3 * D, D, B, T, H, hd, false), qkvHeads[2]!); // the caller keeps these
+      return qkvHeads;
+    });
     const probs: tf.Tensor2D[] = [];
     const ys: tf.Tensor2D[] = [];
     const sharedMask = keyValid ? undefined : tf.tensor2d(_attentionMask(T), [T, T]);
@@ -145,16 +189,20 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
       if (!sharedMask) mask.dispose();
     }
     sharedMask?.dispose();
-    save(probs);
+    save([x!, ...probs]);
     return {
       value: _assemble(ys, B, T, H, hd), // [B*T, D]
-      gradFunc: (dy, saved) => {
-        const g = readFloats(dy); // [B*T, D]: the backward's one readback
-        const dYs = _heads(g, D, 0, B, T, H, hd, false); // [B, H, T, hd]
-        const dYTs = _heads(g, D, 0, B, T, H, hd, true); // [B, H, hd, T]
-        const qTs = _heads(data, 3 * D, 0, B, T, H, hd, true, scale); // [B, H, hd, T]
-        const ks = _heads(data, 3 * D, D, B, T, H, hd, false, scale); // [B, H, T, hd], pre-scaled: dq = dS @ k / sqrt(hd)
-        const vTs = _heads(data, 3 * D, 2 * D, B, T, H, hd, true); // [B, H, hd, T]
+      gradFunc: (dy, [qkvSaved, ...saved]) => {
+        // the backward's two readbacks (views on wasm): dy [B*T, D] and the saved qkv [B*T, 3D]
+        const [dYs, dYTs] = withFloats(dy, (g) => [
+          _heads(g, D, 0, B, T, H, hd, false, 1, scratch("heads0", n)), // [B, H, T, hd]
+          _heads(g, D, 0, B, T, H, hd, true, 1, scratch("heads1", n)), // [B, H, hd, T]
+        ]);
+        const [qTs, ks, vTs] = withFloats(qkvSaved!, (data) => [
+          _heads(data, 3 * D, 0, B, T, H, hd, true, scale, scratch("heads2", n)), // [B, H, hd, T]
+          _heads(data, 3 * D, D, B, T, H, hd, false, scale, scratch("heads3", n)), // [B, H, T, hd], pre-scaled: dq = dS @ k / sqrt(hd)
+          _heads(data, 3 * D, 2 * D, B, T, H, hd, true, 1, scratch("heads4", n)), // [B, H, hd, T]
+        ]);
         const dqs: tf.Tensor2D[] = [];
         const dkTs: tf.Tensor2D[] = [];
         const dvTs: tf.Tensor2D[] = [];

@@ -6,10 +6,12 @@
  * at 1-2 GFLOP/s); (2) the embedding gradient is a scatterND, since wasm lacks UnsortedSegmentSum;
  * (3) attention (./attention.ts) runs per head on wasm, batched elsewhere (./hotpath.ts); (4) GELU uses
  * x·sigmoid(2u), equal to 0.5x(1+tanh u), because wasm's Sigmoid is vectorised (≈2.5 ms on [4096, 512])
- * and its Tanh is not (≈45 ms); (5) row gathers stay on the device (tf.gather), so a step needs no readback.
+ * and its Tanh is not (≈45 ms); (5) row gathers run on the device (tf.gather) on the device path and as JS
+ * copies on the host path, where wasm's GatherV2 is slow.
  */
 import * as tf from "@tensorflow/tfjs";
-import { readFloats } from "./readback.js";
+import { hotPath } from "./hotpath.js";
+import { readFloats, withFloats } from "./readback.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Differentiable ops with wasm-friendly gradients. Each is one tf.customGrad kernel.
@@ -42,19 +44,27 @@ function _weightGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Te
   return withBias ? [dw, tf.reshape(tf.matMul(dyT, tf.ones([n, 1])), [m])] : [dw]; // [M, 1] -> [M]
 }
 
-/** Rows of `table` at `idx` ([N, D] -> [M, D]) by tf.gather on the device (no readback; on wasm ≈8 ns a
- * value, a few ms a step); gradient by scatterND, which sums repeated rows (wasm has no
- * UnsortedSegmentSum for tf.gather's). Indices are checked on the host, where they already are. */
+/** Rows of `table` at `idx` ([N, D] -> [M, D]); gradient by scatterND, which sums repeated rows (wasm has no
+ * UnsortedSegmentSum for tf.gather's). On the device path a tf.gather (no readback); on the host path
+ * (hotpath.ts) the rows are copied in JS from one view of the table, ≈20× faster than wasm's
+ * GatherV2 (≈30 ns a value) and the same values. Indices are checked on the host, where they already are. */
 export function gatherRows(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
   const [n, d] = table.shape;
   for (const row of idx) if (row < 0 || row >= n) throw new Error(`row index ${row} out of range [0, ${n})`);
   return _customOp<tf.Tensor2D>(
     ([t]) => ({
-      value: tf.tidy(() => tf.gather(t!, tf.tensor1d(idx, "int32")) as tf.Tensor2D),
+      value: hotPath() === "host" ? _copyRows(t!, d, idx) : tf.tidy(() => tf.gather(t!, tf.tensor1d(idx, "int32")) as tf.Tensor2D),
       gradFunc: (dy) => tf.scatterND(tf.tensor2d(idx, [idx.length, 1], "int32"), dy, [n, d]), // [M, 1] indices
     }),
     table,
   );
+}
+
+/** Rows `idx` of a tensor [N, d], copied in JS from a view of its values: a tensor [M, d]. */
+function _copyRows(table: tf.Tensor, d: number, idx: Int32Array): tf.Tensor2D {
+  const out = new Float32Array(idx.length * d);
+  withFloats(table, (values) => idx.forEach((row, i) => out.set(values.subarray(row * d, row * d + d), i * d)));
+  return tf.tensor2d(out, [idx.length, d]);
 }
 
 /** Runs `fn` in a tidy and returns its tensors' values; never return typed arrays from tf.tidy itself,
@@ -99,7 +109,8 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: n
           const g2 = dy as tf.Tensor2D;
           const dxhat = tf.mul(g2, gs!);
           const inner = tf.sub(tf.sub(dxhat, tf.mean(dxhat, -1, true)), tf.mul(xh!, tf.mean(tf.mul(dxhat, xh!), -1, true)));
-          return [tf.mul(inner, rs!), tf.sum(tf.mul(g2, xh!), 0), tf.sum(g2, 0)];
+          const [dg, db] = hotPath() === "host" ? _columnSums(g2, xh!) : [tf.sum(tf.mul(g2, xh!), 0), tf.sum(g2, 0)];
+          return [tf.mul(inner, rs!), dg, db];
         },
       };
     },
@@ -107,6 +118,29 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: n
     g,
     b,
   );
+}
+
+/**
+ * LayerNorm's parameter gradients on the host path: column sums of dy·xhat and of dy ([N, D] -> [D] each) in
+ * one pass over heap views, the same float32 values as tf.sum(tf.mul(dy, xhat), 0) and tf.sum(dy, 0) on wasm
+ * (each product rounded, then the rows summed in order, as its Sum kernel does), which transposes [N, D]
+ * first and costs ≈2.4 ms a call at [2048, 128]; this takes ≈0.5 ms.
+ */
+function _columnSums(dy: tf.Tensor2D, xhat: tf.Tensor): [tf.Tensor1D, tf.Tensor1D] {
+  const [n, d] = dy.shape;
+  const dg = new Float32Array(d);
+  const db = new Float32Array(d);
+  withFloats(xhat, (x) =>
+    withFloats(dy, (g) => {
+      for (let i = 0, r = 0; i < n; i++, r += d) {
+        for (let j = 0; j < d; j++) {
+          dg[j] = dg[j]! + Math.fround(g[r + j]! * x[r + j]!);
+          db[j] = db[j]! + g[r + j]!;
+        }
+      }
+    }),
+  );
+  return [tf.tensor1d(dg), tf.tensor1d(db)];
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);

@@ -4,7 +4,7 @@
  * path's budget: at most 2 per training step and 1 per decoded token batch on the device path
  * (hotpath.ts). Reading a tensor's data any other way in loaders/engine is a bug the counter cannot see.
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 
 let _count = 0; // a process-wide counter, like tf.memory(): each worker thread has its own
 
@@ -19,6 +19,28 @@ export function readFloats(t: tf.Tensor): Float32Array {
   const values = readSync(t);
   if (!(values instanceof Float32Array)) throw new Error(`expected a float32 tensor, got ${t.dtype}`);
   return values;
+}
+
+/** What the wasm backend keeps per tensor (tfjs-backend-wasm 4.22's backend_wasm.js): its place in the heap. */
+interface WasmHeap {
+  wasm?: { HEAPU8?: Uint8Array };
+  dataIdMap?: { get(dataId: object): { memoryOffset?: number | null; dtype?: string } | undefined };
+}
+
+/**
+ * Calls `fn` with the float tensor's values (one counted readback) without copying them where the backend
+ * allows: on wasm a view of its heap, since a fresh copy of a 1 MB tensor costs ≈3 ms in first-touch
+ * page faults on the machines we measured, more than most kernels. The view is valid only inside `fn`:
+ * run no tfjs op there and keep nothing that points into it. Elsewhere a plain readback.
+ */
+export function withFloats<T>(t: tf.Tensor, fn: (values: Float32Array) => T): T {
+  if (t.dtype !== "float32") throw new Error(`expected a float32 tensor, got ${t.dtype}`);
+  const backend = tf.engine().backend as unknown as WasmHeap;
+  const entry = tf.getBackend() === "wasm" ? backend.dataIdMap?.get(t.dataId) : undefined;
+  const heap = backend.wasm?.HEAPU8;
+  if (!entry || typeof entry.memoryOffset !== "number" || entry.dtype !== "float32" || !heap) return fn(readFloats(t));
+  _count++;
+  return fn(new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size));
 }
 
 /** The tensor's values, read without blocking the thread (one counted readback). */

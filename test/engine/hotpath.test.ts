@@ -4,7 +4,9 @@ import { generate } from "../../loaders/engine/generate.js";
 import { hotPath } from "../../loaders/engine/hotpath.js";
 import { createKVCache, decodeStep, disposeKVCache, prefill } from "../../loaders/engine/kvcache.js";
 import { createModel, disposeModel, type GPT } from "../../loaders/engine/model.js";
-import { readbackCount } from "../../loaders/engine/readback.js";
+import { gatherRows, layerNorm } from "../../loaders/engine/ops.js";
+import { readbackCount, withFloats } from "../../loaders/engine/readback.js";
+import { scratch } from "../../loaders/engine/scratch.js";
 import { trainModel, type Example } from "../../loaders/engine/train.js";
 import { addNChunked, clipScale, globalNorm } from "../../loaders/engine/gradnorm.js";
 import { leftPad } from "../../loaders/engine/generate.js";
@@ -99,7 +101,10 @@ describe("hot path", () => {
     const device = await curve("device");
     const host = await curve("host");
     expect(device.reads).toEqual([1, 1, 1, 1]);
-    expect(host.reads).toEqual([5, 5, 5, 5]); // per-head attention: one readback per layer forward and one backward
+    // the host path reads on purpose (views of wasm's heap, no copies): 1 for the step, per-head attention
+    // 1 per layer forward and 2 backward, the row gathers 4 (both embedding tables, the last block's x and y),
+    // LayerNorm's parameter gradients 2 per norm (5 norms)
+    expect(host.reads).toEqual([1 + 2 * 3 + 4 + 5 * 2, 21, 21, 21]);
     device.losses.forEach((x, i) => expect(x).toBeCloseTo(host.losses[i]!, 4));
     device.norms.forEach((x, i) => expect(x).toBeCloseTo(host.norms[i]!, 4));
     expect(Math.min(...device.norms)).toBeGreaterThan(0.05); // clipping was active on every step
@@ -108,6 +113,55 @@ describe("hot path", () => {
 
 describe("gradnorm", () => {
   beforeAll(() => useBackend("wasm"));
+
+  it("gathers rows and takes LayerNorm's parameter gradients in JS on the host path, to the bit the device path's tfjs values", async () => {
+    const n = 37;
+    const d = 12;
+    const rand = (size: number, seed: number) => Float32Array.from({ length: size }, (_, i) => Math.sin(seed * 1000 + i * 1.7) * 3);
+    const table = tf.tensor2d(rand(n * d, 1), [n, d]);
+    const x = tf.tensor2d(rand(n * d, 2), [n, d]);
+    const g = tf.tensor1d(rand(d, 3));
+    const b = tf.tensor1d(rand(d, 4));
+    const up = tf.tensor2d(rand(5 * d, 5), [5, d]);
+    const upLn = tf.tensor2d(rand(n * d, 6), [n, d]);
+    const idx = Int32Array.from([3, 0, 36, 3, 17]);
+    const run = (path: string) =>
+      withPath(path, () => {
+        const before = readbackCount();
+        const out = tf.tidy(() => {
+          const rows = gatherRows(table, idx);
+          const dTable = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t as tf.Tensor2D, idx), up)))(table);
+          const ln = layerNorm(x, g, b, 1e-5);
+          const dLn = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
+            tf.sum(tf.mul(layerNorm(xi as tf.Tensor2D, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5), upLn)),
+          )([x, g, b]);
+          return [rows, dTable, ln, ...dLn];
+        });
+        const reads = readbackCount() - before;
+        const values = out.map((t) => Array.from(t.dataSync()));
+        tf.dispose(out);
+        return { values, reads };
+      });
+    const host = await expectNoLeak(() => run("host"));
+    const device = await expectNoLeak(() => run("device"));
+    expect(host.values).toEqual(device.values); // exact: the same float32 operations in the same order
+    expect(device.reads).toBe(0);
+    expect(host.reads).toBe(2 + 2); // gathers read the table (forward and under tf.grad), LayerNorm reads dy and x̂
+    tf.dispose([table, x, g, b, up, upLn]);
+  });
+
+  it("reads a wasm tensor through a view of the heap (one counted readback) and reuses scratch buffers on wasm only", async () => {
+    const t = tf.tensor1d([1.5, -2, 3.25]);
+    const before = readbackCount();
+    expect(withFloats(t, (v) => Array.from(v))).toEqual([1.5, -2, 3.25]);
+    expect(readbackCount() - before).toBe(1);
+    const ints = tf.tensor1d([1], "int32");
+    expect(() => withFloats(ints, (v) => v)).toThrow(/expected a float32 tensor, got int32/);
+    tf.dispose([t, ints]);
+    const a = scratch("test", 8);
+    expect(scratch("test", 8)).toBe(a);
+    expect(scratch("test", 9)).not.toBe(a);
+  });
 
   it("sums many tensors in AddN chunks as one AddN does, and clips as torch's clip_grad_norm_", async () => {
     const xs = Array.from({ length: 21 }, (_, i) => tf.fill([3], i + 0.5));
