@@ -17,6 +17,7 @@ import { flatWeights, paramCount, shardGradients, shardRows, splitRows, unflatte
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./dpworker.js";
 import { defaultGenerateOptions, generate, type GenerateOptions, type Generation } from "./generate.js";
 import type { GPT, LossBatch } from "./model.js";
+import { scratch } from "./scratch.js";
 
 /** Threads a training or generation uses: ALIGNER_WORKERS if set, else the machine's cores (1 under vitest,
  * so unit tests keep single-thread numerics unless they ask). */
@@ -108,7 +109,7 @@ export interface ParallelGrads {
 /** maskedLoss(model, batch) and its gradients, computed in shards across the pool's threads. */
 export async function parallelGradients(pool: WorkerPool, model: GPT, batch: LossBatch): Promise<ParallelGrads> {
   const shards = splitRows(batch.batch, pool.threads);
-  pool.weights.set(flatWeights(model));
+  flatWeights(model, pool.weights);
   const asks = shards.slice(1).map(([from, to], k) => {
     const s = shardRows(batch, from, to);
     return _ask(pool.workers[k]!, {
@@ -120,11 +121,12 @@ export async function parallelGradients(pool: WorkerPool, model: GPT, batch: Los
       length: s.length,
     });
   });
-  const mine = shardGradients(model, shardRows(batch, shards[0]![0], shards[0]![1])); // runs while the workers run
+  const size = pool.weights.length;
+  const mine = shardGradients(model, shardRows(batch, shards[0]![0], shards[0]![1]), scratch("dp-mine", size)); // runs while the workers run
   const replies = (await Promise.all(asks)) as Array<Extract<WorkerReply, { type: "grads" }>>;
   const total = mine.targets + replies.reduce((n, r) => n + r.targets, 0);
   if (total === 0) throw new Error("batch has no target tokens");
-  const sum = new Float32Array(pool.weights.length);
+  const sum = scratch("dp-sum", size).fill(0); // a buffer reused every step where tensors copy it (wasm)
   let loss = 0;
   const parts = [
     { share: mine.targets / total, loss: mine.loss, grads: mine.grads },
@@ -149,7 +151,7 @@ export async function generateOnWorker(
 ): Promise<Generation> {
   const worker = pool.workers[k];
   if (!worker) throw new Error(`generateOnWorker: the pool has no worker ${k}`);
-  if (syncWeights) pool.weights.set(flatWeights(model));
+  if (syncWeights) flatWeights(model, pool.weights);
   const reply = (await _ask(worker, { type: "generate", syncWeights, prompts, options })) as Extract<WorkerReply, { type: "generate" }>;
   return { tokens: reply.tokens, finished: reply.finished, steps: reply.steps };
 }
@@ -164,7 +166,7 @@ export async function parallelGenerate(
   options: Partial<GenerateOptions> = {},
 ): Promise<Generation> {
   const ranges = splitRows(prompts.length, pool.threads);
-  pool.weights.set(flatWeights(model));
+  flatWeights(model, pool.weights);
   const asks = ranges.slice(1).map(([from, to], k) =>
     _ask(pool.workers[k]!, {
       type: "generate",
