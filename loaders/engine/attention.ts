@@ -88,21 +88,24 @@ function _heads(
   scale = 1,
   out: Float32Array = new Float32Array(B * H * T * hd),
 ): Float32Array {
-  return transpose ? _headsCols(src, stride, col, B, T, H, hd, scale, out) : _headsRows(src, stride, col, B, T, H, hd, scale, out);
+  const copy = { src, stride, col, B, T, H, hd, scale };
+  return transpose ? _headsCols(copy, out) : _headsRows(copy, out);
+}
+
+/** What _heads copies: columns [col, col + H·hd) of `src` ([B*T, stride]), times `scale`. */
+interface HeadCopy {
+  src: Float32Array;
+  stride: number;
+  col: number;
+  B: number;
+  T: number;
+  H: number;
+  hd: number;
+  scale: number;
 }
 
 /** [B, H, T, hd]: each head's T rows of hd values, copied (scale 1) or scaled. */
-function _headsRows(
-  src: Float32Array,
-  stride: number,
-  col: number,
-  B: number,
-  T: number,
-  H: number,
-  hd: number,
-  scale: number,
-  out: Float32Array,
-): Float32Array {
+function _headsRows({ src, stride, col, B, T, H, hd, scale }: HeadCopy, out: Float32Array): Float32Array {
   let o = 0;
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
@@ -116,17 +119,7 @@ function _headsRows(
 }
 
 /** [B, H, hd, T]: each head transposed. */
-function _headsCols(
-  src: Float32Array,
-  stride: number,
-  col: number,
-  B: number,
-  T: number,
-  H: number,
-  hd: number,
-  scale: number,
-  out: Float32Array,
-): Float32Array {
+function _headsCols({ src, stride, col, B, T, H, hd, scale }: HeadCopy, out: Float32Array): Float32Array {
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const head = (b * H + h) * T * hd;
