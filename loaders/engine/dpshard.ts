@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { maskedLoss, type GPT, type LossBatch } from "./model.js";
 import { readFloats, withFloats } from "./readback.js";
+import { tensorsCopyValues } from "./scratch.js";
 
 export interface ShardResult {
   loss: number; // mean loss over the shard's target tokens
@@ -77,11 +78,12 @@ function _flatten(tensors: tf.Tensor[], out: Float32Array): void {
   if (at !== out.length) throw new Error(`flattened ${at} values into an array of ${out.length}`);
 }
 
-/** Assigns flattened weights (parameter order) to the model. */
+/** Assigns flattened weights (parameter order) to the model; `values` may be reused afterwards. */
 export function setFlatWeights(model: GPT, values: Float32Array): void {
   let at = 0;
   for (const p of Object.values(model.params)) {
-    tf.tidy(() => p.assign(tf.tensor(values.subarray(at, at + p.size), p.shape)));
+    const view = values.subarray(at, at + p.size); // copied where the backend would keep it (cpu)
+    tf.tidy(() => p.assign(tf.tensor(tensorsCopyValues() ? view : view.slice(), p.shape)));
     at += p.size;
   }
   if (at !== values.length) throw new Error(`setFlatWeights got ${values.length} values for ${at} parameters`);

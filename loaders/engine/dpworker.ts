@@ -37,9 +37,7 @@ const grads = new Float32Array(init.grads);
 
 port.on("message", (req: WorkerRequest) => {
   try {
-    // wasm copies a tensor's values when it is made, so it can read the shared buffer itself; a backend
-    // that keeps the array (cpu) gets a private copy
-    if (req.syncWeights) setFlatWeights(model, tf.getBackend() === "wasm" ? weights : weights.slice());
+    if (req.syncWeights) setFlatWeights(model, weights); // reads the shared buffer; the weights keep no view of it
     if (req.type === "grads") {
       const r = shardGradients(model, { ids: req.ids, targets: req.targets, batch: req.batch, length: req.length }, grads); // into the shared slot
       port.postMessage({ type: "grads", loss: r.loss, targets: r.targets, numTensors: tf.memory().numTensors } satisfies WorkerReply);

@@ -11,8 +11,13 @@ const _buffers = new Map<string, Float32Array>();
 
 /** Buffer `slot` with `size` values, valid until the next call with that slot (contents undefined). */
 export function scratch(slot: string, size: number): Float32Array {
-  if (tf.getBackend() !== "wasm") return new Float32Array(size);
+  if (!tensorsCopyValues()) return new Float32Array(size);
   let buffer = _buffers.get(slot);
   if (buffer?.length !== size) _buffers.set(slot, (buffer = new Float32Array(size)));
   return buffer;
+}
+
+/** Whether the backend copies the values a tensor is made from (wasm), so the caller may reuse the array. */
+export function tensorsCopyValues(): boolean {
+  return tf.getBackend() === "wasm";
 }
