@@ -2,13 +2,17 @@
  * Engine benchmark, side by side with ../shared/bench/torch_gpt.py (same model sizes, task, data stream,
  * optimizer and output fields). Prints one JSON line per measurement to stdout; progress goes to stderr.
  *
- *   npm run bench -- --size S|M|L [--steps 30] [--warmup 5] [--only train|generate] [--no-cache] [--backend wasm]
- *                    [--path device|host] [--workers N] [--vs-torch]
+ *   npm run bench -- --size S|M|L [--steps 30] [--warmup 5] [--only train|generate|gemm] [--no-cache] [--backend wasm]
+ *                    [--path device|host] [--workers N] [--vs-torch] [--rounds 1]
  *
  * --path picks the hot path (engine/hotpath.ts; default: the backend's); every row reports readbacks
- * (engine/readback.ts): per training step, and per generated token batch (prefill included). --vs-torch
+ * (engine/readback.ts): per training step, and per generated token batch (prefill included).
  * --workers sets ALIGNER_WORKERS (training threads, default the machine's cores). --vs-torch
  * also runs loaders/tools/torch_gpt.py in the same run (bench-torch.ts) and prints its rows and the ratios.
+ * --rounds N repeats the measurement N times, tfjs and torch back to back in each round (torch first in
+ * even rounds), tags every row with its round and ends with one `ratio_summary` line per figure: the
+ * median, min and max of the N paired ratios (on a machine whose speed drifts, one ratio is one sample).
+ * --only gemm times the matmuls of one training shard alone, beside PyTorch's with --vs-torch (bench-gemm.ts).
  *
  * Training: plain Adam at lr 3e-3 (torch_gpt.py's optimizer: no decay, clipping or schedule) on batches of
  * "64 random letters | the letters reversed", loss on the reversed half; tokens/s counts the batch's
@@ -22,9 +26,10 @@ import { generate } from "../engine/generate.js";
 import { hotPath } from "../engine/hotpath.js";
 import { closeWorkerPool, createWorkerPool, defaultWorkers, parallelGenerate } from "../engine/dataparallel.js";
 import { readbackCount } from "../engine/readback.js";
+import { benchGemm, firstShardRows } from "./bench-gemm.js";
 import { bestTorch, ratioRows, runTorch, TORCH_SETTINGS, torchSkipReason, type TorchRow } from "./bench-torch.js";
 import { createLogger } from "../engine/log.js";
-import { countParams, createModel, disposeModel, type ModelConfig } from "../engine/model.js";
+import { countParams, createModel, disposeModel, resolveModelConfig, type ModelConfig } from "../engine/model.js";
 import { createRng, type Rng } from "../engine/random.js";
 import { trainModel, type Example } from "../engine/train.js";
 
@@ -218,6 +223,8 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   const size = (_arg(args, "size") ?? "S").toUpperCase();
   if (!(size in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}, got ${size}`);
   const only = _arg(args, "only");
+  if (only !== undefined && !["train", "generate", "gemm"].includes(only))
+    throw new Error(`--only must be train, generate or gemm, got ${only}`);
   const path = _arg(args, "path");
   if (path !== undefined) {
     if (path !== "device" && path !== "host") throw new Error(`--path must be device or host, got ${path}`);
@@ -225,26 +232,101 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   }
   const workers = _arg(args, "workers");
   if (workers !== undefined) process.env.ALIGNER_WORKERS = workers;
+  const rounds = _count(args, "rounds", 1);
   const vsTorch = args.includes("--vs-torch");
   const skip = vsTorch ? torchSkipReason() : undefined;
   if (skip) _print({ kind: "skip", what: "torch", reason: skip });
   const info = await selectBackend((_arg(args, "backend") as BackendRequest | undefined) ?? undefined);
   log.info(`backend ${info.backend} (threads ${info.threads}, simd ${info.simd}), size ${size}, hot path ${hotPath()}`);
-  const steps = Number(_arg(args, "steps") ?? 30);
-  const warmup = Number(_arg(args, "warmup") ?? 5);
-  const rows: TorchRow[] = [];
-  if (only !== "generate") rows.push(await benchTrain(size as Size, info, { steps, warmup }));
-  if (only !== "train") rows.push(...(await benchGenerate(size as Size, info, { noCache: args.includes("--no-cache") })));
-  rows.forEach(_print);
-  if (!vsTorch || skip) return;
-  const torch: TorchRow[] = [];
-  for (const setting of TORCH_SETTINGS) {
-    log.info(`torch ${size}, threads ${setting.threads}, OPENBLAS_NUM_THREADS ${setting.blas}`);
-    if (only !== "generate") torch.push(...runTorch(["--size", size, "--steps", String(steps), "--warmup", String(warmup)], setting));
-    if (only !== "train") torch.push(...runTorch(["--size", size, "--gen"], setting));
+  const steps = _count(args, "steps", 30);
+  const warmup = _count(args, "warmup", 5, 0);
+  const tfjs = async (): Promise<TorchRow[]> => {
+    const rows: TorchRow[] = [];
+    if (only !== "generate") rows.push(await benchTrain(size as Size, info, { steps, warmup }));
+    if (only !== "train") rows.push(...(await benchGenerate(size as Size, info, { noCache: args.includes("--no-cache") })));
+    return rows;
+  };
+  const torch = (): TorchRow[] => {
+    const rows: TorchRow[] = [];
+    for (const setting of TORCH_SETTINGS) {
+      log.info(`torch ${size}, threads ${setting.threads}, OPENBLAS_NUM_THREADS ${setting.blas}`);
+      if (only !== "generate") rows.push(...runTorch(["--size", size, "--steps", String(steps), "--warmup", String(warmup)], setting));
+      if (only !== "train") rows.push(...runTorch(["--size", size, "--gen"], setting));
+    }
+    return rows;
+  };
+  const paired = vsTorch && !skip;
+  if (only === "gemm") {
+    const { batch, ...config } = SIZES[size as Size];
+    const examples = reverseExamples(createRng(1234), firstShardRows(batch, defaultWorkers()), config.maxLen);
+    for (let round = 1; round <= rounds; round++) {
+      const rows = await benchGemm(size, resolveModelConfig(config), examples, { vsTorch: paired, log: (line) => log.info(line) });
+      rows.forEach((row) => _print(rounds > 1 ? { ...row, round } : row));
+    }
+    return;
   }
-  torch.forEach(_print);
-  ratioRows(rows, bestTorch(torch)).forEach(_print);
+  const ratios: Array<Record<string, unknown>> = [];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) log.info(`round ${round}/${rounds}`);
+    const tag = <R extends object>(row: R) => (rounds > 1 ? { ...row, round } : row);
+    // even rounds measure torch first, so a machine that speeds up or slows down during the run favours neither side
+    const torchFirst = paired && round % 2 === 0;
+    const torchBefore = torchFirst ? torch() : [];
+    const rows = await tfjs();
+    rows.forEach((row) => _print(tag(row)));
+    if (!paired) continue;
+    const torchRows = torchFirst ? torchBefore : torch();
+    torchRows.forEach((row) => _print(tag(row)));
+    const roundRatios = ratioRows(rows, bestTorch(torchRows)).map(tag);
+    roundRatios.forEach(_print);
+    ratios.push(...roundRatios);
+  }
+  if (rounds > 1) summarizeRatios(ratios).forEach(_print);
+}
+
+/**
+ * One line per figure over the rounds of a `--rounds N --vs-torch` run: each round's ratio is tfjs and torch
+ * measured back to back (alternating which goes first), so the ratios are paired, and their median, min
+ * and max say how far the machine's drift moves a single run's ratio.
+ */
+export function summarizeRatios(ratios: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  const groups = new Map<string, Array<Record<string, unknown>>>();
+  for (const r of ratios) {
+    const key = JSON.stringify([r.what, r.size, r.batch, r.tfjs_workers]);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((rows) => {
+    const values = rows.map((r) => r.ratio as number);
+    const first = rows[0]!;
+    return {
+      kind: "ratio_summary",
+      what: first.what,
+      size: first.size,
+      batch: first.batch,
+      tfjs_workers: first.tfjs_workers,
+      rounds: values.length,
+      median: Number(_midpoint(values).toFixed(3)),
+      min: Math.min(...values),
+      max: Math.max(...values),
+      ratios: values,
+    };
+  });
+}
+
+/** The median, the mean of the middle two for an even count. */
+function _midpoint(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const mid = s.length / 2;
+  return Number.isInteger(mid) ? (s[mid - 1]! + s[mid]!) / 2 : s[Math.floor(mid)]!;
+}
+
+/** A whole-number option (`--name N`, at least `min`), or `fallback` when absent. */
+function _count(args: string[], name: string, fallback: number, min = 1): number {
+  const raw = _arg(args, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got ${raw}`);
+  return n;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

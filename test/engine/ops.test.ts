@@ -346,3 +346,46 @@ describe.each(["wasm", "cpu"] as const)("ops on %s", (backend) => {
     });
   });
 });
+
+describe("wasm matmul", () => {
+  beforeAll(async () => {
+    await useBackend("wasm");
+  });
+
+  // linear's weight gradient picks which operand to transpose by cost alone (ops.ts _weightGrads): both
+  // orientations give the same bits because XNNPACK sums each output over k in order, like this loop.
+  it.each([
+    [4, 8, 8],
+    [32, 128, 128],
+    [128, 2048, 64],
+  ])("sums each of A [%i, %i] @ B [, %i]'s outputs in k order, so (BᵀAᵀ)ᵀ equals it to the bit", (M, K, N) => {
+    const rng = createRng(M + K + N);
+    const a = tf.tensor2d(
+      Float32Array.from({ length: M * K }, () => rng() * 2 - 1),
+      [M, K],
+    );
+    const b = tf.tensor2d(
+      Float32Array.from({ length: K * N }, () => rng() * 2 - 1),
+      [K, N],
+    );
+    const [ab, swapped] = tf
+      .tidy(() => [tf.matMul(a, b), tf.transpose(tf.matMul(tf.transpose(b), tf.transpose(a)))])
+      .map((t) => {
+        const v = t.dataSync() as Float32Array;
+        t.dispose();
+        return v;
+      });
+    const av = a.dataSync();
+    const bv = b.dataSync();
+    const loop = new Float32Array(M * N);
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum = Math.fround(sum + Math.fround(av[i * K + k]! * bv[k * N + j]!));
+        loop[i * N + j] = sum;
+      }
+    expect(Array.from(ab!)).toEqual(Array.from(loop));
+    expect(Array.from(swapped!)).toEqual(Array.from(loop));
+    tf.dispose([a, b]);
+  });
+});
