@@ -97,8 +97,11 @@ describe.skipIf(!hasChromium)("the Playground in Chromium", () => {
     const { page } = browser;
     await page.locator("#playground-question textarea").fill(question);
     await page.locator("#playground-answer textarea").fill(answer);
+    // The previous correction's card stays "done" until the page renders the new one: mark it, so the wait
+    // below cannot return the last result's tokens (a race that once read 32 tokens for an 8-token limit).
+    await page.evaluate(() => document.querySelectorAll("#playground-result").forEach((el) => el.setAttribute("data-stale", "")));
     await page.locator("#playground-correct button").click();
-    const result = page.locator("#playground-result[data-state=done]");
+    const result = page.locator("#playground-result[data-state=done]:not([data-stale])");
     await result.waitFor({ timeout: 120_000 });
     return {
       tokens: JSON.parse((await result.getAttribute("data-tokens"))!) as number[],
