@@ -16,7 +16,8 @@ import { createInterface } from "node:readline";
 import { makeBatch, toSequence } from "../engine/batches.js";
 import { shardGradients, splitRows } from "../engine/dpshard.js";
 import { createModel, disposeModel, type ModelConfig } from "../engine/model.js";
-import type { Example } from "../engine/train.js";
+import { defaultTrainConfig, type Example } from "../engine/train.js";
+import { median } from "../experiment/metrics.js";
 import { bestTorch, runTorch, TORCH_SETTINGS, torchPython } from "./bench-torch.js";
 
 /** One matmul shape of a shard and how often a shard runs it: out [batch, m, n] = a [batch, m, k] @ b [batch, k, n]. */
@@ -75,13 +76,13 @@ export function matmulShapes(kernels: ProfiledKernel[]): MatmulShape[] {
 export async function shardMatmuls(
   config: ModelConfig,
   examples: Example[],
-  { padId = 0, profiles = 3 } = {},
+  { profiles = 3 } = {},
 ): Promise<{ shapes: MatmulShape[]; shardSeconds: number }> {
   const model = createModel(config, { seed: 1 });
   try {
     const batch = makeBatch(
       examples.map((e) => toSequence(e, config.maxLen)),
-      padId,
+      defaultTrainConfig.padId, // as trainModel pads
     );
     shardGradients(model, batch); // warm-up: XNNPACK operators, JIT
     const walls: number[] = [];
@@ -93,16 +94,11 @@ export async function shardMatmuls(
       const profile = await tf.profile(() => void shardGradients(model, batch));
       runs.push(matmulShapes(profile.kernels as unknown as ProfiledKernel[]));
     }
-    const shapes = runs[0]!.map((shape, i) => ({ ...shape, seconds: _median(runs.map((run) => run[i]!.seconds)) }));
-    return { shapes, shardSeconds: _median(walls) };
+    const shapes = runs[0]!.map((shape, i) => ({ ...shape, seconds: median(runs.map((run) => run[i]!.seconds)) }));
+    return { shapes, shardSeconds: median(walls) };
   } finally {
     disposeModel(model);
   }
-}
-
-function _median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const TORCH_GEMM = `

@@ -29,6 +29,7 @@ import { readbackCount } from "../engine/readback.js";
 import { benchGemm, firstShardRows } from "./bench-gemm.js";
 import { bestTorch, ratioRows, runTorch, TORCH_SETTINGS, torchSkipReason, type TorchRow } from "./bench-torch.js";
 import { createLogger } from "../engine/log.js";
+import { median } from "../experiment/metrics.js";
 import { countParams, createModel, disposeModel, resolveModelConfig, type ModelConfig } from "../engine/model.js";
 import { createRng, type Rng } from "../engine/random.js";
 import { trainModel, type Example } from "../engine/train.js";
@@ -80,7 +81,8 @@ function _common(info: BackendInfo): Pick<Common, "backend" | "threads" | "peak_
   };
 }
 
-function _median(xs: number[]): number {
+/** The element at index ⌊n/2⌋ of the sorted values: torch_gpt.py's `times[len(times) // 2]`, so both sides take the same step. */
+function _upperMedian(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
@@ -113,7 +115,7 @@ export async function benchTrain(
   );
   const after = tf.memory().numTensors;
   const timed = rows.slice(warmup);
-  const seconds = _median(timed.map((r) => r.tokens / r.tokens_per_s));
+  const seconds = _upperMedian(timed.map((r) => r.tokens / r.tokens_per_s));
   const tokens = timed[0]!.tokens;
   const result = {
     kind: "train" as const,
@@ -128,7 +130,7 @@ export async function benchTrain(
     gflops: Number((stepFlops(model.config, B, T) / seconds / 1e9).toFixed(2)),
     median_step_s: Number(seconds.toFixed(4)),
     workers: defaultWorkers(), // threads computing each step's gradients (engine/dataparallel.ts)
-    readbacks_per_step: _median(reads.slice(warmup)),
+    readbacks_per_step: _upperMedian(reads.slice(warmup)),
     loss_first: Number(rows[0]!.loss.toFixed(4)),
     loss_last: Number(rows.at(-1)!.loss.toFixed(4)),
   };
@@ -305,19 +307,12 @@ export function summarizeRatios(ratios: Array<Record<string, unknown>>): Array<R
       batch: first.batch,
       tfjs_workers: first.tfjs_workers,
       rounds: values.length,
-      median: Number(_midpoint(values).toFixed(3)),
+      median: Number(median(values).toFixed(3)),
       min: Math.min(...values),
       max: Math.max(...values),
       ratios: values,
     };
   });
-}
-
-/** The median, the mean of the middle two for an even count. */
-function _midpoint(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const mid = s.length / 2;
-  return Number.isInteger(mid) ? (s[mid - 1]! + s[mid]!) / 2 : s[Math.floor(mid)]!;
 }
 
 /** A whole-number option (`--name N`, at least `min`), or `fallback` when absent. */
