@@ -4,8 +4,9 @@
  * on the device path K and V stay tensors (kvdevice.ts: one readback per step); on the host path (wasm,
  * cpu) the row-wise ops (embedding, LayerNorm, residuals) touch a few thousand values, so they run in
  * JS, where an op costs microseconds less than a tfjs dispatch (≈30 µs); attention over the cache runs
- * in a small WebAssembly SIMD kernel; the four matmuls per layer, the GELU and the head go through tfjs
- * (XNNPACK), each with a readback (1 + 3·layers per step).
+ * in a small WebAssembly SIMD kernel (kvkernels.ts); the four matmuls per layer and the head call the wasm
+ * backend's fused-matmul kernel directly (hostlinear.ts; through tfjs ops on other backends), and the GELU
+ * goes through tfjs: 1 + 5·layers readbacks per step.
  */
 import * as tf from "@tensorflow/tfjs";
 import { hotPath, type HotPath } from "./hotpath.js";
@@ -13,6 +14,7 @@ import { createDeviceKV, decodeStepDevice, disposeDeviceKV, prefillDevice, type 
 import { _headT, _param, forwardRows, type GPT, type TokenBatch } from "./model.js";
 import { _values, gelu } from "./ops.js";
 import { readFloats } from "./readback.js";
+import { hostLinear, type HostLinear } from "./hostlinear.js";
 import { _attentionKernels, type AttentionKernels } from "./kvkernels.js";
 
 export interface KVCache {
@@ -27,6 +29,8 @@ export interface KVCache {
   headT: tf.Tensor2D; // [D, V], owned by the cache: call disposeKVCache
   heap: Float32Array; // the attention kernels' memory: K, V, then scratch for q, p and y
   kernels: AttentionKernels;
+  /** Per layer its four LINEARS, then the head (no bias), on the wasm backend's kernel; empty elsewhere. */
+  linears: HostLinear[];
   /** Set on the device hot path: K and V as tensors (the host arrays above are then empty). */
   device?: DeviceKV;
 }
@@ -39,7 +43,7 @@ export function createKVCache(model: GPT, batch: number, capacity: number, path:
     const memory = new WebAssembly.Memory({ initial: 1 });
     const common = { batch, capacity, length: 0, keys: [], values: [], weights: {}, heap: new Float32Array(0) };
     const hosts = { keyValid: new Uint8Array(batch * capacity), positions: new Int32Array(batch) };
-    return { ...common, ...hosts, headT: device.headT, kernels: _attentionKernels(memory), device };
+    return { ...common, ...hosts, headT: device.headT, kernels: _attentionKernels(memory, dModel / nHeads), linears: [], device };
   }
   const size = batch * nHeads * capacity * (dModel / nHeads);
   const scratch = dModel / nHeads + capacity + batch * dModel; // q [hd], p [capacity], y [B, D]
@@ -49,6 +53,7 @@ export function createKVCache(model: GPT, batch: number, capacity: number, path:
   for (const [name, v] of Object.entries(model.params)) {
     if (v.rank === 1 || name === "wte.weight" || name === "wpe.weight") weights[name] = readFloats(v);
   }
+  const headT = tf.keep(_headT(model));
   return {
     batch,
     capacity,
@@ -58,13 +63,36 @@ export function createKVCache(model: GPT, batch: number, capacity: number, path:
     keyValid: new Uint8Array(batch * capacity),
     positions: new Int32Array(batch),
     weights,
-    headT: tf.keep(_headT(model)),
+    headT,
     heap,
-    kernels: _attentionKernels(memory),
+    kernels: _attentionKernels(memory, dModel / nHeads),
+    linears: _hostLinears(model, headT, batch),
   };
 }
 
+/** Per layer its LINEARS, then the head; none where hostLinear is unavailable. */
+function _hostLinears(model: GPT, headT: tf.Tensor2D, rows: number): HostLinear[] {
+  const linears: HostLinear[] = [];
+  const add = (w: tf.Tensor, b?: tf.Tensor) => {
+    const linear = hostLinear(w as tf.Tensor2D, b, rows);
+    if (linear) linears.push(linear);
+    return linear !== null;
+  };
+  for (let layer = 0; layer < model.config.nLayers; layer++) {
+    for (const name of LINEARS) {
+      if (!add(_param(model, `h.${layer}.${name}.weight`), _param(model, `h.${layer}.${name}.bias`))) return _disposeAll(linears);
+    }
+  }
+  return add(headT) ? linears : _disposeAll(linears);
+}
+
+function _disposeAll(linears: HostLinear[]): HostLinear[] {
+  for (const linear of linears) linear.dispose();
+  return [];
+}
+
 export function disposeKVCache(cache: KVCache): void {
+  _disposeAll(cache.linears);
   if (cache.device) disposeDeviceKV(cache.device);
   else cache.headT.dispose();
 }
@@ -124,10 +152,9 @@ function _layerNormRows(x: Float32Array, g: Float32Array, b: Float32Array, D: nu
   return out;
 }
 
-/** Adds the row-wise result of `f` (a tfjs computation on the [B, D] input `a`) into x in place. */
-function _addInto(x: Float32Array, a: Float32Array, B: number, f: (a: tf.Tensor2D) => tf.Tensor): void {
-  const [y] = _values(() => [f(tf.tensor2d(a, [B, a.length / B]))]);
-  for (let i = 0; i < x.length; i++) x[i] = x[i]! + y![i]!;
+/** x += y, element by element, in place. */
+function _addInto(x: Float32Array, y: Float32Array): void {
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + y[i]!;
 }
 
 /**
@@ -191,35 +218,32 @@ export function decodeStep(model: GPT, cache: KVCache, ids: Int32Array): Float32
     cache.keyValid[b * cap + t] = 1;
     cache.positions[b] = pos + 1;
   }
+  const direct = cache.linears.length > 0;
+  /** Linear `i` (LINEARS order) of `layer` on rows a [B, K]. */
+  const linear = (layer: number, i: number, a: Float32Array) =>
+    direct ? cache.linears[4 * layer + i]!.run(a) : _values(() => [_linearOp(model, layer, i, tf.tensor2d(a, [B, a.length / B]))])[0]!;
   for (let layer = 0; layer < nLayers; layer++) {
     const p = `h.${layer}.`;
-    const a = _layerNormRows(x, w[`${p}ln_1.weight`]!, w[`${p}ln_1.bias`]!, D, eps);
-    const [qkv] = _values(() => [
-      tf.fused.matMul({
-        a: tf.tensor2d(a, [B, D]),
-        b: _param(model, `${p}attn.c_attn.weight`) as tf.Tensor2D,
-        bias: _param(model, `${p}attn.c_attn.bias`),
-      }),
-    ]); // [B, 3D]
-    const y = _attendCached(cache, layer, qkv!, H, hd);
-    _addInto(x, y, B, (yt) =>
-      tf.fused.matMul({ a: yt, b: _param(model, `${p}attn.c_proj.weight`) as tf.Tensor2D, bias: _param(model, `${p}attn.c_proj.bias`) }),
-    );
-    _addInto(x, _layerNormRows(x, w[`${p}ln_2.weight`]!, w[`${p}ln_2.bias`]!, D, eps), B, (at) => {
-      const h = gelu(
-        tf.fused.matMul({ a: at, b: _param(model, `${p}mlp.c_fc.weight`) as tf.Tensor2D, bias: _param(model, `${p}mlp.c_fc.bias`) }),
-      );
-      return tf.fused.matMul({
-        a: h as tf.Tensor2D,
-        b: _param(model, `${p}mlp.c_proj.weight`) as tf.Tensor2D,
-        bias: _param(model, `${p}mlp.c_proj.bias`),
-      });
-    });
+    const qkv = linear(layer, 0, _layerNormRows(x, w[`${p}ln_1.weight`]!, w[`${p}ln_1.bias`]!, D, eps)); // [B, 3D]
+    _addInto(x, linear(layer, 1, _attendCached(cache, layer, qkv, H, hd)));
+    const fc = linear(layer, 2, _layerNormRows(x, w[`${p}ln_2.weight`]!, w[`${p}ln_2.bias`]!, D, eps));
+    const [hidden] = _values(() => [gelu(tf.tensor2d(fc, [B, 4 * D]))]); // [B, 4D]
+    _addInto(x, linear(layer, 3, hidden!));
   }
   cache.length = t + 1;
   const a = _layerNormRows(x, w["ln_f.weight"]!, w["ln_f.bias"]!, D, eps);
+  if (direct) return cache.linears[4 * nLayers]!.run(a);
   const [logits] = _values(() => [tf.matMul(tf.tensor2d(a, [B, D]), cache.headT)]);
   return logits!;
+}
+
+/** A layer's linears, in the order of KVCache.linears. */
+const LINEARS = ["attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"];
+
+/** x @ W + b of linear `i` (LINEARS order) of `layer` through tfjs ops. */
+function _linearOp(model: GPT, layer: number, i: number, x: tf.Tensor2D): tf.Tensor2D {
+  const p = `h.${layer}.${LINEARS[i]}`;
+  return tf.fused.matMul({ a: x, b: _param(model, `${p}.weight`) as tf.Tensor2D, bias: _param(model, `${p}.bias`) }) as tf.Tensor2D;
 }
 
 /** decodeStep on the device path: the host keeps only positions and the key mask. */

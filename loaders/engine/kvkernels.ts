@@ -1,115 +1,136 @@
-/** The host KV cache's attention loops (kvcache.ts) as a tiny WebAssembly SIMD module assembled from bytes. */
 /**
- * The two loops of single-query attention as a WebAssembly SIMD module (f32x4), assembled here from
- * bytes: no toolchain, 350 bytes. Pointers are byte offsets into the imported memory; hd % 4 == 0.
+ * The host KV cache's two loops of single-query attention (kvcache.ts) as a WebAssembly SIMD module
+ * (f32x4), assembled here from bytes for one head size hd (a multiple of 4): no toolchain, a few kB.
+ * Pointers are byte offsets into the imported memory; the last argument is the module's hd.
  *   dots(q, k, out, n, hd):  out[j] = q · k[j·hd : (j+1)·hd]        for j < n
  *   axpys(p, v, out, n, hd): out[d] = Σ_j p[j] · v[j·hd + d]         for d < hd
+ * Every output is one chain of f32x4 adds in a fixed order (dots: over d, four lanes, then lanes 0+1+2+3;
+ * axpys: over j), so the results do not depend on how many outputs run at once. For speed they run
+ * interleaved, which hides the adds' latency: dots takes 4 keys per pass (its loop over d unrolled, with
+ * constant offsets), axpys 8 vectors (32 values) of the output per pass over V; remainders one at a time.
  */
 export interface AttentionKernels {
   dots(q: number, k: number, out: number, n: number, hd: number): void;
   axpys(p: number, v: number, out: number, n: number, hd: number): void;
 }
 
-let _kernelModule: WebAssembly.Module | undefined; // compiled once per process; a constant, not state
+const _modules = new Map<number, WebAssembly.Module>(); // compiled once per head size and process; constants, not state
 
-export function _attentionKernels(memory: WebAssembly.Memory): AttentionKernels {
-  _kernelModule ??= new WebAssembly.Module(_kernelBytes());
-  return new WebAssembly.Instance(_kernelModule, { m: { mem: memory } }).exports as unknown as AttentionKernels;
+/** The kernels for heads of `hd` values (a multiple of 4) on `memory`. */
+export function _attentionKernels(memory: WebAssembly.Memory, hd: number): AttentionKernels {
+  if (!Number.isInteger(hd) || hd <= 0 || hd % 4 !== 0)
+    throw new Error(`attention kernels need a head size that is a multiple of 4, got ${hd}`);
+  let module = _modules.get(hd);
+  if (!module) _modules.set(hd, (module = new WebAssembly.Module(_kernelBytes(hd))));
+  return new WebAssembly.Instance(module, { m: { mem: memory } }).exports as unknown as AttentionKernels;
 }
 
-function _kernelBytes(): Uint8Array<ArrayBuffer> {
-  const uleb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...uleb(n >>> 7)]);
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const [I32, V128] = [0x7f, 0x7b];
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const i32 = (n: number) => [0x41, n]; // small non-negative constants only
-  const [ADD, SHL, GE_U, F32_ADD] = [[0x6a], [0x74], [0x4f], [0x92]];
-  const simd = (op: number) => [0xfd, ...uleb(op)];
-  const [LOAD, STORE] = [
-    [...simd(0), 4, 0],
-    [...simd(11), 4, 0],
+/** Outputs per pass: keys in dots, vectors of 4 values in axpys (8 accumulators + 2 temporaries fit x64's 16 vector registers). */
+const KEYS = 4;
+const VECTORS = 8;
+
+// --- a few WebAssembly instructions, as bytes --------------------------------------------------------
+
+const uleb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...uleb(n >>> 7)]);
+const sleb = (n: number): number[] => (n >= -64 && n < 64 ? [n & 0x7f] : [(n & 0x7f) | 0x80, ...sleb(n >> 7)]);
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+const [I32, V128] = [0x7f, 0x7b];
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32 = (n: number) => [0x41, ...sleb(n)];
+const [ADD, SHL, GT_U, GE_U, F32_ADD] = [[0x6a], [0x74], [0x4b], [0x4f], [0x92]];
+const simd = (op: number) => [0xfd, ...uleb(op)];
+const load = (offset: number) => [...simd(0), 4, ...uleb(offset)]; // v128.load, align 16 (a hint), constant byte offset
+const store = (offset: number) => [...simd(11), 4, ...uleb(offset)];
+const ZERO = [...simd(12), ...new Array<number>(16).fill(0)];
+const [SPLAT, F4_ADD, F4_MUL] = [simd(19), simd(228), simd(230)];
+const [F32_LOAD, F32_STORE] = [
+  [0x2a, 2],
+  [0x38, 2],
+]; // then a constant byte offset
+const [BLOCK, LOOP, END, BR_IF_OUT, BR_TOP] = [[0x02, 0x40], [0x03, 0x40], [0x0b], [0x0d, 1], [0x0c, 0]];
+const inc = (local: number, by: number[]) => [...get(local), ...by, ...ADD, ...set(local)];
+/** while (!stop) body — `stop` leaves an i32 on the stack. */
+const until = (stop: number[], body: number[]) => [...BLOCK, ...LOOP, ...stop, ...BR_IF_OUT, ...body, ...BR_TOP, ...END, ...END];
+/** acc = acc + a * b: the one update every output gets, in this order. */
+const madd = (acc: number, a: number[], b: number[]) => [...get(acc), ...a, ...b, ...F4_MUL, ...F4_ADD, ...set(acc)];
+/** (l0 + l1) + l2) + l3 of a v128 local. */
+const lanes = (v: number) => [0, 1, 2, 3].flatMap((l) => [...get(v), ...simd(31), l, ...(l > 0 ? F32_ADD : [])]);
+
+// params of both functions: 0..4 = (a, b, out, n, hd); hd is the module's own (the argument is not read)
+const [A, B, OUT, N] = [0, 1, 2, 3];
+
+/** dots for keys of `hd` values: KEYS keys per pass, each key's loop over d unrolled with constant offsets. */
+function _dots(hd: number): { locals: number[][]; body: number[] } {
+  const row = 4 * hd; // bytes of one key
+  const [J, Q, ACC] = [5, 6, 7]; // i32 j; v128: q's chunk, then one accumulator per key
+  const pass = (keys: number) => [
+    ...Array.from({ length: keys }, (_, c) => [...ZERO, ...set(ACC + c)]).flat(),
+    ...Array.from({ length: hd / 4 }, (_, i) => [
+      ...get(A),
+      ...load(16 * i),
+      ...set(Q),
+      ...Array.from({ length: keys }, (_, c) => madd(ACC + c, get(Q), [...get(B), ...load(c * row + 16 * i)])).flat(),
+    ]).flat(),
+    ...Array.from({ length: keys }, (_, c) => [...get(OUT), ...lanes(ACC + c), ...F32_STORE, ...uleb(4 * c)]).flat(),
+    ...inc(OUT, i32(4 * keys)),
+    ...inc(B, i32(row * keys)),
+    ...inc(J, i32(keys)),
   ];
-  const ZERO = [...simd(12), ...new Array<number>(16).fill(0)];
-  const [SPLAT, F4_ADD, F4_MUL] = [simd(19), simd(228), simd(230)];
-  const lane = (l: number) => [...get(7), ...simd(31), l];
-  const [F32_LOAD, F32_STORE] = [
-    [0x2a, 2, 0],
-    [0x38, 2, 0],
+  const body = [
+    ...until([...get(J), ...i32(KEYS), ...ADD, ...get(N), ...GT_U], pass(KEYS)),
+    ...until([...get(J), ...get(N), ...GE_U], pass(1)),
   ];
-  const [BLOCK, LOOP, END] = [[0x02, 0x40], [0x03, 0x40], [0x0b]];
-  const at = (base: number, index: number) => [...get(base), ...get(index), ...i32(2), ...SHL, ...ADD]; // base + 4·index
-  const step = (local: number, by: number[]) => [...get(local), ...by, ...ADD, ...set(local)];
-  const whileLess = (i: number, n: number, body: number[]) => [
-    ...BLOCK,
-    ...LOOP,
-    ...get(i),
-    ...get(n),
-    ...GE_U,
-    0x0d,
-    1,
-    ...body,
-    0x0c,
-    0,
-    ...END,
-    ...END,
+  return {
+    locals: [
+      [1, I32],
+      [KEYS + 1, V128],
+    ],
+    body,
+  };
+}
+
+/** axpys for rows of `hd` values: one pass over the n rows of V per group of up to VECTORS output vectors. */
+function _axpys(hd: number): { locals: number[][]; body: number[] } {
+  const row = 4 * hd;
+  const [PP, PEND, VP, P, ACC] = [5, 6, 7, 8, 9]; // i32 pp, pend, vp; v128: the splatted p[j], then the accumulators
+  const pass = (first: number, count: number) => [
+    ...Array.from({ length: count }, (_, c) => [...ZERO, ...set(ACC + c)]).flat(),
+    ...get(A),
+    ...set(PP),
+    ...get(B),
+    ...set(VP),
+    ...until(
+      [...get(PP), ...get(PEND), ...GE_U],
+      [
+        ...get(PP),
+        ...F32_LOAD,
+        0,
+        ...SPLAT,
+        ...set(P),
+        ...Array.from({ length: count }, (_, c) => madd(ACC + c, get(P), [...get(VP), ...load(16 * (first + c))])).flat(),
+        ...inc(VP, i32(row)),
+        ...inc(PP, i32(4)),
+      ],
+    ),
+    ...Array.from({ length: count }, (_, c) => [...get(OUT), ...get(ACC + c), ...store(16 * (first + c))]).flat(),
   ];
-  // params: 0..4 = (a, b, out, n, hd); locals: 5 = j, 6 = d, 7 = acc (v128), 8 = row pointer
-  const dots = whileLess(5, 3, [
-    ...ZERO,
-    ...set(7),
-    ...i32(0),
-    ...set(6),
-    ...whileLess(6, 4, [...get(7), ...at(0, 6), ...LOAD, ...at(1, 6), ...LOAD, ...F4_MUL, ...F4_ADD, ...set(7), ...step(6, i32(4))]),
-    ...at(2, 5),
-    ...lane(0),
-    ...lane(1),
-    ...F32_ADD,
-    ...lane(2),
-    ...F32_ADD,
-    ...lane(3),
-    ...F32_ADD,
-    ...F32_STORE,
-    ...step(1, [...get(4), ...i32(2), ...SHL]),
-    ...step(5, i32(1)),
-  ]);
-  const axpys = whileLess(6, 4, [
-    ...ZERO,
-    ...set(7),
-    ...at(1, 6),
-    ...set(8),
-    ...i32(0),
-    ...set(5),
-    ...whileLess(5, 3, [
-      ...get(7),
-      ...at(0, 5),
-      ...F32_LOAD,
-      ...SPLAT,
-      ...get(8),
-      ...LOAD,
-      ...F4_MUL,
-      ...F4_ADD,
-      ...set(7),
-      ...step(8, [...get(4), ...i32(2), ...SHL]),
-      ...step(5, i32(1)),
-    ]),
-    ...at(2, 6),
-    ...get(7),
-    ...STORE,
-    ...step(6, i32(4)),
-  ]);
-  const code = (body: number[]) => {
-    const fn = [
-      ...vec([
-        [2, I32],
-        [1, V128],
-        [1, I32],
-      ]),
-      ...body,
-      ...END,
-    ];
+  const groups = Array.from({ length: Math.ceil(hd / 4 / VECTORS) }, (_, g) => pass(g * VECTORS, Math.min(VECTORS, hd / 4 - g * VECTORS)));
+  const body = [...get(A), ...get(N), ...i32(2), ...SHL, ...ADD, ...set(PEND), ...groups.flat()];
+  return {
+    locals: [
+      [3, I32],
+      [VECTORS + 1, V128],
+    ],
+    body,
+  };
+}
+
+function _kernelBytes(hd: number): Uint8Array<ArrayBuffer> {
+  const code = ({ locals, body }: { locals: number[][]; body: number[] }) => {
+    const fn = [...vec(locals), ...body, ...END];
     return [...uleb(fn.length), ...fn];
   };
   return new Uint8Array([
@@ -124,6 +145,6 @@ function _kernelBytes(): Uint8Array<ArrayBuffer> {
         [...name("axpys"), 0x00, 1],
       ]),
     ),
-    ...section(10, vec([code(dots), code(axpys)])),
+    ...section(10, vec([code(_dots(hd)), code(_axpys(hd))])),
   ]);
 }

@@ -1,0 +1,65 @@
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostLinear } from "../../loaders/engine/hostlinear.js";
+import { createRng } from "../../loaders/engine/random.js";
+import { readbackCount } from "../../loaders/engine/readback.js";
+import { expectNoLeak, useBackend } from "../_tf.js";
+
+function randomTensor(shape: number[], seed: number): tf.Tensor {
+  const rng = createRng(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng() * 2 - 1),
+    shape,
+  );
+}
+
+describe("hostLinear", () => {
+  beforeAll(async () => {
+    await useBackend("wasm");
+  });
+  afterAll(async () => {
+    await useBackend("wasm");
+  });
+
+  it.each([
+    [1, 8, 12, true],
+    [16, 128, 384, true],
+    [32, 512, 128, true],
+    [16, 128, 256, false],
+  ])("computes x [%i, %i] @ W [, %i] (+ b: %s) with the same bits as tf.fused.matMul", async (rows, K, N, withBias) => {
+    const w = randomTensor([K, N], K + N) as tf.Tensor2D;
+    const b = withBias ? randomTensor([N], N) : undefined;
+    await expectNoLeak(() => {
+      const linear = hostLinear(w, b, rows);
+      expect(linear).not.toBeNull();
+      for (const seed of [1, 2]) {
+        const x = randomTensor([rows, K], seed) as tf.Tensor2D;
+        const want = tf.tidy(() => tf.fused.matMul({ a: x, b: w, bias: b }).dataSync() as Float32Array);
+        const before = readbackCount();
+        const got = linear!.run(x.dataSync() as Float32Array);
+        expect(readbackCount() - before).toBe(1);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        x.dispose();
+      }
+      linear!.dispose();
+    });
+    tf.dispose([w, b!].filter(Boolean));
+  });
+
+  it("checks the size of its input", () => {
+    const w = randomTensor([4, 4], 1) as tf.Tensor2D;
+    const linear = hostLinear(w, undefined, 2)!;
+    expect(() => linear.run(new Float32Array(4))).toThrow("hostLinear got 4 values for 2×4");
+    linear.dispose();
+    w.dispose();
+  });
+
+  it("is null off the wasm backend, where the caller runs tfjs ops", async () => {
+    await useBackend("cpu");
+    const w = randomTensor([4, 4], 1) as tf.Tensor2D;
+    expect(hostLinear(w, undefined, 2)).toBeNull();
+    w.dispose();
+    await useBackend("wasm");
+  });
+});

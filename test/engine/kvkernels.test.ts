@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { _attentionKernels } from "../../loaders/engine/kvkernels.js";
+import { createRng } from "../../loaders/engine/random.js";
+
+const f = Math.fround;
+
+/** dots as one loop: four lanes summed over d in order, then lanes 0 + 1 + 2 + 3. */
+function dotsLoop(q: Float32Array, k: Float32Array, n: number, hd: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, j) => {
+    const lanes = [0, 0, 0, 0];
+    for (let d = 0; d < hd; d += 4) for (let l = 0; l < 4; l++) lanes[l] = f(lanes[l]! + f(q[d + l]! * k[j * hd + d + l]!));
+    return f(f(f(lanes[0]! + lanes[1]!) + lanes[2]!) + lanes[3]!);
+  });
+}
+
+/** axpys as one loop: each output summed over j in order. */
+function axpysLoop(p: Float32Array, v: Float32Array, n: number, hd: number): Float32Array {
+  return Float32Array.from({ length: hd }, (_, d) => {
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum = f(sum + f(p[j]! * v[j * hd + d]!));
+    return sum;
+  });
+}
+
+describe("attention kernels", () => {
+  // The kernels interleave 4 keys (dots) and 8 output vectors (axpys) for speed; each output keeps its own
+  // order of adds, so the decoded tokens of a committed study do not move. Sizes cover the remainders.
+  it.each([4, 8, 12, 32, 36, 64, 132])("match one-at-a-time loops to the bit for heads of %i values", (hd) => {
+    const memory = new WebAssembly.Memory({ initial: 8 });
+    const heap = new Float32Array(memory.buffer);
+    const { dots, axpys } = _attentionKernels(memory, hd);
+    const rng = createRng(hd);
+    const [qAt, kAt, pAt, outAt] = [0, 1024, 40000, 60000];
+    for (const n of [0, 1, 3, 4, 5, 8, 9, 17, 64]) {
+      for (let i = 0; i < 60000; i++) heap[i] = rng() * 2 - 1;
+      heap.fill(NaN, outAt, outAt + 256);
+      dots(4 * qAt, 4 * kAt, 4 * outAt, n, hd);
+      const q = heap.slice(qAt, qAt + hd);
+      const k = heap.slice(kAt, kAt + n * hd);
+      expect(Array.from(heap.subarray(outAt, outAt + n + 1))).toEqual([...dotsLoop(q, k, n, hd), NaN]); // nothing past n written
+      heap.fill(NaN, outAt, outAt + 256);
+      axpys(4 * pAt, 4 * kAt, 4 * outAt, n, hd);
+      const p = heap.slice(pAt, pAt + n);
+      expect(Array.from(heap.subarray(outAt, outAt + hd + 1))).toEqual([...axpysLoop(p, k, n, hd), NaN]);
+    }
+  });
+
+  it("rejects a head size that is not a positive multiple of 4", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    expect(() => _attentionKernels(memory, 6)).toThrow("multiple of 4, got 6");
+    expect(() => _attentionKernels(memory, 0)).toThrow("multiple of 4, got 0");
+  });
+});
