@@ -2,13 +2,16 @@
  * Causal self-attention for loaders/engine/model.ts, on two paths chosen per backend (hotpath.ts): batched
  * (one rank-4 matmul per step over all heads, no readback) and per head (rank-2 matmuls on slices cut
  * in JS from one readback per layer and direction, with a hand-written gradient; the heads' results
- * are assembled on the device), which is the faster one on wasm for long sequences.
+ * are assembled on the device), which is the faster one on wasm for long sequences. On wasm the per-head
+ * forward runs for all heads at once on the backend's heap (heapattention.ts: the same bits, 3 tfjs ops a
+ * layer instead of about 8 a head); its backward stays per head.
  */
 import * as tf from "@tensorflow/tfjs";
 import { hotPath } from "./hotpath.js";
 import { _customOp } from "./ops.js";
 import { readFloats, withFloats } from "./readback.js";
 import { scratch } from "./scratch.js";
+import { attendOnHeap } from "./heapattention.js";
 
 const MASKED = -1e9;
 
@@ -152,8 +155,63 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
   const hd = D / H;
   const scale = 1 / Math.sqrt(hd);
   const size = T * hd; // one head's slice
+  const n = B * T * D;
+  /** d(qkv) [B*T, 3D] from dy [B*T, D], the saved qkv and each head's attention probabilities [T, T]. */
+  const backward = (dy: tf.Tensor, qkvSaved: tf.Tensor, probOf: (head: number) => tf.Tensor2D): tf.Tensor => {
+    // the backward's two readbacks (views on wasm): dy [B*T, D] and the saved qkv [B*T, 3D]
+    const [dYs, dYTs] = withFloats(dy, (g) => [
+      _heads(g, D, 0, B, T, H, hd, false, 1, scratch("heads0", n)), // [B, H, T, hd]
+      _heads(g, D, 0, B, T, H, hd, true, 1, scratch("heads1", n)), // [B, H, hd, T]
+    ]);
+    const [qTs, ks, vTs] = withFloats(qkvSaved, (data) => [
+      _heads(data, 3 * D, 0, B, T, H, hd, true, scale, scratch("heads2", n)), // [B, H, hd, T]
+      _heads(data, 3 * D, D, B, T, H, hd, false, scale, scratch("heads3", n)), // [B, H, T, hd], pre-scaled: dq = dS @ k / sqrt(hd)
+      _heads(data, 3 * D, 2 * D, B, T, H, hd, true, 1, scratch("heads4", n)), // [B, H, hd, T]
+    ]);
+    const dqs: tf.Tensor2D[] = [];
+    const dkTs: tf.Tensor2D[] = [];
+    const dvTs: tf.Tensor2D[] = [];
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const off = (b * H + h) * size;
+        const slice = (a: Float32Array, rows: number, cols: number) => tf.tensor2d(a.subarray(off, off + size), [rows, cols]);
+        const [dq, dkT, dvT] = tf.tidy(() => {
+          const p = probOf(b * H + h);
+          const dP = tf.matMul(slice(dYs, T, hd), slice(vTs, hd, T)); // [T, T]
+          const dvT = tf.matMul(slice(dYTs, hd, T), p); // [hd, T]
+          const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))); // softmax backward
+          return [tf.matMul(dS, slice(ks, T, hd)), tf.matMul(slice(qTs, hd, T), dS), dvT] as tf.Tensor2D[]; // dq [T, hd], dkT [hd, T]
+        });
+        dqs.push(dq!);
+        dkTs.push(dkT!);
+        dvTs.push(dvT!);
+      }
+    }
+    const parts = [_assemble(dqs, B, T, H, hd), _assemble(dkTs, B, T, H, hd, true), _assemble(dvTs, B, T, H, hd, true)];
+    try {
+      return tf.concat(parts, 1); // [B*T, 3D]
+    } finally {
+      tf.dispose(parts);
+    }
+  };
   return _customOp<tf.Tensor2D>(([x], save) => {
-    const n = B * T * D;
+    const shared = keyValid ? undefined : _attentionMask(T);
+    const onHeap = attendOnHeap(x as tf.Tensor2D, { ...shape, mask: (b) => shared ?? _attentionMask(T, keyValid, b * T) });
+    if (onHeap) {
+      save([x!, onHeap.probs]);
+      return {
+        value: onHeap.y,
+        gradFunc: (dy, [qkvSaved, probs]) => {
+          // one copy of every head's probabilities (tf.slice on wasm would copy all of them once per head)
+          const all = withFloats(probs!, (p) => {
+            const copy = scratch("attention.probs", p.length);
+            copy.set(p);
+            return copy;
+          });
+          return backward(dy, qkvSaved!, (head) => tf.tensor2d(all.subarray(head * T * T, (head + 1) * T * T), [T, T]));
+        },
+      };
+    }
     // [B*T, 3D] -> [B, H, T, hd] and [B, H, hd, T] in JS from the forward's one readback (a view on wasm)
     const [qs, kTs, vs] = withFloats(x!, (data) => {
       const qkvHeads: [Float32Array, Float32Array, Float32Array] = [
@@ -185,43 +243,7 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
     save([x!, ...probs]);
     return {
       value: _assemble(ys, B, T, H, hd), // [B*T, D]
-      gradFunc: (dy, [qkvSaved, ...saved]) => {
-        // the backward's two readbacks (views on wasm): dy [B*T, D] and the saved qkv [B*T, 3D]
-        const [dYs, dYTs] = withFloats(dy, (g) => [
-          _heads(g, D, 0, B, T, H, hd, false, 1, scratch("heads0", n)), // [B, H, T, hd]
-          _heads(g, D, 0, B, T, H, hd, true, 1, scratch("heads1", n)), // [B, H, hd, T]
-        ]);
-        const [qTs, ks, vTs] = withFloats(qkvSaved!, (data) => [
-          _heads(data, 3 * D, 0, B, T, H, hd, true, scale, scratch("heads2", n)), // [B, H, hd, T]
-          _heads(data, 3 * D, D, B, T, H, hd, false, scale, scratch("heads3", n)), // [B, H, T, hd], pre-scaled: dq = dS @ k / sqrt(hd)
-          _heads(data, 3 * D, 2 * D, B, T, H, hd, true, 1, scratch("heads4", n)), // [B, H, hd, T]
-        ]);
-        const dqs: tf.Tensor2D[] = [];
-        const dkTs: tf.Tensor2D[] = [];
-        const dvTs: tf.Tensor2D[] = [];
-        for (let b = 0; b < B; b++) {
-          for (let h = 0; h < H; h++) {
-            const off = (b * H + h) * size;
-            const slice = (a: Float32Array, rows: number, cols: number) => tf.tensor2d(a.subarray(off, off + size), [rows, cols]);
-            const [dq, dkT, dvT] = tf.tidy(() => {
-              const p = saved[b * H + h]!;
-              const dP = tf.matMul(slice(dYs, T, hd), slice(vTs, hd, T)); // [T, T]
-              const dvT = tf.matMul(slice(dYTs, hd, T), p); // [hd, T]
-              const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))); // softmax backward
-              return [tf.matMul(dS, slice(ks, T, hd)), tf.matMul(slice(qTs, hd, T), dS), dvT] as tf.Tensor2D[]; // dq [T, hd], dkT [hd, T]
-            });
-            dqs.push(dq!);
-            dkTs.push(dkT!);
-            dvTs.push(dvT!);
-          }
-        }
-        const parts = [_assemble(dqs, B, T, H, hd), _assemble(dkTs, B, T, H, hd, true), _assemble(dvTs, B, T, H, hd, true)];
-        try {
-          return tf.concat(parts, 1); // [B*T, 3D]
-        } finally {
-          tf.dispose(parts);
-        }
-      },
+      gradFunc: (dy, [qkvSaved, ...saved]) => backward(dy, qkvSaved!, (head) => saved[head]! as tf.Tensor2D),
     };
   }, qkv);
 }

@@ -1,25 +1,29 @@
 /**
- * The host KV cache's two loops of single-query attention (kvcache.ts) as a WebAssembly SIMD module
- * (f32x4), assembled here from bytes for one head size hd (a multiple of 4): no toolchain, a few kB.
- * Pointers are byte offsets into the imported memory; the last argument is the module's hd.
- *   dots(q, k, out, n, hd):  out[j] = q · k[j·hd : (j+1)·hd]        for j < n
- *   axpys(p, v, out, n, hd): out[d] = Σ_j p[j] · v[j·hd + d]         for d < hd
- * Every output is one chain of f32x4 adds in a fixed order (dots: over d, four lanes, then lanes 0+1+2+3;
- * axpys: over j), so the results do not depend on how many outputs run at once. For speed they run
- * interleaved, which hides the adds' latency: dots takes 4 keys per pass (its loop over d unrolled, with
- * constant offsets), axpys 8 vectors (32 values) of the output per pass over V; remainders one at a time.
+ * The loops of attention on the host (kvcache.ts's single-query decoding, heapattention.ts's per-head
+ * forward) as a WebAssembly SIMD module (f32x4), assembled here from bytes for one width w (a multiple of
+ * 4; the head size, or a row of scores): no toolchain, a few kB. Pointers are byte offsets into the
+ * imported memory.
+ *   dots(q, k, out, n, w):        out[j] = q · k[j·w : (j+1)·w]         for j < n
+ *   axpys(p, v, out, n, stride):  out[c] = Σ_j p[j] · v[j·stride + c]   for c < w
+ *   adds(a, b, out, n):           out[i] = a[i] + b[i]                  for i < n
+ * Every output is one chain of float32 adds in a fixed order (dots: over d, four lanes, then lanes
+ * 0+1+2+3; axpys: over j, one rounded product at a time, as XNNPACK's matmul sums over k), so the results
+ * do not depend on how many outputs run at once. For speed they run interleaved, which hides the adds'
+ * latency: dots takes 4 keys per pass (its loop over d unrolled, with constant offsets), axpys 8 vectors
+ * (32 values) of the output per pass over V; remainders one at a time.
  */
 export interface AttentionKernels {
   dots(q: number, k: number, out: number, n: number, hd: number): void;
-  axpys(p: number, v: number, out: number, n: number, hd: number): void;
+  axpys(p: number, v: number, out: number, n: number, stride: number): void;
+  adds(a: number, b: number, out: number, n: number): void;
 }
 
 const _modules = new Map<number, WebAssembly.Module>(); // compiled once per head size and process; constants, not state
 
-/** The kernels for heads of `hd` values (a multiple of 4) on `memory`. */
+/** The kernels for width `hd` (a multiple of 4) on `memory`. */
 export function _attentionKernels(memory: WebAssembly.Memory, hd: number): AttentionKernels {
   if (!Number.isInteger(hd) || hd <= 0 || hd % 4 !== 0)
-    throw new Error(`attention kernels need a head size that is a multiple of 4, got ${hd}`);
+    throw new Error(`attention kernels need a width that is a multiple of 4, got ${hd}`);
   let module = _modules.get(hd);
   if (!module) _modules.set(hd, (module = new WebAssembly.Module(_kernelBytes(hd))));
   return new WebAssembly.Instance(module, { m: { mem: memory } }).exports as unknown as AttentionKernels;
@@ -40,7 +44,7 @@ const [I32, V128] = [0x7f, 0x7b];
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const i32 = (n: number) => [0x41, ...sleb(n)];
-const [ADD, SHL, GT_U, GE_U, F32_ADD] = [[0x6a], [0x74], [0x4b], [0x4f], [0x92]];
+const [ADD, AND, SHL, GT_U, GE_U, F32_ADD] = [[0x6a], [0x71], [0x74], [0x4b], [0x4f], [0x92]];
 const simd = (op: number) => [0xfd, ...uleb(op)];
 const load = (offset: number) => [...simd(0), 4, ...uleb(offset)]; // v128.load, align 16 (a hint), constant byte offset
 const store = (offset: number) => [...simd(11), 4, ...uleb(offset)];
@@ -59,7 +63,7 @@ const madd = (acc: number, a: number[], b: number[]) => [...get(acc), ...a, ...b
 /** (l0 + l1) + l2) + l3 of a v128 local. */
 const lanes = (v: number) => [0, 1, 2, 3].flatMap((l) => [...get(v), ...simd(31), l, ...(l > 0 ? F32_ADD : [])]);
 
-// params of both functions: 0..4 = (a, b, out, n, hd); hd is the module's own (the argument is not read)
+// params of every function: 0..4 = (a, b, out, n, and dots: hd, which is the module's own and not read; axpys: V's row stride)
 const [A, B, OUT, N] = [0, 1, 2, 3];
 
 /** dots for keys of `hd` values: KEYS keys per pass, each key's loop over d unrolled with constant offsets. */
@@ -92,10 +96,10 @@ function _dots(hd: number): { locals: number[][]; body: number[] } {
   };
 }
 
-/** axpys for rows of `hd` values: one pass over the n rows of V per group of up to VECTORS output vectors. */
-function _axpys(hd: number): { locals: number[][]; body: number[] } {
-  const row = 4 * hd;
-  const [PP, PEND, VP, P, ACC] = [5, 6, 7, 8, 9]; // i32 pp, pend, vp; v128: the splatted p[j], then the accumulators
+/** axpys for outputs of `width` values: one pass over the n rows of V per group of up to VECTORS output vectors. */
+function _axpys(width: number): { locals: number[][]; body: number[] } {
+  const [STRIDE] = [4]; // the fifth argument: floats from one row of V to the next
+  const [PP, PEND, VP, ROW, P, ACC] = [5, 6, 7, 8, 9, 10]; // i32 pp, pend, vp, row bytes; v128: the splatted p[j], then the accumulators
   const pass = (first: number, count: number) => [
     ...Array.from({ length: count }, (_, c) => [...ZERO, ...set(ACC + c)]).flat(),
     ...get(A),
@@ -111,21 +115,61 @@ function _axpys(hd: number): { locals: number[][]; body: number[] } {
         ...SPLAT,
         ...set(P),
         ...Array.from({ length: count }, (_, c) => madd(ACC + c, get(P), [...get(VP), ...load(16 * (first + c))])).flat(),
-        ...inc(VP, i32(row)),
+        ...inc(VP, get(ROW)),
         ...inc(PP, i32(4)),
       ],
     ),
     ...Array.from({ length: count }, (_, c) => [...get(OUT), ...get(ACC + c), ...store(16 * (first + c))]).flat(),
   ];
-  const groups = Array.from({ length: Math.ceil(hd / 4 / VECTORS) }, (_, g) => pass(g * VECTORS, Math.min(VECTORS, hd / 4 - g * VECTORS)));
-  const body = [...get(A), ...get(N), ...i32(2), ...SHL, ...ADD, ...set(PEND), ...groups.flat()];
+  const vectors = width / 4;
+  const groups = Array.from({ length: Math.ceil(vectors / VECTORS) }, (_, g) =>
+    pass(g * VECTORS, Math.min(VECTORS, vectors - g * VECTORS)),
+  );
+  const body = [
+    ...get(A),
+    ...get(N),
+    ...i32(2),
+    ...SHL,
+    ...ADD,
+    ...set(PEND),
+    ...get(STRIDE),
+    ...i32(2),
+    ...SHL,
+    ...set(ROW),
+    ...groups.flat(),
+  ];
   return {
     locals: [
-      [3, I32],
+      [4, I32],
       [VECTORS + 1, V128],
     ],
     body,
   };
+}
+
+/** adds: out[i] = a[i] + b[i] for i < n, four at a time, then one at a time. */
+function _adds(): { locals: number[][]; body: number[] } {
+  const [I, END4, END] = [5, 6, 7]; // byte offsets
+  const at = (p: number) => [...get(p), ...get(I), ...ADD];
+  const body = [
+    ...get(N),
+    ...i32(2),
+    ...SHL,
+    ...set(END),
+    ...get(END),
+    ...i32(-16),
+    ...AND,
+    ...set(END4),
+    ...until(
+      [...get(I), ...get(END4), ...GE_U],
+      [...at(OUT), ...at(A), ...load(0), ...at(B), ...load(0), ...F4_ADD, ...store(0), ...inc(I, i32(16))],
+    ),
+    ...until(
+      [...get(I), ...get(END), ...GE_U],
+      [...at(OUT), ...at(A), ...F32_LOAD, 0, ...at(B), ...F32_LOAD, 0, ...F32_ADD, ...F32_STORE, 0, ...inc(I, i32(4))],
+    ),
+  ];
+  return { locals: [[3, I32]], body };
 }
 
 function _kernelBytes(hd: number): Uint8Array<ArrayBuffer> {
@@ -137,14 +181,15 @@ function _kernelBytes(hd: number): Uint8Array<ArrayBuffer> {
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])), // one type: (i32 ×5) -> ()
     ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x00]])), // import memory m.mem
-    ...section(3, vec([[0], [0]])),
+    ...section(3, vec([[0], [0], [0]])),
     ...section(
       7,
       vec([
         [...name("dots"), 0x00, 0],
         [...name("axpys"), 0x00, 1],
+        [...name("adds"), 0x00, 2],
       ]),
     ),
-    ...section(10, vec([code(_dots(hd)), code(_axpys(hd))])),
+    ...section(10, vec([code(_dots(hd)), code(_axpys(hd)), code(_adds())])),
   ]);
 }

@@ -14,10 +14,10 @@ function dotsLoop(q: Float32Array, k: Float32Array, n: number, hd: number): Floa
 }
 
 /** axpys as one loop: each output summed over j in order. */
-function axpysLoop(p: Float32Array, v: Float32Array, n: number, hd: number): Float32Array {
+function axpysLoop(p: Float32Array, v: Float32Array, n: number, hd: number, stride: number): Float32Array {
   return Float32Array.from({ length: hd }, (_, d) => {
     let sum = 0;
-    for (let j = 0; j < n; j++) sum = f(sum + f(p[j]! * v[j * hd + d]!));
+    for (let j = 0; j < n; j++) sum = f(sum + f(p[j]! * v[j * stride + d]!));
     return sum;
   });
 }
@@ -41,13 +41,28 @@ describe("attention kernels", () => {
       heap.fill(NaN, outAt, outAt + 256);
       axpys(4 * pAt, 4 * kAt, 4 * outAt, n, hd);
       const p = heap.slice(pAt, pAt + n);
-      expect(Array.from(heap.subarray(outAt, outAt + hd + 1))).toEqual([...axpysLoop(p, k, n, hd), NaN]);
+      expect(Array.from(heap.subarray(outAt, outAt + hd + 1))).toEqual([...axpysLoop(p, k, n, hd, hd), NaN]);
+      heap.fill(NaN, outAt, outAt + 256);
+      axpys(4 * pAt, 4 * kAt, 4 * outAt, n, 3 * hd + 4); // rows of V further apart than the output is wide
+      const strided = heap.slice(kAt, kAt + n * (3 * hd + 4));
+      expect(Array.from(heap.subarray(outAt, outAt + hd + 1))).toEqual([...axpysLoop(p, strided, n, hd, 3 * hd + 4), NaN]);
     }
+  });
+
+  it.each([0, 1, 3, 4, 7, 64, 129])("adds %i values four at a time with float32 rounding", (n) => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const heap = new Float32Array(memory.buffer);
+    const rng = createRng(n);
+    for (let i = 0; i < 400; i++) heap[i] = (rng() * 2 - 1) * 10 ** Math.floor(rng() * 12 - 6);
+    heap.fill(NaN, 800, 1000);
+    _attentionKernels(memory, 4).adds(0, 4 * 200, 4 * 800, n);
+    const want = Array.from({ length: n }, (_, i) => f(heap[i]! + heap[200 + i]!));
+    expect(Array.from(heap.subarray(800, 800 + n + 1))).toEqual([...want, NaN]);
   });
 
   it("rejects a head size that is not a positive multiple of 4", () => {
     const memory = new WebAssembly.Memory({ initial: 1 });
-    expect(() => _attentionKernels(memory, 6)).toThrow("multiple of 4, got 6");
-    expect(() => _attentionKernels(memory, 0)).toThrow("multiple of 4, got 0");
+    expect(() => _attentionKernels(memory, 6)).toThrow("a width that is a multiple of 4, got 6");
+    expect(() => _attentionKernels(memory, 0)).toThrow("a width that is a multiple of 4, got 0");
   });
 });
