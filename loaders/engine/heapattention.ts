@@ -7,8 +7,9 @@
  * The same bits as the per-head rank-2 matmuls and softmaxes it replaces: XNNPACK sums each output of a
  * matmul over k in order, one rounded product at a time (test/engine/ops.test.ts pins this), and so do the
  * kernels; the mask is added in float32 as tf.add adds it; softmax treats each row alone. p @ v stops at the
- * causal diagonal, where the rest of a row is exactly 0 (adding 0·v changes no finite sum), except in rows
- * whose every key is masked (left padding), which run to the end as the matmul did.
+ * causal diagonal, where the rest of a row is exactly 0 (softmax flushes scores near the mask's −1e9 to 0,
+ * and adding 0·v changes no finite sum), except in rows whose every key is masked (left padding), which
+ * run to the end as the matmul did.
  */
 import * as tf from "@tensorflow/tfjs";
 import { _attentionKernels, type AttentionKernels } from "./kvkernels.js";
