@@ -198,6 +198,8 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
     const shared = keyValid ? undefined : _attentionMask(T);
     const onHeap = attendOnHeap(x as tf.Tensor2D, { ...shape, mask: (b) => shared ?? _attentionMask(T, keyValid, b * T) });
     if (onHeap) {
+      if (onKeysValues)
+        withFloats(x!, (data) => onKeysValues(_heads(data, 3 * D, D, B, T, H, hd, false), _heads(data, 3 * D, 2 * D, B, T, H, hd, false)));
       save([x!, onHeap.probs]);
       return {
         value: onHeap.y,

@@ -27,12 +27,11 @@ export interface HeapAttentionShape {
   heads: number; // H
   mask: (b: number) => Float32Array; // sequence b's additive mask [T, T] (0 or MASKED)
   keyValid?: Uint8Array; // [B*T]: 0 = padding key
-  onKeysValues?: (k: Float32Array, v: Float32Array) => void; // K, V [B, H, T, hd], fresh arrays
 }
 
 /** Attention of qkv [B*T, 3D] on the wasm heap, or null where there is none (another backend, hd % 4 ≠ 0). */
 export function attendOnHeap(qkv: tf.Tensor2D, shape: HeapAttentionShape): HeapAttention | null {
-  const { batch: B, length: T, heads: H, mask, keyValid, onKeysValues } = shape;
+  const { batch: B, length: T, heads: H, mask, keyValid } = shape;
   const D = qkv.shape[1] / 3;
   const hd = D / H;
   const heap = wasmHeap();
@@ -50,7 +49,6 @@ export function attendOnHeap(qkv: tf.Tensor2D, shape: HeapAttentionShape): HeapA
       const at = (offset: number, n: number) => new Float32Array(bytes.buffer, bytes.byteOffset + offset, n);
       _regroup(data, { B, T, H, hd, Tp }, at(qAt, nq), at(kAt, nk));
       for (let b = 0; b < masks; b++) at(mAt + 4 * b * T * T, T * T).set(mask(b));
-      if (onKeysValues) onKeysValues(_heads(data, B, T, H, hd, D), _heads(data, B, T, H, hd, 2 * D));
     });
     const { axpys, adds } = _kernels(heap, Tp);
     const scoresAt = heap.offset(scores);
@@ -112,20 +110,4 @@ function _regroup(
       }
     }
   }
-}
-
-/** Columns [col, col + D) of rows [B*T, 3D] as heads [B, H, T, hd]: a fresh array. */
-function _heads(data: Float32Array, B: number, T: number, H: number, hd: number, col: number): Float32Array {
-  const D = H * hd;
-  const out = new Float32Array(B * H * T * hd);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      for (let t = 0; t < T; t++) {
-        const from = (b * T + t) * 3 * D + col + h * hd;
-        const to = ((b * H + h) * T + t) * hd;
-        for (let d = 0; d < hd; d++) out[to + d] = data[from + d]!;
-      }
-    }
-  }
-  return out;
 }

@@ -5,6 +5,7 @@
  * (hotpath.ts). Reading a tensor's data any other way in loaders/engine is a bug the counter cannot see.
  */
 import * as tf from "@tensorflow/tfjs";
+import { wasmHeap } from "./wasmheap.js";
 
 let _count = 0; // a process-wide counter, like tf.memory(): each worker thread has its own
 
@@ -21,12 +22,6 @@ export function readFloats(t: tf.Tensor): Float32Array {
   return values;
 }
 
-/** What the wasm backend keeps per tensor (tfjs-backend-wasm 4.22's backend_wasm.js): its place in the heap. */
-interface WasmHeap {
-  wasm?: { HEAPU8?: Uint8Array };
-  dataIdMap?: { get(dataId: object): { memoryOffset?: number | null; dtype?: string } | undefined };
-}
-
 /**
  * Calls `fn` with the float tensor's values (one counted readback) without copying them where the backend
  * allows: on wasm a view of its heap, since a fresh copy of a 1 MB tensor costs ≈3 ms in first-touch
@@ -35,12 +30,11 @@ interface WasmHeap {
  */
 export function withFloats<T>(t: tf.Tensor, fn: (values: Float32Array) => T): T {
   if (t.dtype !== "float32") throw new Error(`expected a float32 tensor, got ${t.dtype}`);
-  const backend = tf.engine().backend as unknown as WasmHeap;
-  const entry = tf.getBackend() === "wasm" ? backend.dataIdMap?.get(t.dataId) : undefined;
-  const heap = backend.wasm?.HEAPU8;
-  if (!entry || typeof entry.memoryOffset !== "number" || entry.dtype !== "float32" || !heap) return fn(readFloats(t));
+  const heap = wasmHeap();
+  if (!heap) return fn(readFloats(t));
   _count++;
-  return fn(new Float32Array(heap.buffer, heap.byteOffset + entry.memoryOffset, t.size));
+  const bytes = heap.bytes();
+  return fn(new Float32Array(bytes.buffer, bytes.byteOffset + heap.offset(t), t.size));
 }
 
 /** The tensor's values, read without blocking the thread (one counted readback). */

@@ -1,5 +1,5 @@
 /**
- * The wasm backend's heap, for the engine's own kernels (hostlinear.ts, heapattention.ts): its memory, its
+ * The wasm backend's heap, for readback.ts's views and the engine's own kernels (hostlinear.ts, heapattention.ts): its memory, its
  * allocator, where a tensor's values live and the backend's exported C kernels. This reads tfjs-backend-wasm
  * 4.22's internals (backend_wasm.js: `wasm` is the Emscripten module, `dataIdMap` maps a tensor to its id and
  * heap offset); where they are missing — another backend or version — wasmHeap() is null and callers run

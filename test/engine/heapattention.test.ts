@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { causalSelfAttention } from "../../loaders/engine/attention.js";
 import { attendOnHeap } from "../../loaders/engine/heapattention.js";
 import { createRng } from "../../loaders/engine/random.js";
 import { expectNoLeak, useBackend } from "../_tf.js";
@@ -62,15 +63,24 @@ describe("attendOnHeap", () => {
         heads: H,
         keyValid,
         mask: (b) => maskOf(T, keyValid, b),
-        onKeysValues: (k, v) => (seen = [k, v]),
       })!;
+      // the per-head path hands the KV cache its K and V beside the heap forward
+      const viaPath = causalSelfAttention(qkv, {
+        batch: B,
+        length: T,
+        heads: H,
+        keyValid,
+        path: "perHead",
+        onKeysValues: (k, v) => (seen = [k, v]),
+      });
+      expect(Array.from(viaPath.dataSync())).toEqual(Array.from(want.y));
       expect(got).not.toBeNull();
       expect(Array.from(got.probs.dataSync())).toEqual(Array.from(want.probs));
       expect(Array.from(got.y.dataSync())).toEqual(Array.from(want.y));
       const [k, v] = seen!;
       expect(k[((B - 1) * H + H - 1) * T * hd + 1]).toBe(values[(B * T - T) * 3 * D + D + (H - 1) * hd + 1]); // K [B, H, T, hd]
       expect(v[hd]).toBe(values[3 * D + 2 * D]); // V: sequence 0, head 0, position 1
-      tf.dispose([qkv, got.y, got.probs]);
+      tf.dispose([qkv, got.y, got.probs, viaPath]);
     });
   });
 
