@@ -3,15 +3,15 @@
  * (one rank-4 matmul per step over all heads, no readback) and per head (rank-2 matmuls on slices cut
  * in JS from one readback per layer and direction, with a hand-written gradient; the heads' results
  * are assembled on the device), which is the faster one on wasm for long sequences. On wasm the per-head
- * forward runs for all heads at once on the backend's heap (heapattention.ts: the same bits, 3 tfjs ops a
- * layer instead of about 8 a head); its backward stays per head.
+ * forward and backward run for all heads at once on the backend's heap (heapattention.ts: the same bits,
+ * 3 tfjs ops a layer forward instead of about 8 a head, and none backward instead of about 16 a head).
  */
 import * as tf from "@tensorflow/tfjs";
 import { hotPath } from "./hotpath.js";
 import { _customOp } from "./ops.js";
 import { readFloats, withFloats } from "./readback.js";
 import { scratch } from "./scratch.js";
-import { attendOnHeap } from "./heapattention.js";
+import { attendOnHeap, attentionGradOnHeap } from "./heapattention.js";
 
 const MASKED = -1e9;
 
@@ -204,6 +204,8 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
       return {
         value: onHeap.y,
         gradFunc: (dy, [qkvSaved, probs]) => {
+          const onHeapGrad = attentionGradOnHeap(dy, qkvSaved!, probs!, shape);
+          if (onHeapGrad) return onHeapGrad;
           // one copy of every head's probabilities (tf.slice on wasm would copy all of them once per head)
           const all = withFloats(probs!, (p) => {
             const copy = scratch("attention.probs", p.length);

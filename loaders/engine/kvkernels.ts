@@ -5,6 +5,9 @@
  * imported memory.
  *   dots(q, k, out, n, w):        out[j] = q · k[j·w : (j+1)·w]         for j < n
  *   axpys(p, v, out, n, stride):  out[c] = Σ_j p[j] · v[j·stride + c]   for c < w
+ *   axpyw(p, v, out, n, stride, width): the same for c < width (a multiple of 4 given at run time)
+ *   axpysc(p, v, out, n, stride, pstride): axpys with p[j] read at p + j·pstride (a column of a matrix)
+ *   softgrad(dP, p, out, n):      out[j] = p[j] · (dP[j] − Σ_i dP[i]·p[i])   for j < n (softmax's backward)
  *   adds(a, b, out, n):           out[i] = a[i] + b[i]                  for i < n
  * Every output is one chain of float32 adds in a fixed order (dots: over d, four lanes, then lanes
  * 0+1+2+3; axpys: over j, one rounded product at a time, as XNNPACK's matmul sums over k), so the results
@@ -16,6 +19,9 @@ export interface AttentionKernels {
   dots(q: number, k: number, out: number, n: number, hd: number): void;
   axpys(p: number, v: number, out: number, n: number, stride: number): void;
   adds(a: number, b: number, out: number, n: number): void;
+  axpyw(p: number, v: number, out: number, n: number, stride: number, width: number): void;
+  axpysc(p: number, v: number, out: number, n: number, stride: number, pstride: number): void;
+  softgrad(dP: number, p: number, out: number, n: number, unused: number): void;
 }
 
 const _modules = new Map<number, WebAssembly.Module>(); // compiled once per head size and process; constants, not state
@@ -40,21 +46,22 @@ const sleb = (n: number): number[] => (n >= -64 && n < 64 ? [n & 0x7f] : [(n & 0
 const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const [I32, V128] = [0x7f, 0x7b];
+const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const i32 = (n: number) => [0x41, ...sleb(n)];
-const [ADD, AND, SHL, GT_U, GE_U, F32_ADD] = [[0x6a], [0x71], [0x74], [0x4b], [0x4f], [0x92]];
+const [ADD, MUL, AND, SHL, GT_U, GE_U, GT_S, GE_S, F32_ADD] = [[0x6a], [0x6c], [0x71], [0x74], [0x4b], [0x4f], [0x4a], [0x4e], [0x92]];
 const simd = (op: number) => [0xfd, ...uleb(op)];
 const load = (offset: number) => [...simd(0), 4, ...uleb(offset)]; // v128.load, align 16 (a hint), constant byte offset
 const store = (offset: number) => [...simd(11), 4, ...uleb(offset)];
 const ZERO = [...simd(12), ...new Array<number>(16).fill(0)];
-const [SPLAT, F4_ADD, F4_MUL] = [simd(19), simd(228), simd(230)];
+const [SPLAT, F4_ADD, F4_SUB, F4_MUL] = [simd(19), simd(228), simd(229), simd(230)];
+const [F32_SUB, F32_MUL] = [[0x93], [0x94]];
 const [F32_LOAD, F32_STORE] = [
   [0x2a, 2],
   [0x38, 2],
 ]; // then a constant byte offset
-const [BLOCK, LOOP, END, BR_IF_OUT, BR_TOP] = [[0x02, 0x40], [0x03, 0x40], [0x0b], [0x0d, 1], [0x0c, 0]];
+const [BLOCK, LOOP, END, BR_IF_OUT, BR_TOP, IF] = [[0x02, 0x40], [0x03, 0x40], [0x0b], [0x0d, 1], [0x0c, 0], [0x04, 0x40]];
 const inc = (local: number, by: number[]) => [...get(local), ...by, ...ADD, ...set(local)];
 /** while (!stop) body — `stop` leaves an i32 on the stack. */
 const until = (stop: number[], body: number[]) => [...BLOCK, ...LOOP, ...stop, ...BR_IF_OUT, ...body, ...BR_TOP, ...END, ...END];
@@ -96,11 +103,16 @@ function _dots(hd: number): { locals: number[][]; body: number[] } {
   };
 }
 
-/** axpys for outputs of `width` values: one pass over the n rows of V per group of up to VECTORS output vectors. */
-function _axpys(width: number): { locals: number[][]; body: number[] } {
-  const [STRIDE] = [4]; // the fifth argument: floats from one row of V to the next
-  const [PP, PEND, VP, ROW, P, ACC] = [5, 6, 7, 8, 9, 10]; // i32 pp, pend, vp, row bytes; v128: the splatted p[j], then the accumulators
-  const pass = (first: number, count: number) => [
+/**
+ * axpys for outputs of `width` values: one pass over the n rows of V per group of up to VECTORS output
+ * vectors. With `strided`, a sixth argument spaces the coefficients p (floats from one to the next: a
+ * column of a matrix), as axpysc.
+ */
+function _axpys(width: number, strided = false): { locals: number[][]; body: number[] } {
+  const [STRIDE, PSTRIDE] = [4, 5]; // floats from one row of V to the next; (axpysc) from one coefficient to the next
+  const at = strided ? 6 : 5; // the first local
+  const [PP, PEND, VP, ROW, PSTEP, P, ACC] = [at, at + 1, at + 2, at + 3, at + 4, at + 5, at + 6]; // i32 pp, pend, vp, row bytes, p step; v128: the splatted p[j], then the accumulators
+  const pass = (from: number, count: number) => [
     ...Array.from({ length: count }, (_, c) => [...ZERO, ...set(ACC + c)]).flat(),
     ...get(A),
     ...set(PP),
@@ -114,17 +126,72 @@ function _axpys(width: number): { locals: number[][]; body: number[] } {
         0,
         ...SPLAT,
         ...set(P),
-        ...Array.from({ length: count }, (_, c) => madd(ACC + c, get(P), [...get(VP), ...load(16 * (first + c))])).flat(),
+        ...Array.from({ length: count }, (_, c) => madd(ACC + c, get(P), [...get(VP), ...load(16 * (from + c))])).flat(),
         ...inc(VP, get(ROW)),
-        ...inc(PP, i32(4)),
+        ...inc(PP, get(PSTEP)),
       ],
     ),
-    ...Array.from({ length: count }, (_, c) => [...get(OUT), ...get(ACC + c), ...store(16 * (first + c))]).flat(),
+    ...Array.from({ length: count }, (_, c) => [...get(OUT), ...get(ACC + c), ...store(16 * (from + c))]).flat(),
   ];
   const vectors = width / 4;
   const groups = Array.from({ length: Math.ceil(vectors / VECTORS) }, (_, g) =>
     pass(g * VECTORS, Math.min(VECTORS, vectors - g * VECTORS)),
   );
+  const body = [
+    ...(strided ? [...get(PSTRIDE), ...i32(2), ...SHL] : i32(4)),
+    ...set(PSTEP),
+    ...get(A),
+    ...get(N),
+    ...get(PSTEP),
+    ...MUL,
+    ...ADD,
+    ...set(PEND),
+    ...get(STRIDE),
+    ...i32(2),
+    ...SHL,
+    ...set(ROW),
+    ...groups.flat(),
+  ];
+  return {
+    locals: [
+      [5, I32],
+      [VECTORS + 1, V128],
+    ],
+    body,
+  };
+}
+
+/**
+ * axpyw: axpys with the output's width (floats, a multiple of 4) an argument: passes of VECTORS output
+ * vectors while they fill, then one pass of 4, 2 and 1 vectors for the rest. Same order of adds per output.
+ */
+function _axpyw(): { locals: number[][]; body: number[] } {
+  const [STRIDE, WIDTH] = [4, 5]; // floats from one row of V to the next; floats of output left
+  const [PP, PEND, VP, ROW, VB, OB, P, ACC] = [6, 7, 8, 9, 10, 11, 12, 13]; // i32s; v128: the splatted p[j], the accumulators
+  const pass = (count: number) => [
+    ...Array.from({ length: count }, (_, c) => [...ZERO, ...set(ACC + c)]).flat(),
+    ...get(A),
+    ...set(PP),
+    ...get(VB),
+    ...set(VP),
+    ...until(
+      [...get(PP), ...get(PEND), ...GE_U],
+      [
+        ...get(PP),
+        ...F32_LOAD,
+        0,
+        ...SPLAT,
+        ...set(P),
+        ...Array.from({ length: count }, (_, c) => madd(ACC + c, get(P), [...get(VP), ...load(16 * c)])).flat(),
+        ...inc(VP, get(ROW)),
+        ...inc(PP, i32(4)),
+      ],
+    ),
+    ...Array.from({ length: count }, (_, c) => [...get(OB), ...get(ACC + c), ...store(16 * c)]).flat(),
+    ...inc(VB, i32(16 * count)),
+    ...inc(OB, i32(16 * count)),
+    ...inc(WIDTH, i32(-4 * count)),
+  ];
   const body = [
     ...get(A),
     ...get(N),
@@ -136,12 +203,75 @@ function _axpys(width: number): { locals: number[][]; body: number[] } {
     ...i32(2),
     ...SHL,
     ...set(ROW),
-    ...groups.flat(),
+    ...get(B),
+    ...set(VB),
+    ...get(OUT),
+    ...set(OB),
+    ...until([...i32(4 * VECTORS - 1), ...get(WIDTH), ...GE_S], pass(VECTORS)),
+    ...[4, 2, 1].flatMap((count) => [...get(WIDTH), ...i32(4 * count - 1), ...GT_S, ...IF, ...pass(count), ...END]),
   ];
   return {
     locals: [
-      [4, I32],
+      [6, I32],
       [VECTORS + 1, V128],
+    ],
+    body,
+  };
+}
+
+/**
+ * softgrad: softmax's backward on one row, dS = p ⊙ (dP − r) with r = Σ_j dP[j]·p[j] summed in order (as
+ * tf.sum of tf.mul does on wasm), a = dP, b = p, for j < n; the subtraction and product four at a time.
+ */
+function _softgrad(): { locals: number[][]; body: number[] } {
+  const [J, END4, END, R, RV] = [5, 6, 7, 8, 9]; // i32 byte offsets; f32 r; v128 r splatted
+  const at = (p: number) => [...get(p), ...get(J), ...ADD];
+  const body = [
+    ...get(N),
+    ...i32(2),
+    ...SHL,
+    ...set(END),
+    ...until(
+      [...get(J), ...get(END), ...GE_U],
+      [...get(R), ...at(A), ...F32_LOAD, 0, ...at(B), ...F32_LOAD, 0, ...F32_MUL, ...F32_ADD, ...set(R), ...inc(J, i32(4))],
+    ),
+    ...get(R),
+    ...SPLAT,
+    ...set(RV),
+    ...get(END),
+    ...i32(-16),
+    ...AND,
+    ...set(END4),
+    ...i32(0),
+    ...set(J),
+    ...until(
+      [...get(J), ...get(END4), ...GE_U],
+      [...at(OUT), ...at(B), ...load(0), ...at(A), ...load(0), ...get(RV), ...F4_SUB, ...F4_MUL, ...store(0), ...inc(J, i32(16))],
+    ),
+    ...until(
+      [...get(J), ...get(END), ...GE_U],
+      [
+        ...at(OUT),
+        ...at(B),
+        ...F32_LOAD,
+        0,
+        ...at(A),
+        ...F32_LOAD,
+        0,
+        ...get(R),
+        ...F32_SUB,
+        ...F32_MUL,
+        ...F32_STORE,
+        0,
+        ...inc(J, i32(4)),
+      ],
+    ),
+  ];
+  return {
+    locals: [
+      [3, I32],
+      [1, F32],
+      [1, V128],
     ],
     body,
   };
@@ -179,17 +309,26 @@ function _kernelBytes(hd: number): Uint8Array<ArrayBuffer> {
   };
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])), // one type: (i32 ×5) -> ()
+    ...section(
+      1,
+      vec([
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0], // (i32 ×5) -> ()
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0], // (i32 ×6) -> ()
+      ]),
+    ),
     ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x00]])), // import memory m.mem
-    ...section(3, vec([[0], [0], [0]])),
+    ...section(3, vec([[0], [0], [0], [1], [1], [0]])),
     ...section(
       7,
       vec([
         [...name("dots"), 0x00, 0],
         [...name("axpys"), 0x00, 1],
         [...name("adds"), 0x00, 2],
+        [...name("axpyw"), 0x00, 3],
+        [...name("axpysc"), 0x00, 4],
+        [...name("softgrad"), 0x00, 5],
       ]),
     ),
-    ...section(10, vec([code(_dots(hd)), code(_axpys(hd)), code(_adds())])),
+    ...section(10, vec([code(_dots(hd)), code(_axpys(hd)), code(_adds()), code(_axpyw()), code(_axpys(hd, true)), code(_softgrad())])),
   ]);
 }

@@ -17,6 +17,7 @@ interface WasmBackend {
     _free?: (pointer: number) => void;
   };
   dataIdMap?: { get(dataId: object): { id: number; memoryOffset?: number | null; dtype?: string } | undefined };
+  makeOutput?: (shape: number[], dtype: "float32") => tf.TensorInfo;
 }
 
 export interface WasmHeap {
@@ -25,6 +26,8 @@ export interface WasmHeap {
   bytes(): Uint8Array;
   malloc(bytes: number): number;
   free(pointer: number): void;
+  /** A float32 tensor of `shape` on the heap whose values are not set (for a kernel that writes every one). */
+  empty(shape: number[]): tf.Tensor;
   /** Byte offset of a float32 tensor's values in the heap. */
   offset(t: tf.Tensor): number;
   /** The backend's id of a tensor, as its C kernels take it. */
@@ -43,7 +46,9 @@ export function wasmHeap(): WasmHeap | null {
   if (known) return known;
   const { wasm, dataIdMap } = backend;
   const memory = wasm?.asm?.memory;
-  if (!wasm?.cwrap || !wasm._malloc || !wasm._free || !dataIdMap || !(memory instanceof WebAssembly.Memory)) return null;
+  if (!wasm?.cwrap || !wasm._malloc || !wasm._free || !dataIdMap || !(memory instanceof WebAssembly.Memory) || !backend.makeOutput)
+    return null;
+  const makeOutput = backend.makeOutput.bind(backend);
   const entry = (t: tf.Tensor) => {
     const found = dataIdMap.get(t.dataId);
     if (!found) throw new Error("tensor is not on the wasm backend");
@@ -55,6 +60,7 @@ export function wasmHeap(): WasmHeap | null {
     bytes: () => wasm.HEAPU8,
     malloc: (bytes) => malloc(bytes),
     free: (pointer) => free(pointer),
+    empty: (shape) => tf.engine().makeTensorFromTensorInfo(makeOutput(shape, "float32")),
     offset(t) {
       const { memoryOffset, dtype } = entry(t);
       if (typeof memoryOffset !== "number" || dtype !== "float32") throw new Error("expected a float32 tensor in the wasm heap");

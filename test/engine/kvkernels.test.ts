@@ -49,6 +49,57 @@ describe("attention kernels", () => {
     }
   });
 
+  it.each([4, 32, 36, 64])("axpysc reads its coefficients a column apart, to the bit (width %i)", (hd) => {
+    const memory = new WebAssembly.Memory({ initial: 8 });
+    const heap = new Float32Array(memory.buffer);
+    const { axpysc } = _attentionKernels(memory, hd);
+    const rng = createRng(hd + 1);
+    const [pAt, vAt, outAt] = [0, 20000, 60000];
+    for (const n of [0, 1, 7, 9, 33]) {
+      for (const pstride of [1, 5, 132]) {
+        for (let i = 0; i < 60000; i++) heap[i] = rng() * 2 - 1;
+        heap.fill(NaN, outAt, outAt + 256);
+        axpysc(4 * pAt, 4 * vAt, 4 * outAt, n, hd + 4, pstride);
+        const p = Float32Array.from({ length: n }, (_, j) => heap[pAt + j * pstride]!);
+        const v = heap.slice(vAt, vAt + n * (hd + 4));
+        expect(Array.from(heap.subarray(outAt, outAt + hd + 1))).toEqual([...axpysLoop(p, v, n, hd, hd + 4), NaN]);
+      }
+    }
+  });
+
+  it.each([0, 1, 3, 4, 5, 8, 13, 128])("softgrad: softmax's backward on a row of %i, its sum in order, to the bit", (n) => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const heap = new Float32Array(memory.buffer);
+    const rng = createRng(n + 3);
+    for (let i = 0; i < 400; i++) heap[i] = (rng() * 2 - 1) * 10 ** Math.floor(rng() * 6 - 3);
+    heap.fill(NaN, 800, 1000);
+    _attentionKernels(memory, 4).softgrad(0, 4 * 200, 4 * 800, n, 0);
+    let r = 0;
+    for (let j = 0; j < n; j++) r = f(r + f(heap[j]! * heap[200 + j]!));
+    const want = Array.from({ length: n }, (_, j) => f(heap[200 + j]! * f(heap[j]! - r)));
+    expect(Array.from(heap.subarray(800, 800 + n + 1))).toEqual([...want, NaN]);
+  });
+
+  it("axpyw: any width that is a multiple of 4 given at run time, to the bit", () => {
+    const memory = new WebAssembly.Memory({ initial: 8 });
+    const heap = new Float32Array(memory.buffer);
+    const { axpyw } = _attentionKernels(memory, 4); // the module's own width does not matter
+    const rng = createRng(7);
+    const [pAt, vAt, outAt] = [0, 1024, 60000];
+    for (const width of [4, 8, 12, 16, 28, 32, 36, 60, 64, 100, 128, 132]) {
+      for (const n of [0, 1, 5, 32, 33]) {
+        for (const stride of [width, width + 8]) {
+          for (let i = 0; i < 60000; i++) heap[i] = rng() * 2 - 1;
+          heap.fill(NaN, outAt, outAt + 256);
+          axpyw(4 * pAt, 4 * vAt, 4 * outAt, n, stride, width);
+          const p = heap.slice(pAt, pAt + n);
+          const v = heap.slice(vAt, vAt + n * stride);
+          expect(Array.from(heap.subarray(outAt, outAt + width + 1))).toEqual([...axpysLoop(p, v, n, width, stride), NaN]);
+        }
+      }
+    }
+  });
+
   it.each([0, 1, 3, 4, 7, 64, 129])("adds %i values four at a time with float32 rounding", (n) => {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const heap = new Float32Array(memory.buffer);
