@@ -13,9 +13,8 @@
  * run to the end as the matmul did.
  */
 import * as tf from "@tensorflow/tfjs";
-import { _attentionKernels, type AttentionKernels } from "./kvkernels.js";
 import { withFloats } from "./readback.js";
-import { wasmHeap, type WasmHeap } from "./wasmheap.js";
+import { wasmHeap } from "./wasmheap.js";
 
 export interface HeapAttention {
   y: tf.Tensor2D; // [B*T, D], heads concatenated
@@ -51,7 +50,7 @@ export function attendOnHeap(qkv: tf.Tensor2D, shape: HeapAttentionShape): HeapA
       _regroup(data, { B, T, H, hd, Tp }, at(qAt, nq), at(kAt, nk));
       for (let b = 0; b < masks; b++) at(mAt + 4 * b * T * T, T * T).set(mask(b));
     });
-    const { axpys, adds } = _kernels(heap, Tp);
+    const { axpys, adds } = heap.kernels(Tp);
     const scoresAt = heap.offset(scores);
     for (let r = 0; r < rows; r++) axpys(qAt + 4 * r * hd, kAt + 4 * Math.floor(r / T) * hd * Tp, sAt + 4 * r * Tp, hd, Tp); // q_r @ kᵀ
     for (let head = 0; head < B * H; head++) {
@@ -63,7 +62,7 @@ export function attendOnHeap(qkv: tf.Tensor2D, shape: HeapAttentionShape): HeapA
     const probs = tf.tidy(() => tf.softmax(scores) as tf.Tensor2D);
     const y = heap.empty([B * T, D]) as tf.Tensor2D; // every value written below
     const [pAt, yAt, vAt] = [heap.offset(probs), heap.offset(y), heap.offset(qkv) + 4 * 2 * D];
-    const { axpys: axpysHd } = _kernels(heap, hd);
+    const { axpys: axpysHd } = heap.kernels(hd);
     for (let b = 0; b < B; b++) {
       let first = 0; // rows before sequence b's first real token have every key masked
       while (keyValid && first < T && keyValid[b * T + first] === 0) first++;
@@ -80,14 +79,6 @@ export function attendOnHeap(qkv: tf.Tensor2D, shape: HeapAttentionShape): HeapA
     scores.dispose();
     heap.free(base);
   }
-}
-
-const _instances = new Map<number, { heap: WasmHeap; kernels: AttentionKernels }>(); // per width, on the current heap
-
-function _kernels(heap: WasmHeap, width: number): AttentionKernels {
-  let entry = _instances.get(width);
-  if (entry?.heap !== heap) _instances.set(width, (entry = { heap, kernels: _attentionKernels(heap.memory, width) }));
-  return entry.kernels;
 }
 
 /** q (times 1/√hd, in float32 as the per-head path scaled it) and kᵀ with zero padding to Tp, from rows [B*T, 3D]. */
@@ -151,7 +142,7 @@ export function attentionGradOnHeap(dy: tf.Tensor, qkv: tf.Tensor, probs: tf.Ten
     const f32 = new Float32Array(heap.memory.buffer); // after every allocation above
     const [dyAt, pAt, outAt] = [heap.offset(dy), heap.offset(probs), heap.offset(out)]; // read in place by the kernels
     withFloats(qkv, (data) => _regroupGrad(data, f32, { B, T, H, hd, Tp }, qAt >> 2, kAt >> 2, vTAt >> 2)); // the host's one read of it
-    const { axpys, axpyw, axpysc, softgrad } = _kernels(heap, hd);
+    const { axpys, axpyw, axpysc, softgrad } = heap.kernels(hd);
     const dS = dSAt >> 2;
     for (let b = 0; b < B; b++) {
       let first = 0; // rows before sequence b's first real token have every key masked

@@ -8,6 +8,7 @@
  *   axpyw(p, v, out, n, stride, width): the same for c < width (a multiple of 4 given at run time)
  *   axpysc(p, v, out, n, stride, pstride): axpys with p[j] read at p + j·pstride (a column of a matrix)
  *   softgrad(dP, p, out, n):      out[j] = p[j] · (dP[j] − Σ_i dP[i]·p[i])   for j < n (softmax's backward)
+ *   transpose(a, out, rows, cols): out = aᵀ for a [rows, cols], both multiples of 4
  *   adds(a, b, out, n):           out[i] = a[i] + b[i]                  for i < n
  * Every output is one chain of float32 adds in a fixed order (dots: over d, four lanes, then lanes
  * 0+1+2+3; axpys: over j, one rounded product at a time, as XNNPACK's matmul sums over k), so the results
@@ -22,6 +23,7 @@ export interface AttentionKernels {
   axpyw(p: number, v: number, out: number, n: number, stride: number, width: number): void;
   axpysc(p: number, v: number, out: number, n: number, stride: number, pstride: number): void;
   softgrad(dP: number, p: number, out: number, n: number, unused: number): void;
+  transpose(a: number, out: number, rows: number, cols: number, unused: number): void;
 }
 
 const _modules = new Map<number, WebAssembly.Module>(); // compiled once per head size and process; constants, not state
@@ -277,6 +279,88 @@ function _softgrad(): { locals: number[][]; body: number[] } {
   };
 }
 
+/**
+ * transpose: out [cols, rows] = aᵀ for a [rows, cols], both multiples of 4 (params: a, out, rows, cols):
+ * 4×4 blocks, four rows loaded, shuffled and stored as four columns. Copies values, no arithmetic.
+ */
+function _transpose(): { locals: number[][]; body: number[] } {
+  const [SRC, DST, ROWS, COLS] = [0, 1, 2, 3];
+  const [ROWB, COLB, END, SROW, DCOL, SP, DP, SEND, R, T] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 17]; // i32s; v128 r0..r3, t0..t3
+  const shuffle = (lanes: number[]) => [...simd(13), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+  const [LO, HI] = [shuffle([0, 4, 1, 5]), shuffle([2, 6, 3, 7])]; // interleave the low / high halves of two vectors
+  const [LO2, HI2] = [shuffle([0, 1, 4, 5]), shuffle([2, 3, 6, 7])];
+  const at = (base: number, bytes: number, times: number) =>
+    times === 0 ? get(base) : [...get(base), ...get(bytes), ...i32(times), ...MUL, ...ADD];
+  const body = [
+    ...get(COLS),
+    ...i32(2),
+    ...SHL,
+    ...set(ROWB),
+    ...get(ROWS),
+    ...i32(2),
+    ...SHL,
+    ...set(COLB),
+    ...get(SRC),
+    ...get(ROWS),
+    ...get(ROWB),
+    ...MUL,
+    ...ADD,
+    ...set(END),
+    ...get(SRC),
+    ...set(SROW),
+    ...get(DST),
+    ...set(DCOL),
+    ...until(
+      [...get(SROW), ...get(END), ...GE_U],
+      [
+        ...get(SROW),
+        ...set(SP),
+        ...get(DCOL),
+        ...set(DP),
+        ...get(SROW),
+        ...get(ROWB),
+        ...ADD,
+        ...set(SEND),
+        ...until(
+          [...get(SP), ...get(SEND), ...GE_U],
+          [
+            ...[0, 1, 2, 3].flatMap((k) => [...at(SP, ROWB, k), ...load(0), ...set(R + k)]),
+            ...[...get(R), ...get(R + 1), ...LO, ...set(T)], // a0 b0 a1 b1
+            ...[...get(R), ...get(R + 1), ...HI, ...set(T + 1)], // a2 b2 a3 b3
+            ...[...get(R + 2), ...get(R + 3), ...LO, ...set(T + 2)], // c0 d0 c1 d1
+            ...[...get(R + 2), ...get(R + 3), ...HI, ...set(T + 3)], // c2 d2 c3 d3
+            ...[...at(DP, COLB, 0), ...get(T), ...get(T + 2), ...LO2, ...store(0)],
+            ...[...at(DP, COLB, 1), ...get(T), ...get(T + 2), ...HI2, ...store(0)],
+            ...[...at(DP, COLB, 2), ...get(T + 1), ...get(T + 3), ...LO2, ...store(0)],
+            ...[...at(DP, COLB, 3), ...get(T + 1), ...get(T + 3), ...HI2, ...store(0)],
+            ...inc(SP, i32(16)),
+            ...get(DP),
+            ...get(COLB),
+            ...i32(2),
+            ...SHL,
+            ...ADD,
+            ...set(DP),
+          ],
+        ),
+        ...get(SROW),
+        ...get(ROWB),
+        ...i32(2),
+        ...SHL,
+        ...ADD,
+        ...set(SROW),
+        ...inc(DCOL, i32(16)),
+      ],
+    ),
+  ];
+  return {
+    locals: [
+      [8, I32],
+      [8, V128],
+    ],
+    body,
+  };
+}
+
 /** adds: out[i] = a[i] + b[i] for i < n, four at a time, then one at a time. */
 function _adds(): { locals: number[][]; body: number[] } {
   const [I, END4, END] = [5, 6, 7]; // byte offsets
@@ -317,7 +401,7 @@ function _kernelBytes(hd: number): Uint8Array<ArrayBuffer> {
       ]),
     ),
     ...section(2, vec([[...name("m"), ...name("mem"), 0x02, 0x00, 0x00]])), // import memory m.mem
-    ...section(3, vec([[0], [0], [0], [1], [1], [0]])),
+    ...section(3, vec([[0], [0], [0], [1], [1], [0], [0]])),
     ...section(
       7,
       vec([
@@ -327,8 +411,20 @@ function _kernelBytes(hd: number): Uint8Array<ArrayBuffer> {
         [...name("axpyw"), 0x00, 3],
         [...name("axpysc"), 0x00, 4],
         [...name("softgrad"), 0x00, 5],
+        [...name("transpose"), 0x00, 6],
       ]),
     ),
-    ...section(10, vec([code(_dots(hd)), code(_axpys(hd)), code(_adds()), code(_axpyw()), code(_axpys(hd, true)), code(_softgrad())])),
+    ...section(
+      10,
+      vec([
+        code(_dots(hd)),
+        code(_axpys(hd)),
+        code(_adds()),
+        code(_axpyw()),
+        code(_axpys(hd, true)),
+        code(_softgrad()),
+        code(_transpose()),
+      ]),
+    ),
   ]);
 }

@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { hotPath } from "./hotpath.js";
 import { readFloats, withFloats } from "./readback.js";
+import { wasmHeap } from "./wasmheap.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Differentiable ops with wasm-friendly gradients. Each is one tf.customGrad kernel.
@@ -29,19 +30,36 @@ export function _customOp<T extends tf.Tensor>(body: OpBody, ...inputs: tf.Tenso
 
 /**
  * Weight and bias gradients of y = x @ w + b: dw = x^T @ dy ([K, N] @ [N, M] -> [K, M]) and db = column
- * sums of dy, with no transpose flags. The smaller of x and dy gets transposed (wasm's Transpose costs
- * ≈6 ns a value), and db reuses the operand XNNPACK has already packed: ones[1, N] @ dy runs on dy's
- * cached packing, dy^T @ ones[N, 1] packs N ones. A tf.sum over axis 0 would transpose dy again.
+ * sums of dy, with no transpose flags. XNNPACK packs a matmul's right operand anew for every tensor it
+ * has not seen (≈20 ns a value on this machine, more than wasm's Transpose at ≈6–8 ns), so the larger of x
+ * and dy is the one transposed and the smaller the one packed: [2048, 256] and [2048, 1024] take 95 ms as
+ * (dy^T @ x)^T against 121 ms as x^T @ dy. Both orders add the same products in the same order (over N),
+ * so the values are the same. db reuses what is already there: ones[1, N] @ dy runs on dy's cached
+ * packing, dy^T @ ones[N, 1] packs N ones. A tf.sum over axis 0 would transpose dy again.
  */
 function _weightGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
   const [n, m] = dy.shape;
-  if (x.size <= dy.size) {
-    const dw = tf.matMul(tf.transpose(x), dy);
+  if (x.size >= dy.size) {
+    const dw = tf.matMul(transpose2d(x), dy);
     return withBias ? [dw, tf.reshape(tf.matMul(tf.ones([1, n]), dy), [m])] : [dw]; // [1, M] -> [M]
   }
-  const dyT = tf.transpose(dy);
-  const dw = tf.transpose(tf.matMul(dyT, x)); // ([M, N] @ [N, K])^T
+  const dyT = transpose2d(dy);
+  const dw = transpose2d(tf.matMul(dyT, x)); // ([M, N] @ [N, K])^T
   return withBias ? [dw, tf.reshape(tf.matMul(dyT, tf.ones([n, 1])), [m])] : [dw]; // [M, 1] -> [M]
+}
+
+/**
+ * xᵀ for a matrix, in gradients (no gradient of its own). On wasm, with both sides multiples of 4, the
+ * engine's SIMD kernel (4×4 blocks through registers, 2–4 ns a value against 8–9 for wasm's Transpose on
+ * [2048, 256] and [2048, 1024] here); elsewhere tf.transpose. A copy either way: the same values.
+ */
+export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
+  const [rows, cols] = x.shape;
+  const heap = rows % 4 === 0 && cols % 4 === 0 && x.dtype === "float32" ? wasmHeap() : null;
+  if (!heap) return tf.transpose(x);
+  const out = heap.empty([cols, rows]) as tf.Tensor2D;
+  heap.kernels(4).transpose(heap.offset(x), heap.offset(out), rows, cols, 0);
+  return out;
 }
 
 /** Rows of `table` at `idx` ([N, D] -> [M, D]); gradient by scatterND, which sums repeated rows (wasm has no
@@ -86,7 +104,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
       return {
         value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi }),
         gradFunc: (dy, [xs, ws]) => {
-          const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(ws!));
+          const dx = tf.matMul(dy as tf.Tensor2D, transpose2d(ws as tf.Tensor2D));
           return [dx, ..._weightGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, b !== undefined)];
         },
       };

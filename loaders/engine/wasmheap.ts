@@ -6,6 +6,7 @@
  * tfjs ops instead.
  */
 import * as tf from "@tensorflow/tfjs";
+import { _attentionKernels, type AttentionKernels } from "./kvkernels.js";
 
 /** What this file reads of the backend. */
 interface WasmBackend {
@@ -32,6 +33,8 @@ export interface WasmHeap {
   offset(t: tf.Tensor): number;
   /** The backend's id of a tensor, as its C kernels take it. */
   id(t: tf.Tensor): number;
+  /** The engine's own SIMD kernels (kvkernels.ts) for width `width` on this heap, instantiated once per width. */
+  kernels(width: number): AttentionKernels;
   /** One of the backend's exported C functions, every argument a number. */
   kernel(name: string, args: number): (...args: number[]) => void;
 }
@@ -49,6 +52,7 @@ export function wasmHeap(): WasmHeap | null {
   if (!wasm?.cwrap || !wasm._malloc || !wasm._free || !dataIdMap || !(memory instanceof WebAssembly.Memory) || !backend.makeOutput)
     return null;
   const makeOutput = backend.makeOutput.bind(backend);
+  const kernels = new Map<number, AttentionKernels>();
   const entry = (t: tf.Tensor) => {
     const found = dataIdMap.get(t.dataId);
     if (!found) throw new Error("tensor is not on the wasm backend");
@@ -68,6 +72,11 @@ export function wasmHeap(): WasmHeap | null {
     },
     id: (t) => entry(t).id,
     kernel: (name, args) => cwrap(name, null, new Array<string>(args).fill("number")),
+    kernels(width) {
+      let found = kernels.get(width);
+      if (!found) kernels.set(width, (found = _attentionKernels(memory, width)));
+      return found;
+    },
   };
   _heaps.set(backend, heap);
   return heap;

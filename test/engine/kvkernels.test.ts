@@ -80,6 +80,21 @@ describe("attention kernels", () => {
     expect(Array.from(heap.subarray(800, 800 + n + 1))).toEqual([...want, NaN]);
   });
 
+  it.each([
+    [4, 4],
+    [4, 8],
+    [12, 20],
+    [64, 36],
+  ])("transpose: [%i, %i] four by four, every value where it belongs", (rows, cols) => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const heap = new Float32Array(memory.buffer);
+    for (let i = 0; i < rows * cols; i++) heap[i] = i + 0.5;
+    heap.fill(NaN, 4000, 4000 + rows * cols + 4);
+    _attentionKernels(memory, 4).transpose(0, 4 * 4000, rows, cols, 0);
+    const want = Array.from({ length: rows * cols }, (_, k) => heap[(k % rows) * cols + Math.floor(k / rows)]!);
+    expect(Array.from(heap.subarray(4000, 4000 + rows * cols + 1))).toEqual([...want, NaN]);
+  });
+
   it("axpyw: any width that is a multiple of 4 given at run time, to the bit", () => {
     const memory = new WebAssembly.Memory({ initial: 8 });
     const heap = new Float32Array(memory.buffer);

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "../../loaders/engine/random.js";
-import { crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear } from "../../loaders/engine/ops.js";
+import { crossEntropy, crossEntropyRows, gatherRows, gelu, layerNorm, linear, transpose2d } from "../../loaders/engine/ops.js";
 import { causalSelfAttention, type AttentionPath } from "../../loaders/engine/attention.js";
 import { expectNoLeak, maxAbsDiff, useBackend } from "../_tf.js";
 
@@ -387,5 +387,23 @@ describe("wasm matmul", () => {
     expect(Array.from(ab!)).toEqual(Array.from(loop));
     expect(Array.from(swapped!)).toEqual(Array.from(loop));
     tf.dispose([a, b]);
+  });
+
+  it.each([
+    [4, 4],
+    [8, 12],
+    [2048, 256],
+    [6, 8], // rows not a multiple of 4: tf.transpose
+    [8, 3],
+  ])("transpose2d of [%i, %i] equals tf.transpose, value for value", async (rows, cols) => {
+    const rng = createRng(rows * cols);
+    const values = Float32Array.from({ length: rows * cols }, () => rng() * 2 - 1);
+    await expectNoLeak(() => {
+      const x = tf.tensor2d(values, [rows, cols]);
+      const [mine, theirs] = [transpose2d(x), tf.transpose(x)];
+      expect(mine.shape).toEqual([cols, rows]);
+      expect(Array.from(mine.dataSync())).toEqual(Array.from(theirs.dataSync()));
+      tf.dispose([x, mine, theirs]);
+    });
   });
 });
