@@ -6,9 +6,11 @@ import {
   defaultWorkers,
   parallelGenerate,
   parallelGradients,
+  _weightedSum,
   type WorkerPool,
 } from "../../loaders/engine/dataparallel.js";
 import { splitRows } from "../../loaders/engine/dpshard.js";
+import { createRng } from "../../loaders/engine/random.js";
 import { generate } from "../../loaders/engine/generate.js";
 import { createModel, disposeModel, maskedLoss, type GPT } from "../../loaders/engine/model.js";
 import { makeBatch, toSequence } from "../../loaders/engine/batches.js";
@@ -111,5 +113,22 @@ describe("data parallelism", () => {
     const split = await parallelGenerate(pool, model, prompts, { maxNewTokens: 8 });
     expect(split.tokens).toEqual(one.tokens);
     expect(split.finished).toEqual(one.finished);
+  });
+});
+
+describe("the gradient sum", () => {
+  it("adds two or more weighted shards in one pass to the same float32 values as one shard at a time", () => {
+    const rng = createRng(5);
+    const n = 1000;
+    const shard = () => Float32Array.from({ length: n }, (_, i) => (i % 97 === 0 ? -0 : (rng() * 2 - 1) * 10 ** Math.floor(rng() * 8 - 4)));
+    for (const shares of [[0.375, 0.625], [0.2, 0.3, 0.5], [1]]) {
+      const parts = shares.map((share) => ({ share, grads: shard() }));
+      const oneAtATime = new Float32Array(n);
+      for (const { share, grads } of parts) for (let i = 0; i < n; i++) oneAtATime[i] = oneAtATime[i]! + share * grads[i]!;
+      const got = _weightedSum(parts, new Float32Array(n).fill(NaN));
+      expect(Array.from(got).map((v) => (Object.is(v, -0) ? "-0" : v))).toEqual(
+        Array.from(oneAtATime).map((v) => (Object.is(v, -0) ? "-0" : v)),
+      );
+    }
   });
 });
