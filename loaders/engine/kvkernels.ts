@@ -105,6 +105,45 @@ function _dots(hd: number): { locals: number[][]; body: number[] } {
   };
 }
 
+/** Locals of one axpy pass: the i32s pp, pend, vp (into V), row (V's row bytes), the step of pp, the
+ * V and output bases, and the v128s p (the splatted p[j]) and the first accumulator. */
+interface AxpyLocals {
+  pp: number;
+  pend: number;
+  vp: number;
+  row: number;
+  step: number[]; // pushes the bytes from one coefficient to the next
+  vBase: number;
+  outBase: number;
+  p: number;
+  acc: number;
+}
+
+/** One pass of an axpy kernel: `count` output vectors from vector `from` on, summed over j in order. */
+function _axpyPass(l: AxpyLocals, from: number, count: number): number[] {
+  return [
+    ...Array.from({ length: count }, (_, c) => [...ZERO, ...set(l.acc + c)]).flat(),
+    ...get(A),
+    ...set(l.pp),
+    ...get(l.vBase),
+    ...set(l.vp),
+    ...until(
+      [...get(l.pp), ...get(l.pend), ...GE_U],
+      [
+        ...get(l.pp),
+        ...F32_LOAD,
+        0,
+        ...SPLAT,
+        ...set(l.p),
+        ...Array.from({ length: count }, (_, c) => madd(l.acc + c, get(l.p), [...get(l.vp), ...load(16 * (from + c))])).flat(),
+        ...inc(l.vp, get(l.row)),
+        ...inc(l.pp, l.step),
+      ],
+    ),
+    ...Array.from({ length: count }, (_, c) => [...get(l.outBase), ...get(l.acc + c), ...store(16 * (from + c))]).flat(),
+  ];
+}
+
 /**
  * axpys for outputs of `width` values: one pass over the n rows of V per group of up to VECTORS output
  * vectors. With `strided`, a sixth argument spaces the coefficients p (floats from one to the next: a
@@ -114,27 +153,8 @@ function _axpys(width: number, strided = false): { locals: number[][]; body: num
   const [STRIDE, PSTRIDE] = [4, 5]; // floats from one row of V to the next; (axpysc) from one coefficient to the next
   const at = strided ? 6 : 5; // the first local
   const [PP, PEND, VP, ROW, PSTEP, P, ACC] = [at, at + 1, at + 2, at + 3, at + 4, at + 5, at + 6]; // i32 pp, pend, vp, row bytes, p step; v128: the splatted p[j], then the accumulators
-  const pass = (from: number, count: number) => [
-    ...Array.from({ length: count }, (_, c) => [...ZERO, ...set(ACC + c)]).flat(),
-    ...get(A),
-    ...set(PP),
-    ...get(B),
-    ...set(VP),
-    ...until(
-      [...get(PP), ...get(PEND), ...GE_U],
-      [
-        ...get(PP),
-        ...F32_LOAD,
-        0,
-        ...SPLAT,
-        ...set(P),
-        ...Array.from({ length: count }, (_, c) => madd(ACC + c, get(P), [...get(VP), ...load(16 * (from + c))])).flat(),
-        ...inc(VP, get(ROW)),
-        ...inc(PP, get(PSTEP)),
-      ],
-    ),
-    ...Array.from({ length: count }, (_, c) => [...get(OUT), ...get(ACC + c), ...store(16 * (from + c))]).flat(),
-  ];
+  const locals: AxpyLocals = { pp: PP, pend: PEND, vp: VP, row: ROW, step: get(PSTEP), vBase: B, outBase: OUT, p: P, acc: ACC };
+  const pass = (from: number, count: number) => _axpyPass(locals, from, count);
   const vectors = width / 4;
   const groups = Array.from({ length: Math.ceil(vectors / VECTORS) }, (_, g) =>
     pass(g * VECTORS, Math.min(VECTORS, vectors - g * VECTORS)),
@@ -170,26 +190,9 @@ function _axpys(width: number, strided = false): { locals: number[][]; body: num
 function _axpyw(): { locals: number[][]; body: number[] } {
   const [STRIDE, WIDTH] = [4, 5]; // floats from one row of V to the next; floats of output left
   const [PP, PEND, VP, ROW, VB, OB, P, ACC] = [6, 7, 8, 9, 10, 11, 12, 13]; // i32s; v128: the splatted p[j], the accumulators
+  const locals: AxpyLocals = { pp: PP, pend: PEND, vp: VP, row: ROW, step: i32(4), vBase: VB, outBase: OB, p: P, acc: ACC };
   const pass = (count: number) => [
-    ...Array.from({ length: count }, (_, c) => [...ZERO, ...set(ACC + c)]).flat(),
-    ...get(A),
-    ...set(PP),
-    ...get(VB),
-    ...set(VP),
-    ...until(
-      [...get(PP), ...get(PEND), ...GE_U],
-      [
-        ...get(PP),
-        ...F32_LOAD,
-        0,
-        ...SPLAT,
-        ...set(P),
-        ...Array.from({ length: count }, (_, c) => madd(ACC + c, get(P), [...get(VP), ...load(16 * c)])).flat(),
-        ...inc(VP, get(ROW)),
-        ...inc(PP, i32(4)),
-      ],
-    ),
-    ...Array.from({ length: count }, (_, c) => [...get(OB), ...get(ACC + c), ...store(16 * c)]).flat(),
+    ..._axpyPass(locals, 0, count),
     ...inc(VB, i32(16 * count)),
     ...inc(OB, i32(16 * count)),
     ...inc(WIDTH, i32(-4 * count)),
