@@ -64,6 +64,8 @@ const [F32_LOAD, F32_STORE] = [
   [0x38, 2],
 ]; // then a constant byte offset
 const [BLOCK, LOOP, END, BR_IF_OUT, BR_TOP, IF] = [[0x02, 0x40], [0x03, 0x40], [0x0b], [0x0d, 1], [0x0c, 0], [0x04, 0x40]];
+/** local `to` = local `from` · 4: floats to bytes. */
+const bytesOf = (from: number, to: number) => [...get(from), ...i32(2), ...SHL, ...set(to)];
 const inc = (local: number, by: number[]) => [...get(local), ...by, ...ADD, ...set(local)];
 /** while (!stop) body — `stop` leaves an i32 on the stack. */
 const until = (stop: number[], body: number[]) => [...BLOCK, ...LOOP, ...stop, ...BR_IF_OUT, ...body, ...BR_TOP, ...END, ...END];
@@ -168,10 +170,7 @@ function _axpys(width: number, strided = false): { locals: number[][]; body: num
     ...MUL,
     ...ADD,
     ...set(PEND),
-    ...get(STRIDE),
-    ...i32(2),
-    ...SHL,
-    ...set(ROW),
+    ...bytesOf(STRIDE, ROW),
     ...groups.flat(),
   ];
   return {
@@ -204,10 +203,7 @@ function _axpyw(): { locals: number[][]; body: number[] } {
     ...SHL,
     ...ADD,
     ...set(PEND),
-    ...get(STRIDE),
-    ...i32(2),
-    ...SHL,
-    ...set(ROW),
+    ...bytesOf(STRIDE, ROW),
     ...get(B),
     ...set(VB),
     ...get(OUT),
