@@ -204,15 +204,10 @@ function _attentionPerHead(qkv: tf.Tensor2D, shape: AttentionShape): tf.Tensor2D
       return {
         value: onHeap.y,
         gradFunc: (dy, [qkvSaved, probs]) => {
-          const onHeapGrad = attentionGradOnHeap(dy, qkvSaved!, probs!, shape);
-          if (onHeapGrad) return onHeapGrad;
-          // one copy of every head's probabilities (tf.slice on wasm would copy all of them once per head)
-          const all = withFloats(probs!, (p) => {
-            const copy = scratch("attention.probs", p.length);
-            copy.set(p);
-            return copy;
-          });
-          return backward(dy, qkvSaved!, (head) => tf.tensor2d(all.subarray(head * T * T, (head + 1) * T * T), [T, T]));
+          // the heap forward ran, so the heap backward runs (same backend and head size)
+          const grad = attentionGradOnHeap(dy, qkvSaved!, probs!, shape);
+          if (!grad) throw new Error("attention: the heap forward ran but its backward found no heap");
+          return grad;
         },
       };
     }
