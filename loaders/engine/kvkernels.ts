@@ -16,6 +16,46 @@
  * latency: dots takes 4 keys per pass (its loop over d unrolled, with constant offsets), axpys 8 vectors
  * (32 values) of the output per pass over V; remainders one at a time.
  */
+import {
+  ADD,
+  AND,
+  END,
+  F32,
+  F32_ADD,
+  F32_LOAD,
+  F32_MUL,
+  F32_STORE,
+  F32_SUB,
+  F4_ADD,
+  F4_MUL,
+  F4_SUB,
+  GE_S,
+  GE_U,
+  GT_S,
+  GT_U,
+  I32,
+  IF,
+  MUL,
+  SHL,
+  SPLAT,
+  V128,
+  ZERO,
+  bytesOf,
+  get,
+  i32,
+  inc,
+  load,
+  madd,
+  name,
+  section,
+  set,
+  simd,
+  store,
+  uleb,
+  until,
+  vec,
+} from "./wasmasm.js";
+
 export interface AttentionKernels {
   dots(q: number, k: number, out: number, n: number, hd: number): void;
   axpys(p: number, v: number, out: number, n: number, stride: number): void;
@@ -41,36 +81,6 @@ export function _attentionKernels(memory: WebAssembly.Memory, hd: number): Atten
 const KEYS = 4;
 const VECTORS = 8;
 
-// --- a few WebAssembly instructions, as bytes --------------------------------------------------------
-
-const uleb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...uleb(n >>> 7)]);
-const sleb = (n: number): number[] => (n >= -64 && n < 64 ? [n & 0x7f] : [(n & 0x7f) | 0x80, ...sleb(n >> 7)]);
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32 = (n: number) => [0x41, ...sleb(n)];
-const [ADD, MUL, AND, SHL, GT_U, GE_U, GT_S, GE_S, F32_ADD] = [[0x6a], [0x6c], [0x71], [0x74], [0x4b], [0x4f], [0x4a], [0x4e], [0x92]];
-const simd = (op: number) => [0xfd, ...uleb(op)];
-const load = (offset: number) => [...simd(0), 4, ...uleb(offset)]; // v128.load, align 16 (a hint), constant byte offset
-const store = (offset: number) => [...simd(11), 4, ...uleb(offset)];
-const ZERO = [...simd(12), ...new Array<number>(16).fill(0)];
-const [SPLAT, F4_ADD, F4_SUB, F4_MUL] = [simd(19), simd(228), simd(229), simd(230)];
-const [F32_SUB, F32_MUL] = [[0x93], [0x94]];
-const [F32_LOAD, F32_STORE] = [
-  [0x2a, 2],
-  [0x38, 2],
-]; // then a constant byte offset
-const [BLOCK, LOOP, END, BR_IF_OUT, BR_TOP, IF] = [[0x02, 0x40], [0x03, 0x40], [0x0b], [0x0d, 1], [0x0c, 0], [0x04, 0x40]];
-/** local `to` = local `from` · 4: floats to bytes. */
-const bytesOf = (from: number, to: number) => [...get(from), ...i32(2), ...SHL, ...set(to)];
-const inc = (local: number, by: number[]) => [...get(local), ...by, ...ADD, ...set(local)];
-/** while (!stop) body — `stop` leaves an i32 on the stack. */
-const until = (stop: number[], body: number[]) => [...BLOCK, ...LOOP, ...stop, ...BR_IF_OUT, ...body, ...BR_TOP, ...END, ...END];
-/** acc = acc + a * b: the one update every output gets, in this order. */
-const madd = (acc: number, a: number[], b: number[]) => [...get(acc), ...a, ...b, ...F4_MUL, ...F4_ADD, ...set(acc)];
 /** (l0 + l1) + l2) + l3 of a v128 local. */
 const lanes = (v: number) => [0, 1, 2, 3].flatMap((l) => [...get(v), ...simd(31), l, ...(l > 0 ? F32_ADD : [])]);
 

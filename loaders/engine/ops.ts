@@ -2,14 +2,16 @@
  * Differentiable ops with wasm-friendly gradients for loaders/engine/model.ts (attention: ./attention.ts).
  *
  * Speed (all measured on tfjs-wasm 4.22, Node 20, one thread): every op below has a hand-written gradient so
- * that (1) matmuls are rank 2 without transpose flags, the only shape XNNPACK serves (the flagged path runs
- * at 1-2 GFLOP/s); (2) the embedding gradient is a scatterND, since wasm lacks UnsortedSegmentSum;
+ * that (1) matmuls are rank 2 without transpose flags: on wasm linear's products run in the engine's own
+ * SIMD kernel (./gemm.ts, the same bits as XNNPACK's), elsewhere tf.matMul in the only shape XNNPACK serves
+ * well (the flagged path runs at 1-2 GFLOP/s); (2) the embedding gradient is a scatterND, since wasm lacks UnsortedSegmentSum;
  * (3) attention (./attention.ts) runs per head on wasm, batched elsewhere (./hotpath.ts); (4) GELU uses
  * x·sigmoid(2u), equal to 0.5x(1+tanh u), because wasm's Sigmoid is vectorised (≈2.5 ms on [4096, 512])
  * and its Tanh is not (≈45 ms); (5) row gathers run on the device (tf.gather) on the device path and as JS
  * copies on the host path, where wasm's GatherV2 is slow.
  */
 import * as tf from "@tensorflow/tfjs";
+import { matMulOnHeap } from "./gemm.js";
 import { hotPath } from "./hotpath.js";
 import { readFloats, withFloats } from "./readback.js";
 import { wasmHeap } from "./wasmheap.js";
@@ -30,15 +32,25 @@ export function _customOp<T extends tf.Tensor>(body: OpBody, ...inputs: tf.Tenso
 
 /**
  * Weight and bias gradients of y = x @ w + b: dw = x^T @ dy ([K, N] @ [N, M] -> [K, M]) and db = column
- * sums of dy, with no transpose flags. XNNPACK packs a matmul's right operand anew for every tensor it
- * has not seen (≈20 ns a value on this machine, more than wasm's Transpose at ≈6–8 ns), so the larger of x
- * and dy is the one transposed and the smaller the one packed: [2048, 256] and [2048, 1024] take 95 ms as
- * (dy^T @ x)^T against 121 ms as x^T @ dy. Both orders add the same products in the same order (over N),
- * so the values are the same. db reuses what is already there: ones[1, N] @ dy runs on dy's cached
- * packing, dy^T @ ones[N, 1] packs N ones. A tf.sum over axis 0 would transpose dy again.
+ * sums of dy, with no transpose flags. On the wasm heap (gemm.ts) the smaller of x and dy is transposed
+ * (≈3 ns a value; packing the other costs a fraction of that): x^T @ dy, or (dy^T @ x)^T when dy is the
+ * smaller; db is the engine's axpy kernel with coefficients 1 down the rows of dy. Elsewhere tf.matMul,
+ * where XNNPACK packs a right operand anew for every tensor it has not seen (≈20 ns a value here), so the
+ * larger one is transposed and the smaller packed, and db reuses dy's packing (ones[1, N] @ dy) or packs
+ * N ones (dy^T @ ones[N, 1]). Every order adds the same products in the same order (over N), so the values
+ * are the same on every path: 0 + 1·dy[0, j] + 1·dy[1, j] + … is XNNPACK's column sum too.
  */
 function _weightGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
   const [n, m] = dy.shape;
+  const heap = wasmHeap();
+  if (heap && m % 4 === 0 && x.shape[1] % 4 === 0) {
+    const dw = x.size <= dy.size ? matMulOnHeap(transpose2d(x), dy)! : transpose2d(matMulOnHeap(transpose2d(dy), x)!);
+    if (!withBias) return [dw];
+    const ones = tf.ones([n]);
+    const db = heap.empty([m]);
+    heap.kernels(4).axpyw(heap.offset(ones), heap.offset(dy), heap.offset(db), n, m, m);
+    return [dw, db];
+  }
   if (x.size >= dy.size) {
     const dw = tf.matMul(transpose2d(x), dy);
     return withBias ? [dw, tf.reshape(tf.matMul(tf.ones([1, n]), dy), [m])] : [dw]; // [1, M] -> [M]
@@ -102,9 +114,12 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
     ([xi, wi, bi], save) => {
       save([xi!, wi!]);
       return {
-        value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi }),
+        value:
+          matMulOnHeap(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D | undefined) ??
+          tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi }),
         gradFunc: (dy, [xs, ws]) => {
-          const dx = tf.matMul(dy as tf.Tensor2D, transpose2d(ws as tf.Tensor2D));
+          const wT = transpose2d(ws as tf.Tensor2D);
+          const dx = matMulOnHeap(dy as tf.Tensor2D, wT) ?? tf.matMul(dy as tf.Tensor2D, wT);
           return [dx, ..._weightGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, b !== undefined)];
         },
       };

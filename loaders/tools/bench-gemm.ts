@@ -1,13 +1,13 @@
 /**
  * `npm run bench -- --only gemm [--vs-torch]`: the matrix multiplies of one training shard, timed in place on
  * one thread, against PyTorch's on the same shapes in the same run. It answers how much of the training ratio the
- * matmul kernels themselves allow: tfjs's wasm backend runs them through XNNPACK (128-bit SIMD, no FMA),
- * PyTorch through OpenBLAS, and a step spends most of its time in them.
+ * matmul kernels themselves allow: on wasm the engine runs them in its own SIMD kernel (gemm.ts; 128-bit,
+ * no FMA), elsewhere through tfjs's kernels, PyTorch through OpenBLAS, and a step spends most of its time in them.
  *
  * The shapes and tfjs's times come from the engine itself: tf.profile around one shard's loss and gradients
  * (the rows one worker computes in the bench's data-parallel step), every BatchMatMul and _FusedMatMul
- * kernel it dispatched, timed in place (so XNNPACK's per-tensor packing cache acts as in a step), the
- * median of three profiles. A torch process on one thread (torch.set_num_threads(1), OPENBLAS_NUM_THREADS=1)
+ * kernel it dispatched and every product the engine ran on the wasm heap (recordHeapMatmuls; "HeapMatMul"),
+ * timed in place (so XNNPACK's per-tensor packing cache acts as in a step), the median of three profiles. A torch process on one thread (torch.set_num_threads(1), OPENBLAS_NUM_THREADS=1)
  * gets the shapes one by one on stdin and times `a @ b` on fresh operands, median of seven calls.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { makeBatch, toSequence } from "../engine/batches.js";
 import { shardGradients, splitRows } from "../engine/dpshard.js";
+import { recordHeapMatmuls, type HeapMatmul } from "../engine/gemm.js";
 import { createModel, disposeModel, type ModelConfig } from "../engine/model.js";
 import { defaultTrainConfig, type Example } from "../engine/train.js";
 import { median } from "../experiment/metrics.js";
@@ -39,7 +40,7 @@ interface ProfiledKernel {
   kernelTimeMs: number;
 }
 
-const MATMULS = new Set(["BatchMatMul", "_FusedMatMul"]);
+const MATMULS = new Set(["BatchMatMul", "_FusedMatMul", "HeapMatMul"]);
 
 const _product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -91,8 +92,15 @@ export async function shardMatmuls(
       const start = performance.now();
       shardGradients(model, batch);
       walls.push((performance.now() - start) / 1000);
-      const profile = await tf.profile(() => void shardGradients(model, batch));
-      runs.push(matmulShapes(profile.kernels as unknown as ProfiledKernel[]));
+      let heap: HeapMatmul[] = [];
+      const profile = await tf.profile(() => void (heap = recordHeapMatmuls(() => shardGradients(model, batch)).calls));
+      const onHeap = heap.map(({ m, k, n, ms }) => ({
+        name: "HeapMatMul",
+        inputShapes: [[m, k]],
+        outputShapes: [[m, n]],
+        kernelTimeMs: ms,
+      }));
+      runs.push(matmulShapes([...(profile.kernels as unknown as ProfiledKernel[]), ...onHeap]));
     }
     const shapes = runs[0]!.map((shape, i) => ({ ...shape, seconds: median(runs.map((run) => run[i]!.seconds)) }));
     return { shapes, shardSeconds: median(walls) };
