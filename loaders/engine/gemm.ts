@@ -100,8 +100,7 @@ export function matMulOnHeap(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D)
   if (k !== kb) throw new Error(`matMul of [${a.shape}] and [${b.shape}]: inner sizes differ`);
   if (bias && bias.size !== n) throw new Error(`matMul bias has ${bias.size} values for ${n} columns`);
   if (!heap || n % 4 !== 0 || m === 0 || k === 0 || [a, b, bias].some((t) => t && t.dtype !== "float32")) return null;
-  let kernels = _kernels.get(heap);
-  if (!kernels) _kernels.set(heap, (kernels = _gemmKernels(heap.memory)));
+  const kernels = _kernelsOn(heap);
   const start = _recording ? performance.now() : 0;
   const out = heap.empty([m, n]) as tf.Tensor2D;
   const packed = heap.malloc(4 * k * n);
@@ -113,6 +112,34 @@ export function matMulOnHeap(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D)
   }
   _recording?.push({ m, k, n, ms: performance.now() - start });
   return out;
+}
+
+/** b [k, n] packed once for many products a @ b + bias on the heap (hostlinear.ts's decoding steps). */
+export interface PackedRight {
+  /** out [m, n] = a [m, k] @ b + bias, operands given as byte offsets into the heap; bias 0 for none. */
+  run(a: number, m: number, bias: number, out: number): void;
+  /** Frees the packed copy (b itself is the caller's). */
+  dispose(): void;
+}
+
+/** b packed on the heap, or null where matMulOnHeap would be (off wasm, n not a multiple of 4). */
+export function packOnHeap(b: tf.Tensor2D): PackedRight | null {
+  const heap = wasmHeap();
+  const [k, n] = b.shape;
+  if (!heap || n % 4 !== 0 || k === 0 || b.dtype !== "float32") return null;
+  const kernels = _kernelsOn(heap);
+  const packed = heap.malloc(4 * k * n);
+  kernels.pack(heap.offset(b), packed, k, n);
+  return {
+    run: (a, m, bias, out) => kernels.gemm(a, packed, bias, out, m, k, n),
+    dispose: () => heap.free(packed),
+  };
+}
+
+function _kernelsOn(heap: WasmHeap): GemmKernels {
+  let kernels = _kernels.get(heap);
+  if (!kernels) _kernels.set(heap, (kernels = _gemmKernels(heap.memory)));
+  return kernels;
 }
 
 // --- the module ------------------------------------------------------------------------------------

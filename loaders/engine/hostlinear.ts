@@ -1,15 +1,16 @@
 /**
- * x @ W + b for a fixed number of rows, calling tfjs-backend-wasm's own _FusedMatMul kernel (XNNPACK)
- * directly: for KV decoding (kvcache.ts), where each matmul has 16–32 rows and tfjs's op machinery
+ * x @ W + b for a fixed number of rows, calling the engine's matmul kernel (gemm.ts, on W packed once)
+ * or, where it does not serve, tfjs-backend-wasm's own _FusedMatMul kernel (XNNPACK) directly: for KV decoding (kvcache.ts), where each matmul has 16–32 rows and tfjs's op machinery
  * (tensor creation, the engine's bookkeeping, the reshapes around a rank-2 fused matmul, the readback)
  * costs 40–90 µs a call, as much as the kernel itself at size S. The input and output are two tensors
  * kept for the life of the linear; a call writes x into the input's place in the wasm heap, runs the
- * kernel and copies the output out. The same kernel on the same values: the same bits as
- * tf.fused.matMul (test/engine/hostlinear.test.ts).
+ * kernel and copies the output out. Either kernel gives the same bits as tf.fused.matMul
+ * (test/engine/hostlinear.test.ts).
  *
  * On other backends hostLinear returns null and the caller runs tfjs ops.
  */
 import * as tf from "@tensorflow/tfjs";
+import { packOnHeap } from "./gemm.js";
 import { withFloats } from "./readback.js";
 import { wasmHeap } from "./wasmheap.js";
 
@@ -35,15 +36,20 @@ export function hostLinear(w: tf.Tensor2D, bias: tf.Tensor | undefined, rows: nu
   new Int32Array(heap.bytes().buffer, heap.bytes().byteOffset + shapes, 6).set([1, rows, K, 1, K, N]);
   const inputAt = heap.offset(input);
   const ids = { a: heap.id(input), w: heap.id(w), bias: bias ? heap.id(bias) : 0, out: heap.id(output) };
+  // the engine's kernel from 4 rows: at 1 row XNNPACK's measured faster (both wait on one chain of adds per output)
+  const own = rows >= 4 ? packOnHeap(w) : null;
+  const offsets = { bias: bias ? heap.offset(bias) : 0, out: heap.offset(output) };
   return {
     run(x) {
       if (x.length !== rows * K) throw new Error(`hostLinear got ${x.length} values for ${rows}×${K}`);
       const bytes = heap.bytes(); // each call: the buffer changes when wasm memory grows
       new Float32Array(bytes.buffer, bytes.byteOffset + inputAt, rows * K).set(x);
-      kernel(ids.a, shapes, 3, ids.w, shapes + 12, 3, 0, 0, 0, ids.bias, 0, 0, ids.out); // no transposes, linear activation
+      if (own) own.run(inputAt, rows, offsets.bias, offsets.out);
+      else kernel(ids.a, shapes, 3, ids.w, shapes + 12, 3, 0, 0, 0, ids.bias, 0, 0, ids.out); // no transposes, linear activation
       return withFloats(output, (values) => values.slice());
     },
     dispose() {
+      own?.dispose();
       tf.dispose([input, output]);
       heap.free(shapes);
     },

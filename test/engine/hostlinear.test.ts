@@ -27,6 +27,7 @@ describe("hostLinear", () => {
     [16, 128, 384, true],
     [32, 512, 128, true],
     [16, 128, 256, false],
+    [4, 8, 10, true], // a width not a multiple of 4: XNNPACK's kernel instead of the engine's
   ])("computes x [%i, %i] @ W [, %i] (+ b: %s) with the same bits as tf.fused.matMul", async (rows, K, N, withBias) => {
     const w = randomTensor([K, N], K + N) as tf.Tensor2D;
     const b = withBias ? randomTensor([N], N) : undefined;
