@@ -30,10 +30,10 @@ import {
   IF,
   LT_U,
   MUL,
-  SHL,
   SUB,
   V128,
   ZERO,
+  bytesOf,
   get,
   i32,
   inc,
@@ -144,6 +144,19 @@ function _kernelsOn(heap: WasmHeap): GemmKernels {
 
 // --- the module ------------------------------------------------------------------------------------
 
+/** panel(2) for every 8 columns (local j: their byte offset, from its value on; nb: a row's bytes), then panel(1) for 4 left over. */
+function _overPanels(j: number, nb: number, panel: (vectors: number) => number[]): number[] {
+  return [
+    ...until([...get(j), ...i32(32), ...ADD, ...get(nb), ...GT_U], [...panel(2), ...inc(j, i32(32))]),
+    ...get(j),
+    ...get(nb),
+    ...LT_U,
+    ...IF,
+    ...panel(1),
+    ...END,
+  ];
+}
+
 /** pack: params (b, out, k, n); copies each panel's rows one after another. */
 function _pack(): { locals: number[][]; body: number[] } {
   const [B, OUT, K, N] = [0, 1, 2, 3];
@@ -168,21 +181,7 @@ function _pack(): { locals: number[][]; body: number[] } {
       ],
     ),
   ];
-  const body = [
-    ...get(N),
-    ...i32(2),
-    ...SHL,
-    ...set(NB),
-    ...get(OUT),
-    ...set(DST),
-    ...until([...get(J), ...i32(32), ...ADD, ...get(NB), ...GT_U], [...panel(2), ...inc(J, i32(32))]),
-    ...get(J),
-    ...get(NB),
-    ...LT_U,
-    ...IF,
-    ...panel(1),
-    ...END,
-  ];
+  const body = [...bytesOf(N, NB), ...get(OUT), ...set(DST), ..._overPanels(J, NB, panel)];
   return { locals: [[5, I32]], body };
 }
 
@@ -259,14 +258,8 @@ function _gemm(): { locals: number[][]; body: number[] } {
     ]),
   ];
   const body = [
-    ...get(K),
-    ...i32(2),
-    ...SHL,
-    ...set(KB),
-    ...get(N),
-    ...i32(2),
-    ...SHL,
-    ...set(NB),
+    ...bytesOf(K, KB),
+    ...bytesOf(N, NB),
     ...until(
       [...get(K0), ...get(KB), ...GE_U],
       [
@@ -284,13 +277,7 @@ function _gemm(): { locals: number[][]; body: number[] } {
         ...END,
         ...i32(0),
         ...set(J),
-        ...until([...get(J), ...i32(32), ...ADD, ...get(NB), ...GT_U], [...panel(2), ...inc(J, i32(32))]),
-        ...get(J),
-        ...get(NB),
-        ...LT_U,
-        ...IF,
-        ...panel(1),
-        ...END,
+        ..._overPanels(J, NB, panel),
         ...get(KEND),
         ...set(K0),
       ],

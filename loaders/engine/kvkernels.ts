@@ -301,14 +301,8 @@ function _transpose(): { locals: number[][]; body: number[] } {
   const at = (base: number, bytes: number, times: number) =>
     times === 0 ? get(base) : [...get(base), ...get(bytes), ...i32(times), ...MUL, ...ADD];
   const body = [
-    ...get(COLS),
-    ...i32(2),
-    ...SHL,
-    ...set(ROWB),
-    ...get(ROWS),
-    ...i32(2),
-    ...SHL,
-    ...set(COLB),
+    ...bytesOf(COLS, ROWB),
+    ...bytesOf(ROWS, COLB),
     ...get(SRC),
     ...get(ROWS),
     ...get(ROWB),
