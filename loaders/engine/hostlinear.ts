@@ -1,8 +1,9 @@
 /**
  * x @ W + b for a fixed number of rows, calling the engine's matmul kernel (gemm.ts, on W packed once)
- * or, where it does not serve, tfjs-backend-wasm's own _FusedMatMul kernel (XNNPACK) directly: for KV decoding (kvcache.ts), where each matmul has 16–32 rows and tfjs's op machinery
- * (tensor creation, the engine's bookkeeping, the reshapes around a rank-2 fused matmul, the readback)
- * costs 40–90 µs a call, as much as the kernel itself at size S. The input and output are two tensors
+ * or, below 4 rows, tfjs-backend-wasm's own _FusedMatMul kernel (XNNPACK) directly: for KV decoding
+ * (kvcache.ts), where each matmul has 16–32 rows and tfjs's op machinery (tensor creation, the engine's
+ * bookkeeping, the reshapes around a rank-2 fused matmul, the readback) costs 40–90 µs a call, as much as
+ * the kernel itself at size S. The input and output are two tensors
  * kept for the life of the linear; a call writes x into the input's place in the wasm heap, runs the
  * kernel and copies the output out. Either kernel gives the same bits as tf.fused.matMul
  * (test/engine/hostlinear.test.ts).

@@ -3,12 +3,12 @@
  *
  * Speed (all measured on tfjs-wasm 4.22, Node 20, one thread): every op below has a hand-written gradient so
  * that (1) matmuls are rank 2 without transpose flags: on wasm linear's products run in the engine's own
- * SIMD kernel (./gemm.ts, the same bits as XNNPACK's), elsewhere tf.matMul in the only shape XNNPACK serves
- * well (the flagged path runs at 1-2 GFLOP/s); (2) the embedding gradient is a scatterND, since wasm lacks UnsortedSegmentSum;
- * (3) attention (./attention.ts) runs per head on wasm, batched elsewhere (./hotpath.ts); (4) GELU uses
- * x·sigmoid(2u), equal to 0.5x(1+tanh u), because wasm's Sigmoid is vectorised (≈2.5 ms on [4096, 512])
- * and its Tanh is not (≈45 ms); (5) row gathers run on the device (tf.gather) on the device path and as JS
- * copies on the host path, where wasm's GatherV2 is slow.
+ * SIMD kernel (./gemm.ts, the same bits as XNNPACK's), elsewhere tf.matMul in the only shape XNNPACK
+ * serves well (the flagged path runs at 1-2 GFLOP/s); (2) the embedding gradient is a scatterND, since
+ * wasm lacks UnsortedSegmentSum; (3) attention (./attention.ts) runs per head on wasm, batched elsewhere
+ * (./hotpath.ts); (4) GELU uses x·sigmoid(2u), equal to 0.5x(1+tanh u), because wasm's Sigmoid is
+ * vectorised (≈2.5 ms on [4096, 512]) and its Tanh is not (≈45 ms); (5) row gathers run on the device
+ * (tf.gather) on the device path and as JS copies on the host path, where wasm's GatherV2 is slow.
  */
 import * as tf from "@tensorflow/tfjs";
 import { matMulOnHeap } from "./gemm.js";
@@ -43,7 +43,7 @@ export function _customOp<T extends tf.Tensor>(body: OpBody, ...inputs: tf.Tenso
 function _weightGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
   const [n, m] = dy.shape;
   const heap = wasmHeap();
-  if (heap && m % 4 === 0 && x.shape[1] % 4 === 0) {
+  if (heap && n > 0 && m % 4 === 0 && x.shape[1] % 4 === 0) {
     const dw = x.size <= dy.size ? matMulOnHeap(transpose2d(x), dy)! : transpose2d(matMulOnHeap(transpose2d(dy), x)!);
     if (!withBias) return [dw];
     const ones = tf.ones([n]);
