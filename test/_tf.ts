@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
 import { selectBackend, type BackendInfo, type BackendRequest } from "../loaders/engine/backend.js";
+import { createRng } from "../loaders/engine/random.js";
 
 tf.env().set("PROD", true); // silences tfjs's console warnings (e.g. the cpu backend's "install tfjs-node" banner)
 
@@ -24,4 +25,14 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
   return m;
+}
+
+/** A float32 tensor of `shape` with seeded values in [-1, 1). */
+export function seededTensor(shape: number[], seed: number): tf.Tensor {
+  const rng = createRng(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng() * 2 - 1),
+    shape,
+  );
 }

@@ -136,9 +136,9 @@ export async function parallelGradients(pool: WorkerPool, model: GPT, batch: Los
 }
 
 /**
- * out[i] = (…((0 + s₀·g₀[i]) + s₁·g₁[i]) + …) with each partial sum rounded to float32, in one pass over
- * the arrays (adding the parts one array at a time, as a float32 array stores each step, gives the same
- * values; one pass reads and writes `out` once, ≈3× faster at 3.3 M parameters).
+ * out[i] = (…((0 + s₀·g₀[i]) + s₁·g₁[i]) + …) with each partial sum rounded to float32. Two parts (two
+ * threads, the default on two cores) in one pass over the arrays, which reads and writes `out` once (≈3×
+ * faster at 3.3 M parameters); more, one array at a time, as a float32 array stores each step: the same values.
  */
 export function _weightedSum(parts: Array<{ share: number; grads: Float32Array }>, out: Float32Array): Float32Array {
   if (parts.length === 2) {

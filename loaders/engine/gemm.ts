@@ -94,24 +94,23 @@ export function _gemmKernels(memory: WebAssembly.Memory): GemmKernels {
  * or null off the wasm backend or where n is not a multiple of 4 (the caller then runs tf.matMul).
  */
 export function matMulOnHeap(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D | null {
-  const heap = wasmHeap();
   const [m, k] = a.shape;
   const [kb, n] = b.shape;
   if (k !== kb) throw new Error(`matMul of [${a.shape}] and [${b.shape}]: inner sizes differ`);
   if (bias && bias.size !== n) throw new Error(`matMul bias has ${bias.size} values for ${n} columns`);
-  if (!heap || n % 4 !== 0 || m === 0 || k === 0 || [a, b, bias].some((t) => t && t.dtype !== "float32")) return null;
-  const kernels = _kernelsOn(heap);
+  if (m === 0 || a.dtype !== "float32" || (bias && bias.dtype !== "float32")) return null;
   const start = _recording ? performance.now() : 0;
-  const out = heap.empty([m, n]) as tf.Tensor2D;
-  const packed = heap.malloc(4 * k * n);
+  const packed = packOnHeap(b);
+  if (!packed) return null;
+  const heap = wasmHeap()!; // packOnHeap found it
   try {
-    kernels.pack(heap.offset(b), packed, k, n);
-    kernels.gemm(heap.offset(a), packed, bias ? heap.offset(bias) : 0, heap.offset(out), m, k, n);
+    const out = heap.empty([m, n]) as tf.Tensor2D;
+    packed.run(heap.offset(a), m, bias ? heap.offset(bias) : 0, heap.offset(out));
+    _recording?.push({ m, k, n, ms: performance.now() - start });
+    return out;
   } finally {
-    heap.free(packed);
+    packed.dispose();
   }
-  _recording?.push({ m, k, n, ms: performance.now() - start });
-  return out;
 }
 
 /** b [k, n] packed once for many products a @ b + bias on the heap (hostlinear.ts's decoding steps). */

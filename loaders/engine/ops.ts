@@ -42,22 +42,21 @@ export function _customOp<T extends tf.Tensor>(body: OpBody, ...inputs: tf.Tenso
  */
 function _weightGrads(x: tf.Tensor2D, dy: tf.Tensor2D, withBias: boolean): tf.Tensor[] {
   const [n, m] = dy.shape;
-  const heap = wasmHeap();
-  if (heap && n > 0 && m % 4 === 0 && x.shape[1] % 4 === 0) {
-    const dw = x.size <= dy.size ? matMulOnHeap(transpose2d(x), dy)! : transpose2d(matMulOnHeap(transpose2d(dy), x)!);
-    if (!withBias) return [dw];
-    const ones = tf.ones([n]);
-    const db = heap.empty([m]);
+  const heap = n > 0 && m % 4 === 0 && x.shape[1] % 4 === 0 ? wasmHeap() : null;
+  const dyT = (heap ? x.size > dy.size : x.size < dy.size) ? transpose2d(dy) : undefined; // which one is transposed
+  const dw = dyT ? transpose2d(_matMul(dyT, x)) : _matMul(transpose2d(x), dy); // ([M, N] @ [N, K])^T or x^T @ dy
+  if (!withBias) return [dw];
+  if (heap) {
+    const [ones, db] = [tf.ones([n]), heap.empty([m])];
     heap.kernels(4).axpyw(heap.offset(ones), heap.offset(dy), heap.offset(db), n, m, m);
     return [dw, db];
   }
-  if (x.size >= dy.size) {
-    const dw = tf.matMul(transpose2d(x), dy);
-    return withBias ? [dw, tf.reshape(tf.matMul(tf.ones([1, n]), dy), [m])] : [dw]; // [1, M] -> [M]
-  }
-  const dyT = transpose2d(dy);
-  const dw = transpose2d(tf.matMul(dyT, x)); // ([M, N] @ [N, K])^T
-  return withBias ? [dw, tf.reshape(tf.matMul(dyT, tf.ones([n, 1])), [m])] : [dw]; // [M, 1] -> [M]
+  return [dw, tf.reshape(dyT ? tf.matMul(dyT, tf.ones([n, 1])) : tf.matMul(tf.ones([1, n]), dy), [m])]; // [M, 1] or [1, M] -> [M]
+}
+
+/** a @ b (+ bias) for rank-2 operands: the engine's kernel on the wasm heap (gemm.ts), else tfjs's. The same bits either way on wasm. */
+function _matMul(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  return matMulOnHeap(a, b, bias) ?? ((bias ? tf.fused.matMul({ a, b, bias }) : tf.matMul(a, b)) as tf.Tensor2D);
 }
 
 /**
@@ -114,12 +113,9 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
     ([xi, wi, bi], save) => {
       save([xi!, wi!]);
       return {
-        value:
-          matMulOnHeap(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D | undefined) ??
-          tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi }),
+        value: _matMul(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D | undefined),
         gradFunc: (dy, [xs, ws]) => {
-          const wT = transpose2d(ws as tf.Tensor2D);
-          const dx = matMulOnHeap(dy as tf.Tensor2D, wT) ?? tf.matMul(dy as tf.Tensor2D, wT);
+          const dx = _matMul(dy as tf.Tensor2D, transpose2d(ws as tf.Tensor2D));
           return [dx, ..._weightGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, b !== undefined)];
         },
       };

@@ -2,13 +2,15 @@
  * `npm run bench -- --only gemm [--vs-torch]`: the matrix multiplies of one training shard, timed in place on
  * one thread, against PyTorch's on the same shapes in the same run. It answers how much of the training ratio the
  * matmul kernels themselves allow: on wasm the engine runs them in its own SIMD kernel (gemm.ts; 128-bit,
- * no FMA), elsewhere through tfjs's kernels, PyTorch through OpenBLAS, and a step spends most of its time in them.
+ * no FMA), elsewhere through tfjs's kernels, PyTorch through OpenBLAS, and a step spends most of its time
+ * in them.
  *
  * The shapes and tfjs's times come from the engine itself: tf.profile around one shard's loss and gradients
  * (the rows one worker computes in the bench's data-parallel step), every BatchMatMul and _FusedMatMul
  * kernel it dispatched and every product the engine ran on the wasm heap (recordHeapMatmuls; "HeapMatMul"),
- * timed in place (so XNNPACK's per-tensor packing cache acts as in a step), the median of three profiles. A torch process on one thread (torch.set_num_threads(1), OPENBLAS_NUM_THREADS=1)
- * gets the shapes one by one on stdin and times `a @ b` on fresh operands, median of seven calls.
+ * timed in place (so XNNPACK's per-tensor packing cache acts as in a step), the median of three profiles.
+ * A torch process on one thread (torch.set_num_threads(1), OPENBLAS_NUM_THREADS=1) gets the shapes one by
+ * one on stdin and times `a @ b` on fresh operands, median of seven calls.
  */
 import * as tf from "@tensorflow/tfjs";
 import { spawn } from "node:child_process";

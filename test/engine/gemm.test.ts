@@ -4,16 +4,9 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { matMulOnHeap } from "../../loaders/engine/gemm.js";
 import { linear } from "../../loaders/engine/ops.js";
-import { createRng } from "../../loaders/engine/random.js";
-import { expectNoLeak, useBackend } from "../_tf.js";
+import { expectNoLeak, seededTensor, useBackend } from "../_tf.js";
 
-function random2d(rows: number, cols: number, seed: number): tf.Tensor2D {
-  const rng = createRng(seed);
-  return tf.tensor2d(
-    Float32Array.from({ length: rows * cols }, () => rng() * 2 - 1),
-    [rows, cols],
-  );
-}
+const matrix = (rows: number, cols: number, seed: number) => seededTensor([rows, cols], seed) as tf.Tensor2D;
 
 /** Values of a tensor, which is then disposed. */
 function take(t: tf.Tensor): number[] {
@@ -37,8 +30,8 @@ describe("matMulOnHeap on wasm", () => {
     [8, 1100, 36],
     [33, 64, 256],
   ])("equals tf.matMul and tf.fused.matMul with a bias, to the bit ([%i, %i] @ [, %i])", async (m, k, n) => {
-    const [a, b] = [random2d(m, k, m + k), random2d(k, n, k + n)];
-    const bias = tf.tensor1d(take(random2d(1, n, n)));
+    const [a, b] = [matrix(m, k, m + k), matrix(k, n, k + n)];
+    const bias = seededTensor([n], n) as tf.Tensor1D;
     await expectNoLeak(() => {
       expect(take(matMulOnHeap(a, b)!)).toEqual(take(tf.matMul(a, b)));
       expect(take(matMulOnHeap(a, b, bias)!)).toEqual(take(tf.fused.matMul({ a, b, bias })));
@@ -48,7 +41,7 @@ describe("matMulOnHeap on wasm", () => {
 
   it("adds each output's products one at a time in k order, across the blocks of the sum", () => {
     const [m, k, n] = [5, 1030, 8];
-    const [a, b] = [random2d(m, k, 1), random2d(k, n, 2)];
+    const [a, b] = [matrix(m, k, 1), matrix(k, n, 2)];
     const [av, bv] = [a.dataSync(), b.dataSync()];
     const loop = new Float32Array(m * n);
     for (let i = 0; i < m; i++)
@@ -62,7 +55,7 @@ describe("matMulOnHeap on wasm", () => {
   });
 
   it("leaves widths that are not a multiple of 4 to tf.matMul, and rejects mismatched shapes", () => {
-    const [a, b, c] = [random2d(3, 4, 1), random2d(4, 6, 2), random2d(5, 8, 3)];
+    const [a, b, c] = [matrix(3, 4, 1), matrix(4, 6, 2), matrix(5, 8, 3)];
     expect(matMulOnHeap(a, b)).toBeNull();
     expect(() => matMulOnHeap(a, c)).toThrow(/inner sizes differ/);
     tf.dispose([a, b, c]);
@@ -76,8 +69,8 @@ describe("matMulOnHeap on wasm", () => {
     [6, 8, 8],
     [9, 4, 12],
   ])("gives linear the same value and gradients as tf.matMul's chain, to the bit (x [%i, %i], w [, %i])", async (rows, k, m) => {
-    const [x, w, dy] = [random2d(rows, k, 1), random2d(k, m, 2), random2d(rows, m, 3)];
-    const b = tf.tensor1d(take(random2d(1, m, 4)));
+    const [x, w, dy] = [matrix(rows, k, 1), matrix(k, m, 2), matrix(rows, m, 3)];
+    const b = seededTensor([m], 4) as tf.Tensor1D;
     const ours = await expectNoLeak(() => {
       const f = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) => linear(xs as tf.Tensor2D, ws as tf.Tensor2D, bs as tf.Tensor1D);
       const { value, grads } = tf.valueAndGrads((xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.mul(f(xs, ws, bs), dy)))([
@@ -102,7 +95,7 @@ describe("matMulOnHeap on wasm", () => {
 describe("matMulOnHeap off wasm", () => {
   it("is null on the cpu backend, where linear runs tf.matMul", async () => {
     await useBackend("cpu");
-    const [a, b] = [random2d(3, 4, 1), random2d(4, 8, 2)];
+    const [a, b] = [matrix(3, 4, 1), matrix(4, 8, 2)];
     expect(matMulOnHeap(a, b)).toBeNull();
     tf.dispose([a, b]);
   });

@@ -1,18 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostLinear } from "../../loaders/engine/hostlinear.js";
-import { createRng } from "../../loaders/engine/random.js";
 import { readbackCount } from "../../loaders/engine/readback.js";
-import { expectNoLeak, useBackend } from "../_tf.js";
-
-function randomTensor(shape: number[], seed: number): tf.Tensor {
-  const rng = createRng(seed);
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: size }, () => rng() * 2 - 1),
-    shape,
-  );
-}
+import { expectNoLeak, seededTensor, useBackend } from "../_tf.js";
 
 describe("hostLinear", () => {
   beforeAll(async () => {
@@ -29,13 +19,13 @@ describe("hostLinear", () => {
     [16, 128, 256, false],
     [4, 8, 10, true], // a width not a multiple of 4: XNNPACK's kernel instead of the engine's
   ])("computes x [%i, %i] @ W [, %i] (+ b: %s) with the same bits as tf.fused.matMul", async (rows, K, N, withBias) => {
-    const w = randomTensor([K, N], K + N) as tf.Tensor2D;
-    const b = withBias ? randomTensor([N], N) : undefined;
+    const w = seededTensor([K, N], K + N) as tf.Tensor2D;
+    const b = withBias ? seededTensor([N], N) : undefined;
     await expectNoLeak(() => {
       const linear = hostLinear(w, b, rows);
       expect(linear).not.toBeNull();
       for (const seed of [1, 2]) {
-        const x = randomTensor([rows, K], seed) as tf.Tensor2D;
+        const x = seededTensor([rows, K], seed) as tf.Tensor2D;
         const want = tf.tidy(() => tf.fused.matMul({ a: x, b: w, bias: b }).dataSync() as Float32Array);
         const before = readbackCount();
         const got = linear!.run(x.dataSync() as Float32Array);
@@ -49,7 +39,7 @@ describe("hostLinear", () => {
   });
 
   it("checks the size of its input", () => {
-    const w = randomTensor([4, 4], 1) as tf.Tensor2D;
+    const w = seededTensor([4, 4], 1) as tf.Tensor2D;
     const linear = hostLinear(w, undefined, 2)!;
     expect(() => linear.run(new Float32Array(4))).toThrow("hostLinear got 4 values for 2×4");
     linear.dispose();
@@ -58,7 +48,7 @@ describe("hostLinear", () => {
 
   it("is null off the wasm backend, where the caller runs tfjs ops", async () => {
     await useBackend("cpu");
-    const w = randomTensor([4, 4], 1) as tf.Tensor2D;
+    const w = seededTensor([4, 4], 1) as tf.Tensor2D;
     expect(hostLinear(w, undefined, 2)).toBeNull();
     w.dispose();
     await useBackend("wasm");
